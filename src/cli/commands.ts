@@ -1,0 +1,33 @@
+/** The commands of the `vodax` command line. */
+import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
+import { serveCommand } from './serve.js';
+import { fixturesCommand } from './fixtures.js';
+import { ingestCommand } from './ingest.js';
+
+/** What every command runs with. */
+export interface CommandContext {
+  config: Config;
+  log: Logger;
+}
+
+/** A sub-command: its usage lines and its implementation. */
+export interface Command {
+  usage: string;
+  /** Run; resolves to the exit code, or -1 to keep the process running (serve). */
+  run(argv: string[], ctx: CommandContext): Promise<number>;
+}
+
+/** Every command, by name. */
+export const COMMANDS: Record<string, Command> = {
+  serve: serveCommand,
+  fixtures: fixturesCommand,
+  ingest: ingestCommand,
+};
+
+/** The usage text listing every command. */
+export function usage(): string {
+  return `usage: vodax <command> [options]\n\n${Object.values(COMMANDS)
+    .map((c) => c.usage)
+    .join('\n')}\n\nConfiguration comes from environment variables; see README.md.\n`;
+}

@@ -1,0 +1,72 @@
+/** Configuration of vodax, read once from the environment (SPEC section 2). */
+import path from 'node:path';
+
+/** Every setting vodax reads; see README "Configuration". */
+export interface Config {
+  port: number;
+  host: string;
+  /** External PostgreSQL; null means the embedded server under DATA_DIR/pg. */
+  databaseUrl: string | null;
+  dataDir: string;
+  /** Base for absolute links; null means derived from each request. */
+  publicUrl: string | null;
+  /** Port of the embedded PostgreSQL. */
+  embeddedPgPort: number;
+  limits: Limits;
+  /** Log format: 'json' lines or 'pretty'; 'silent' for tests. */
+  logFormat: 'json' | 'pretty' | 'silent';
+}
+
+/** Service limits; seconds unless stated. */
+export interface Limits {
+  defaultMaxrec: number;
+  hardMaxrec: number;
+  syncTimeout: number;
+  asyncDefaultDuration: number;
+  asyncMaxDuration: number;
+  destructionDays: number;
+  concurrentQueries: number;
+  uploadBytes: number;
+  poolSize: number;
+}
+
+/** Parse a positive integer setting, or fail naming the variable. */
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) {
+    throw new Error(`configuration: ${name} must be an integer >= ${min}, got '${raw}'`);
+  }
+  return n;
+}
+
+/** Read the configuration from an environment (process.env by default). */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const dataDir = path.resolve(env.DATA_DIR || './var');
+  const logFormat = env.LOG_FORMAT === 'pretty' || env.LOG_FORMAT === 'silent' ? env.LOG_FORMAT : 'json';
+  const publicUrl = env.PUBLIC_URL ? env.PUBLIC_URL.replace(/\/+$/, '') : null;
+  if (publicUrl !== null && !/^https?:\/\//.test(publicUrl)) {
+    throw new Error(`configuration: PUBLIC_URL must start with http:// or https://, got '${publicUrl}'`);
+  }
+  return Object.freeze({
+    port: int(env, 'PORT', 8080),
+    host: env.HOST || '127.0.0.1',
+    databaseUrl: env.DATABASE_URL || null,
+    dataDir,
+    publicUrl,
+    embeddedPgPort: int(env, 'EMBEDDED_PG_PORT', 54329, 1),
+    logFormat,
+    limits: Object.freeze({
+      defaultMaxrec: int(env, 'MAXREC_DEFAULT', 100_000, 0),
+      hardMaxrec: int(env, 'MAXREC_HARD', 50_000_000, 1),
+      syncTimeout: int(env, 'SYNC_TIMEOUT', 600, 1),
+      asyncDefaultDuration: int(env, 'ASYNC_DURATION_DEFAULT', 3600, 1),
+      asyncMaxDuration: int(env, 'ASYNC_DURATION_MAX', 86_400, 1),
+      destructionDays: int(env, 'DESTRUCTION_DAYS', 7, 1),
+      concurrentQueries: int(env, 'CONCURRENT_QUERIES', 8, 1),
+      uploadBytes: int(env, 'UPLOAD_MAX_BYTES', 100 * 1024 * 1024, 1),
+      poolSize: int(env, 'DB_POOL_SIZE', 20, 2),
+    }),
+  });
+}

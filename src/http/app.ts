@@ -1,0 +1,32 @@
+/** The Koa application: middleware and the routes of both faces over the shared services. */
+import Koa from 'koa';
+import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
+import type { Database } from '../storage/database.js';
+import type { Registry } from '../registry/registry.js';
+import { errorMiddleware } from './errors.js';
+import { requestLog } from './request-log.js';
+import { landingRoutes } from './landing.js';
+import { metaRoutes } from '../lsst/meta-routes.js';
+
+/** What the routes are built over; one instance per running server. */
+export interface Services {
+  config: Config;
+  log: Logger;
+  db: Database;
+  registry: Registry;
+}
+
+/** Build the HTTP application. */
+export function createApp(services: Services): Koa {
+  const app = new Koa();
+  app.proxy = services.config.publicUrl !== null;
+  app.silent = true;
+  app.use(requestLog(services.log));
+  app.use(errorMiddleware(services.log));
+  for (const router of [landingRoutes(services.registry), metaRoutes(services.registry)]) {
+    app.use(router.routes());
+    app.use(router.allowedMethods({ throw: true }));
+  }
+  return app;
+}

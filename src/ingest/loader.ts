@@ -1,0 +1,229 @@
+/**
+ * Writes tables into PostgreSQL and describes them in TAP_SCHEMA, in the caller's transaction:
+ * CREATE TABLE, COPY FROM STDIN (streaming, memory flat), HEALPix index column, indexes.
+ */
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { ang2pix, INDEX_ORDER } from '../healpix/nested.js';
+import { pgTypeOf, qualified, quoteIdent } from '../registry/pg-types.js';
+import type { CellValue, DatabaseSpec, ForeignKeySpec, TableMeta, TableSource } from '../registry/types.js';
+import { BadRequestError } from '../errors.js';
+import { copyField } from './copy-text.js';
+
+/** The hidden column holding the order-29 nested HEALPix index of a table's position. */
+export const HPX_COLUMN = 'vodax_hpx';
+
+/** Progress callback: rows written so far. */
+export type Progress = (rows: number) => void;
+
+const PG_NAME_LIMIT = 63;
+
+/** Create the registry entry and schema of a database (in the caller's transaction). */
+export async function createDatabase(client: pg.ClientBase, spec: Omit<DatabaseSpec, 'tables'>): Promise<void> {
+  checkName(spec.name, 'database');
+  await client.query(
+    'INSERT INTO vodax.databases (name, level, owner, description, annotations) VALUES ($1, $2, $3, $4, $5)',
+    [spec.name, spec.level, spec.owner, spec.description, JSON.stringify(spec.annotations)],
+  );
+  await client.query(`CREATE SCHEMA ${quoteIdent(spec.name)}`);
+  const idx = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM "TAP_SCHEMA".schemas');
+  await client.query('INSERT INTO "TAP_SCHEMA".schemas (schema_name, description, schema_index) VALUES ($1, $2, $3)', [
+    spec.name,
+    spec.description,
+    idx.rows[0]!.n,
+  ]);
+}
+
+/** Create a table in `database`, stream its rows in with COPY, index it and describe it in TAP_SCHEMA. */
+export async function loadTable(
+  client: pg.ClientBase,
+  database: string,
+  source: TableSource,
+  onProgress?: Progress,
+): Promise<number> {
+  const meta = source.meta;
+  checkTable(meta);
+  const target = qualified(database, meta.name);
+  const pos = meta.position ? positionIndexes(meta) : null;
+  const defs = meta.columns.map((c) => `${quoteIdent(c.name)} ${pgTypeOf(c)}${c.nullable === false ? ' NOT NULL' : ''}`);
+  if (pos) defs.push(`${quoteIdent(HPX_COLUMN)} bigint`);
+  await client.query(`CREATE TABLE ${target} (${defs.join(', ')})`);
+
+  const names = meta.columns.map((c) => quoteIdent(c.name));
+  if (pos) names.push(quoteIdent(HPX_COLUMN));
+  const copy = client.query(copyFrom(`COPY ${target} (${names.join(', ')}) FROM STDIN`));
+  const counter = { rows: 0 };
+  await pipeline(Readable.from(copyChunks(source.rows, meta.columns.length, pos, counter, onProgress)), copy);
+
+  if (meta.primaryKey?.length) {
+    await client.query(`ALTER TABLE ${target} ADD PRIMARY KEY (${meta.primaryKey.map(quoteIdent).join(', ')})`);
+  }
+  if (pos) {
+    await client.query(`CREATE INDEX ON ${target} (${quoteIdent(HPX_COLUMN)})`);
+  }
+  await client.query(`ANALYZE ${target}`);
+  await describeTable(client, database, meta, counter.rows);
+  return counter.rows;
+}
+
+/** Index a column (for foreign keys and frequent filters) and flag it indexed in TAP_SCHEMA. */
+export async function indexColumn(client: pg.ClientBase, database: string, table: string, column: string): Promise<void> {
+  await client.query(`CREATE INDEX ON ${qualified(database, table)} (${quoteIdent(column)})`);
+  await client.query('UPDATE "TAP_SCHEMA".columns SET indexed = 1 WHERE table_name = $1 AND column_name = $2', [
+    `${database}.${table}`,
+    column,
+  ]);
+}
+
+/** Record a foreign key in TAP_SCHEMA.keys/key_columns and index its columns. */
+export async function addForeignKey(client: pg.ClientBase, database: string, fk: ForeignKeySpec): Promise<void> {
+  const from = `${database}.${fk.fromTable}`;
+  const target = `${database}.${fk.targetTable}`;
+  const keyId = `${from}(${fk.fromColumns.join(',')})->${target}`;
+  await client.query('INSERT INTO "TAP_SCHEMA".keys (key_id, from_table, target_table, description) VALUES ($1, $2, $3, $4)', [
+    keyId,
+    from,
+    target,
+    fk.description ?? null,
+  ]);
+  for (let i = 0; i < fk.fromColumns.length; i++) {
+    await client.query('INSERT INTO "TAP_SCHEMA".key_columns (key_id, from_column, target_column) VALUES ($1, $2, $3)', [
+      keyId,
+      fk.fromColumns[i],
+      fk.targetColumns[i],
+    ]);
+  }
+  if (fk.fromColumns.length === 1) await indexColumn(client, database, fk.fromTable, fk.fromColumns[0]!);
+}
+
+/** Write TAP_SCHEMA.tables/columns and vodax.tables rows for a loaded table. */
+async function describeTable(client: pg.ClientBase, database: string, meta: TableMeta, rows: number): Promise<void> {
+  const tapName = `${database}.${meta.name}`;
+  const idx = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM "TAP_SCHEMA".tables WHERE schema_name = $1', [database]);
+  await client.query(
+    'INSERT INTO "TAP_SCHEMA".tables (schema_name, table_name, table_type, description, table_index) VALUES ($1, $2, $3, $4, $5)',
+    [database, tapName, 'table', meta.description ?? null, idx.rows[0]!.n],
+  );
+  const pk = new Set(meta.primaryKey ?? []);
+  for (const [i, c] of meta.columns.entries()) {
+    await client.query(
+      `INSERT INTO "TAP_SCHEMA".columns (table_name, column_name, datatype, arraysize, xtype, "size", unit, ucd, utype,
+         description, principal, indexed, std, column_index) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)`,
+      [
+        tapName,
+        c.name,
+        c.datatype,
+        c.arraysize ?? null,
+        c.xtype ?? null,
+        sizeOf(c.arraysize),
+        c.unit ?? null,
+        c.ucd ?? null,
+        c.utype ?? null,
+        c.description ?? null,
+        c.principal ? 1 : 0,
+        c.indexed || (pk.size === 1 && pk.has(c.name)) ? 1 : 0,
+        c.std ? 1 : 0,
+        i,
+      ],
+    );
+  }
+  await client.query(
+    `INSERT INTO vodax.tables (table_name, database, pg_schema, pg_table, ra_column, dec_column, hpx_column, row_count)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    [tapName, database, database, meta.name, meta.position?.ra ?? null, meta.position?.dec ?? null, meta.position ? HPX_COLUMN : null, rows],
+  );
+}
+
+/** TAP 1.0's integer `size`: the fixed length of an arraysize, else null. */
+function sizeOf(arraysize: string | null | undefined): number | null {
+  if (!arraysize || !/^\d+$/.test(arraysize)) return null;
+  return Number(arraysize);
+}
+
+/** Rows as COPY text, batched into chunks of about 256 kB, with the HEALPix index appended. */
+async function* copyChunks(
+  rows: AsyncIterable<CellValue[]> | Iterable<CellValue[]>,
+  width: number,
+  pos: { ra: number; dec: number } | null,
+  counter: { rows: number },
+  onProgress?: Progress,
+): AsyncGenerator<string> {
+  let chunk = '';
+  for await (const row of rows) {
+    if (row.length !== width) {
+      throw new BadRequestError(`row ${counter.rows + 1} has ${row.length} values where the table has ${width} columns`);
+    }
+    let line = '';
+    for (let i = 0; i < width; i++) line += (i ? '\t' : '') + copyField(row[i]);
+    if (pos) line += '\t' + hpxField(row[pos.ra], row[pos.dec]);
+    chunk += line + '\n';
+    counter.rows++;
+    if (chunk.length >= 262_144) {
+      yield chunk;
+      chunk = '';
+      onProgress?.(counter.rows);
+    }
+  }
+  if (chunk) yield chunk;
+  onProgress?.(counter.rows);
+}
+
+/** The HEALPix index of a position as a COPY field; NULL when the position is missing. */
+function hpxField(ra: CellValue | undefined, dec: CellValue | undefined): string {
+  if (typeof ra !== 'number' || typeof dec !== 'number' || !Number.isFinite(ra) || !Number.isFinite(dec) || Math.abs(dec) > 90) {
+    return '\\N';
+  }
+  return ang2pix(INDEX_ORDER, ra, dec).toString();
+}
+
+/** Positions of the RA and Dec columns; they must exist and be numeric. */
+function positionIndexes(meta: TableMeta): { ra: number; dec: number } {
+  const find = (name: string, role: string): number => {
+    const i = meta.columns.findIndex((c) => c.name === name);
+    if (i < 0) throw new BadRequestError(`table ${meta.name}: no column "${name}" for ${role}`);
+    const t = meta.columns[i]!.datatype;
+    if (t !== 'double' && t !== 'float') throw new BadRequestError(`table ${meta.name}: ${role} column "${name}" must be float or double, not ${t}`);
+    return i;
+  };
+  return { ra: find(meta.position!.ra, 'right ascension'), dec: find(meta.position!.dec, 'declination') };
+}
+
+/** A table's names must be usable and unambiguous to ADQL (case-insensitive). */
+function checkTable(meta: TableMeta): void {
+  checkName(meta.name, 'table');
+  if (meta.columns.length === 0) throw new BadRequestError(`table ${meta.name} has no columns`);
+  const seen = new Map<string, string>();
+  for (const c of meta.columns) {
+    checkName(c.name, 'column');
+    if (c.name.toLowerCase() === HPX_COLUMN) throw new BadRequestError(`column name "${c.name}" is reserved`);
+    const prior = seen.get(c.name.toLowerCase());
+    if (prior !== undefined) throw new BadRequestError(`table ${meta.name}: columns "${prior}" and "${c.name}" differ only in case`);
+    seen.set(c.name.toLowerCase(), c.name);
+  }
+}
+
+/** Names must be non-empty, free of control characters, and fit PostgreSQL's identifier limit. */
+function checkName(name: string, what: string): void {
+  // eslint-disable-next-line no-control-regex
+  if (!name || /[\u0000-\u001f]/.test(name) || Buffer.byteLength(name) > PG_NAME_LIMIT) {
+    throw new BadRequestError(`invalid ${what} name ${JSON.stringify(name)}: 1 to ${PG_NAME_LIMIT} bytes, no control characters`);
+  }
+}
+
+
+/** Load a whole database (registry entry, every table, foreign keys) in one transaction. */
+export async function loadDatabase(
+  client: pg.ClientBase,
+  spec: DatabaseSpec,
+  onProgress?: (table: string, rows: number) => void,
+): Promise<Record<string, number>> {
+  await createDatabase(client, spec);
+  const counts: Record<string, number> = {};
+  for (const t of spec.tables) {
+    counts[t.meta.name] = await loadTable(client, spec.name, t, onProgress && ((n) => onProgress(t.meta.name, n)));
+  }
+  for (const fk of spec.foreignKeys ?? []) await addForeignKey(client, spec.name, fk);
+  return counts;
+}

@@ -1,0 +1,76 @@
+/** The LSST v0 metadata face for databases: `/`, M1-M8 (SPEC section 4). */
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import type { Registry, Viewer } from '../registry/registry.js';
+import { intParam, stringParam } from '../http/params.js';
+import { sendPage, sendResult } from './envelope.js';
+
+const MAX_COUNT = 100_000;
+
+/** The caller as the registry needs it. */
+function viewerOf(ctx: Context): Viewer {
+  return { user: (ctx.state.user as string | undefined) ?? null };
+}
+
+/** Paging and filter parameters of a list request. */
+function listOptions(ctx: Context) {
+  return {
+    containing: stringParam(ctx, 'containing'),
+    start: intParam(ctx, 'start', 0, 0, Number.MAX_SAFE_INTEGER),
+    count: intParam(ctx, 'count', 1000, 1, MAX_COUNT),
+  };
+}
+
+/** Routes M1-M8 over the registry. */
+export function metaRoutes(registry: Registry): Router {
+  const r = new Router();
+  for (const top of ['meta', 'db', 'image']) {
+    r.get(`/${top}`, (ctx) => sendResult(ctx, ['v0']));
+  }
+  r.get('/meta/v0', (ctx) => sendResult(ctx, ['db', 'image']));
+  r.get('/meta/v0/db', async (ctx) => sendResult(ctx, await registry.levels(viewerOf(ctx))));
+  r.get('/meta/v0/db/:level', async (ctx) => {
+    sendPage(ctx, await registry.databaseNames(ctx.params.level!, viewerOf(ctx), listOptions(ctx)));
+  });
+  r.get('/meta/v0/db/:level/:db', async (ctx) => {
+    const d = await registry.database(ctx.params.level!, ctx.params.db!, viewerOf(ctx));
+    const { host, port } = registry.serverAddress();
+    sendResult(ctx, [{ name: d.name, owner: d.owner, host, port, description: d.description, level: d.level }, d.annotations]);
+  });
+  r.get('/meta/v0/db/:level/:db/tables', async (ctx) => {
+    sendPage(ctx, await registry.tableNames(ctx.params.level!, ctx.params.db!, viewerOf(ctx), listOptions(ctx)));
+  });
+  r.get('/meta/v0/db/:level/:db/tables/:table', async (ctx) => {
+    const t = await registry.table(ctx.params.level!, ctx.params.db!, ctx.params.table!, viewerOf(ctx));
+    const columns = await registry.columns(t.tapName);
+    sendResult(ctx, [
+      {
+        name: t.name,
+        descr: t.description,
+        database: t.database,
+        tapName: t.tapName,
+        rowCount: t.rowCount,
+        created: t.created.toISOString(),
+        ra: t.position?.ra ?? null,
+        dec: t.position?.dec ?? null,
+        columns: columns.map((c) => ({
+          name: c.name,
+          datatype: c.datatype,
+          arraysize: c.arraysize,
+          xtype: c.xtype,
+          unit: c.unit,
+          ucd: c.ucd,
+          utype: c.utype,
+          descr: c.description,
+          principal: c.principal,
+          indexed: c.indexed,
+        })),
+      },
+      t.annotations,
+    ]);
+  });
+  r.get('/meta/v0/db/:level/:db/tables/:table/schema', async (ctx) => {
+    sendResult(ctx, await registry.createStatement(ctx.params.level!, ctx.params.db!, ctx.params.table!, viewerOf(ctx)));
+  });
+  return r;
+}

@@ -1,0 +1,57 @@
+/** Running the server: storage, sample data on first start, HTTP, graceful shutdown. */
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
+import { createApp } from '../http/app.js';
+import { Registry } from '../registry/registry.js';
+import { addressOf, openStorage } from './storage.js';
+import { ensureSampleData } from './sample-data.js';
+
+/** A running vodax server. */
+export interface RunningServer {
+  url: string;
+  /** Stop accepting, let running requests finish (bounded), close the database. */
+  close(): Promise<void>;
+}
+
+/** Start vodax with this configuration. */
+export async function startServer(config: Config, log: Logger, options: { sampleData?: boolean } = {}): Promise<RunningServer> {
+  const storage = await openStorage(config, log);
+  try {
+    if (options.sampleData !== false) await ensureSampleData(storage.db, log);
+  } catch (e) {
+    await storage.close();
+    throw e;
+  }
+  const registry = new Registry(storage.db, addressOf(storage.url));
+  const app = createApp({ config, log, db: storage.db, registry });
+  const server = http.createServer(app.callback());
+  server.requestTimeout = 0; // long downloads are legitimate; the database enforces query timeouts
+  const sockets = new Set<Socket>();
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.once('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const addr = server.address() as AddressInfo;
+  const url = `http://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`;
+  log.info('vodax listening', { url });
+  let closing: Promise<void> | null = null;
+  return {
+    url,
+    close: () =>
+      (closing ??= (async () => {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        const deadline = setTimeout(() => sockets.forEach((s) => s.destroy()), 10_000);
+        await closed;
+        clearTimeout(deadline);
+        await storage.close();
+        log.info('vodax stopped');
+      })()),
+  };
+}

@@ -1,0 +1,176 @@
+/**
+ * One storage module for the embedded and an external PostgreSQL alike: parameterised
+ * queries, transactions, and streaming read-only cursors that can be cancelled.
+ */
+import pg from 'pg';
+import Cursor from 'pg-cursor';
+import { UnavailableError, VodaxError } from '../errors.js';
+
+// BIGINT comes back as bigint: exact, where the pg default gives strings.
+const INT8_OID = 20;
+const bigintTypes = {
+  getTypeParser: ((oid: number, format?: string) =>
+    oid === INT8_OID && format !== 'binary' ? (v: string) => BigInt(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+};
+
+/** Options for a streaming user query. */
+export interface StreamOptions {
+  /** Rows fetched per round trip. */
+  batchSize?: number;
+  /** Statement timeout in milliseconds (0: none). */
+  timeoutMs?: number;
+  /** Aborting cancels the query in the database. */
+  signal?: AbortSignal;
+}
+
+/** Column description of a streamed result, as PostgreSQL reports it. */
+export interface ResultField {
+  name: string;
+  dataTypeID: number;
+}
+
+/** A streamed result: fields are known once the first batch (possibly empty) has arrived. */
+export interface RowStream extends AsyncIterable<unknown[][]> {
+  fields(): ResultField[];
+}
+
+/** A query was cancelled on purpose (abort, timeout). */
+export class QueryCancelledError extends VodaxError {
+  constructor(message: string) {
+    super(message, 408, 'QueryCancelled');
+  }
+}
+
+/** A PostgreSQL connection pool with the operations vodax needs. */
+export class Database {
+  readonly pool: pg.Pool;
+
+  constructor(url: string, poolSize: number) {
+    this.pool = new pg.Pool({
+      connectionString: url,
+      max: poolSize,
+      idleTimeoutMillis: 30_000,
+      connectionTimeoutMillis: 10_000,
+      types: bigintTypes,
+    });
+    // An idle client erroring (server restart) must not crash the process.
+    this.pool.on('error', () => {});
+  }
+
+  /** Run one parameterised statement and return its rows as objects. */
+  async query<T extends Record<string, unknown> = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
+    try {
+      const res = await this.pool.query<T>(sql, params);
+      return res.rows;
+    } catch (e) {
+      throw mapPgError(e);
+    }
+  }
+
+  /** Run `fn` inside a transaction on one connection; roll back on any error. */
+  async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.connect();
+    try {
+      await client.query('BEGIN');
+      const out = await fn(client);
+      await client.query('COMMIT');
+      return out;
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw mapPgError(e);
+    } finally {
+      client.release();
+    }
+  }
+
+  /** A pooled connection; the caller must release it. */
+  async connect(): Promise<pg.PoolClient> {
+    try {
+      return await this.pool.connect();
+    } catch (e) {
+      throw new UnavailableError(`database unreachable: ${(e as Error).message}`, 5);
+    }
+  }
+
+  /**
+   * Stream a read-only query in batches of array rows, under a statement timeout, with
+   * memory bounded by the batch size. Aborting `signal` cancels it in the database.
+   */
+  streamReadOnly(sql: string, params: unknown[], options: StreamOptions = {}): RowStream {
+    const batchSize = options.batchSize ?? 2000;
+    let fields: ResultField[] = [];
+    const db = this;
+    async function* run(): AsyncGenerator<unknown[][]> {
+      const client = await db.connect();
+      let cursor: Cursor<unknown[]> | null = null;
+      const onAbort = () => void db.cancelBackend(client);
+      try {
+        options.signal?.throwIfAborted();
+        options.signal?.addEventListener('abort', onAbort, { once: true });
+        await client.query('BEGIN TRANSACTION READ ONLY');
+        await client.query(`SET LOCAL statement_timeout = ${Math.max(0, Math.floor(options.timeoutMs ?? 0))}`);
+        cursor = client.query(new Cursor<unknown[]>(sql, params, { rowMode: 'array', types: bigintTypes }));
+        for (;;) {
+          const rows = await cursor.read(batchSize);
+          const f = (cursor as unknown as { _result?: { fields?: ResultField[] } })._result?.fields;
+          if (f && fields.length === 0) fields = f.map((x) => ({ name: x.name, dataTypeID: x.dataTypeID }));
+          if (rows.length === 0) break;
+          yield rows;
+          if (rows.length < batchSize) break;
+        }
+        await cursor.close();
+        cursor = null;
+        await client.query('COMMIT');
+      } catch (e) {
+        throw options.signal?.aborted ? new QueryCancelledError('query cancelled') : mapPgError(e);
+      } finally {
+        options.signal?.removeEventListener('abort', onAbort);
+        if (cursor) {
+          // Stopped early (consumer broke off or failed): stop the query before reuse.
+          await db.cancelBackend(client);
+          await cursor.close().catch(() => {});
+        }
+        await client.query('ROLLBACK').catch(() => {});
+        client.release();
+      }
+    }
+    const gen = run();
+    return {
+      fields: () => fields,
+      [Symbol.asyncIterator]: () => gen,
+    };
+  }
+
+  /** Ask PostgreSQL to cancel whatever this client's backend is running. */
+  async cancelBackend(client: pg.PoolClient): Promise<void> {
+    const pid = (client as unknown as { processID?: number }).processID;
+    if (!pid) return;
+    await this.pool.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => {});
+  }
+
+  /** True when the database answers a trivial query. */
+  async ping(): Promise<boolean> {
+    try {
+      await this.pool.query('SELECT 1');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Close every connection. */
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+/** Turn PostgreSQL errors that mean "cancelled" or "down" into vodax errors; keep others. */
+export function mapPgError(e: unknown): unknown {
+  if (e instanceof VodaxError) return e;
+  const err = e as { code?: string; message?: string };
+  if (err?.code === '57014') return new QueryCancelledError(`query cancelled: ${err.message ?? 'timeout'}`);
+  if (err?.code === '57P01' || err?.code === 'ECONNREFUSED' || err?.code === '08006') {
+    return new UnavailableError(`database unavailable: ${err.message ?? err.code}`, 5);
+  }
+  return e;
+}

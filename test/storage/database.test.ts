@@ -1,0 +1,108 @@
+import { expect } from 'chai';
+import { testDatabase, freshDatabase } from '../support/database.js';
+import { QueryCancelledError } from '../../src/storage/database.js';
+import { migrate } from '../../src/storage/migrations.js';
+
+/** Consume a row stream into one array. */
+async function collect(stream: AsyncIterable<unknown[][]>): Promise<unknown[][]> {
+  const out: unknown[][] = [];
+  for await (const batch of stream) out.push(...batch);
+  return out;
+}
+
+describe('storage: Database', () => {
+  it('streams a result in batches of array rows, with its fields', async () => {
+    const { db } = await testDatabase();
+    const stream = db.streamReadOnly('SELECT g AS n, g::bigint * 3 AS triple FROM generate_series(1, 5000) g', [], { batchSize: 1000 });
+    let batches = 0;
+    let rows = 0;
+    for await (const batch of stream) {
+      batches++;
+      expect(batch.length).to.be.at.most(1000);
+      rows += batch.length;
+    }
+    expect(rows).to.equal(5000);
+    expect(batches).to.be.at.least(5);
+    expect(stream.fields().map((f) => f.name)).to.deep.equal(['n', 'triple']);
+  });
+
+  it('returns BIGINT values exactly, as bigint', async () => {
+    const { db } = await testDatabase();
+    const rows = await collect(db.streamReadOnly('SELECT 9007199254740993::bigint', []));
+    expect(rows[0]![0]).to.equal(9007199254740993n);
+  });
+
+  it('refuses to write inside a user query (read-only transaction)', async () => {
+    const { db } = await testDatabase();
+    let err: unknown;
+    try {
+      await collect(db.streamReadOnly('CREATE TABLE vodax.should_not_exist (x int)', []));
+    } catch (e) {
+      err = e;
+    }
+    expect(String(err)).to.match(/read-only/);
+    const left = await db.query("SELECT 1 FROM pg_tables WHERE tablename = 'should_not_exist'");
+    expect(left).to.have.length(0);
+  });
+
+  it('cancels a query past its statement timeout', async () => {
+    const { db } = await testDatabase();
+    const t0 = Date.now();
+    let err: unknown;
+    try {
+      await collect(db.streamReadOnly('SELECT pg_sleep(10)', [], { timeoutMs: 200 }));
+    } catch (e) {
+      err = e;
+    }
+    expect(err).to.be.instanceOf(QueryCancelledError);
+    expect(Date.now() - t0).to.be.below(5000);
+  });
+
+  it('cancels the query in the database when the caller aborts', async () => {
+    const { db } = await testDatabase();
+    const ac = new AbortController();
+    const marker = `abort_marker_${Date.now()}`;
+    const running = collect(db.streamReadOnly(`SELECT pg_sleep(20), '${marker}'`, [], { signal: ac.signal }));
+    await new Promise((r) => setTimeout(r, 300));
+    const active = async () =>
+      (await db.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE $1 AND pid <> pg_backend_pid()', [`%${marker}%`]))[0]!.n;
+    expect(await active()).to.equal(1);
+    ac.abort();
+    let err: unknown;
+    try {
+      await running;
+    } catch (e) {
+      err = e;
+    }
+    expect(err).to.be.instanceOf(QueryCancelledError);
+    // Gone from the database within a second.
+    await new Promise((r) => setTimeout(r, 200));
+    const rows = await db.query("SELECT state FROM pg_stat_activity WHERE query LIKE $1 AND state = 'active' AND pid <> pg_backend_pid()", [`%${marker}%`]);
+    expect(rows).to.have.length(0);
+  });
+
+  it('stops the query when the consumer breaks off early', async () => {
+    const { db } = await testDatabase();
+    const marker = `break_marker_${Date.now()}`;
+    const stream = db.streamReadOnly(`SELECT g, '${marker}' FROM generate_series(1, 100000000) g`, [], { batchSize: 100 });
+    for await (const batch of stream) {
+      expect(batch).to.have.length(100);
+      break;
+    }
+    const rows = await db.query("SELECT 1 FROM pg_stat_activity WHERE query LIKE $1 AND state = 'active' AND pid <> pg_backend_pid()", [`%${marker}%`]);
+    expect(rows).to.have.length(0);
+  });
+
+  it('applies migrations once, and again is a no-op', async () => {
+    const fresh = await freshDatabase();
+    try {
+      expect(await migrate(fresh.db)).to.deep.equal([]);
+      const tables = await fresh.db.query<{ table_name: string }>(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'TAP_SCHEMA' ORDER BY table_name",
+      );
+      expect(tables.map((t) => t.table_name)).to.deep.equal(['columns', 'key_columns', 'keys', 'schemas', 'tables']);
+    } finally {
+      await fresh.drop();
+    }
+  });
+});

@@ -1,0 +1,36 @@
+/** An HTTP server over the test database, on a free loopback port. */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApp } from '../../src/http/app.js';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/log.js';
+import { Registry } from '../../src/registry/registry.js';
+import { addressOf } from '../../src/server/storage.js';
+import { testDatabase } from './database.js';
+
+/** A running test server: its base URL and a way to stop it. */
+export interface TestServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Start the app over the shared test database. */
+export async function testServer(env: NodeJS.ProcessEnv = {}): Promise<TestServer> {
+  const { db, url: dbUrl } = await testDatabase();
+  const config = loadConfig({ LOG_FORMAT: 'silent', ...env });
+  const app = createApp({ config, log: createLogger('silent'), db, registry: new Registry(db, addressOf(dbUrl)) });
+  const server = http.createServer(app.callback());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** GET a path and parse the JSON answer, keeping the status. */
+export async function getJson(base: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
+  const res = await fetch(base + path, { headers: { accept: 'application/json', ...headers } });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
