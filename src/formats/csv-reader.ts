@@ -1,0 +1,321 @@
+/**
+ * Streaming CSV reader (RFC 4180): a header line of column names, then records. Quoted fields
+ * may hold delimiters, doubled quotes and newlines; lines end in LF, CRLF or CR; a UTF-8 BOM is
+ * skipped; blank lines are skipped; an empty unquoted field is NULL (an empty quoted field is
+ * the empty string in a char column, NULL in others). Column types come from the caller or are
+ * inferred from the first `sampleRows` records; every later record is checked against them.
+ * Memory stays flat: one input chunk plus the sample is all that is ever held.
+ */
+import { StringDecoder } from 'node:string_decoder';
+import { basename, extname } from 'node:path';
+import type { Readable } from 'node:stream';
+import { InputFileError } from '../errors.js';
+import type { CellValue, ColumnMeta, TableSource, TapDatatype } from '../registry/types.js';
+import { CellSyntaxError, inferColumnType, textCellParser, type TextCellParser } from './infer-types.js';
+
+/** A column type the caller imposes: a datatype, or a partial ColumnMeta with one. */
+export type CsvColumnType = TapDatatype | (Partial<Omit<ColumnMeta, 'name'>> & { datatype: TapDatatype });
+
+/** Options of readCsv. */
+export interface CsvReadOptions {
+  /** File name used in error messages (and as the default table name). */
+  file: string;
+  /** Table name for meta.name; defaults to the file's base name without extension. */
+  tableName?: string;
+  /** Field delimiter, one character; ',' by default ('\t' reads TSV). */
+  delimiter?: string;
+  /** How many records to sample for type inference (default 1000). */
+  sampleRows?: number;
+  /** Column types by column name; columns named here are not inferred. */
+  columnTypes?: Record<string, CsvColumnType>;
+}
+
+const LF = 10;
+const CR = 13;
+const QUOTE = 34;
+
+/** Pulls text chunks from the input and cuts them into records, one at a time. */
+class CsvTokenizer {
+  private buf = '';
+  private pos = 0;
+  private eof = false;
+  private readonly decoder = new StringDecoder('utf8');
+  private readonly chunks: AsyncIterator<string | Buffer>;
+  private first = true;
+  /** Line where the next record (or blank line) starts. */
+  line = 1;
+  /** Fields of the last record; null is an empty unquoted field. Reused between records. */
+  readonly fields: (string | null)[] = [];
+  /** 1-based line and column where each field of the last record starts. */
+  readonly lines: number[] = [];
+  readonly cols: number[] = [];
+  /** Line and column just past the last field of the last record. */
+  endLine = 1;
+  endCol = 1;
+
+  constructor(
+    input: AsyncIterable<string | Buffer>,
+    private readonly file: string,
+    private readonly delim: number,
+  ) {
+    this.chunks = input[Symbol.asyncIterator]();
+  }
+
+  /** Reads the next chunk into the buffer; false at end of input. */
+  async fill(): Promise<boolean> {
+    if (this.eof) return false;
+    const r = await this.chunks.next();
+    let text: string;
+    if (r.done) {
+      this.eof = true;
+      text = this.decoder.end();
+    } else {
+      text = typeof r.value === 'string' ? r.value : this.decoder.write(r.value);
+    }
+    if (this.first && text.length > 0) {
+      this.first = false;
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    }
+    this.buf = this.pos === this.buf.length ? text : this.buf.slice(this.pos) + text;
+    this.pos = 0;
+    return true;
+  }
+
+  /** Whether the input is exhausted and no record is left. */
+  get finished(): boolean {
+    return this.eof && this.pos >= this.buf.length;
+  }
+
+  /**
+   * Cuts the next record from the buffer into `fields`; false when the buffer does not hold a
+   * whole record yet (call fill) or the input is finished. Throws on an unterminated quote at EOF
+   * or text after a closing quote.
+   */
+  tryNext(): boolean {
+    const buf = this.buf;
+    const n = buf.length;
+    const d = this.delim;
+    const eof = this.eof;
+    let i = this.pos;
+    // Skip blank lines.
+    for (;;) {
+      if (i >= n) {
+        this.pos = i;
+        return false;
+      }
+      const c = buf.charCodeAt(i);
+      if (c === LF) {
+        i++;
+      } else if (c === CR) {
+        if (i + 1 >= n && !eof) {
+          this.pos = i;
+          return false;
+        }
+        i++;
+        if (i < n && buf.charCodeAt(i) === LF) i++;
+      } else {
+        break;
+      }
+      this.line++;
+      this.pos = i;
+    }
+    const start = i;
+    let line = this.line;
+    let lineStart = i;
+    const fields = this.fields;
+    const lines = this.lines;
+    const cols = this.cols;
+    fields.length = 0;
+    lines.length = 0;
+    cols.length = 0;
+    for (;;) {
+      lines.push(line);
+      cols.push(i - lineStart + 1);
+      if (i < n && buf.charCodeAt(i) === QUOTE) {
+        i++;
+        let segStart = i;
+        let parts: string[] | null = null;
+        for (;;) {
+          const q = buf.indexOf('"', i);
+          if (q < 0) {
+            if (eof) {
+              throw new InputFileError('unterminated quoted field (truncated file?)', this.file, lines[lines.length - 1], cols[cols.length - 1]);
+            }
+            this.pos = start;
+            return false;
+          }
+          for (let k = buf.indexOf('\n', i); k >= 0 && k < q; k = buf.indexOf('\n', k + 1)) {
+            line++;
+            lineStart = k + 1;
+          }
+          if (q + 1 >= n && !eof) {
+            this.pos = start;
+            return false;
+          }
+          if (buf.charCodeAt(q + 1) === QUOTE) {
+            (parts ??= []).push(buf.slice(segStart, q + 1));
+            i = q + 2;
+            segStart = i;
+            continue;
+          }
+          const last = buf.slice(segStart, q);
+          fields.push(parts === null ? last : parts.join('') + last);
+          i = q + 1;
+          break;
+        }
+      } else {
+        const s = i;
+        while (i < n) {
+          const c = buf.charCodeAt(i);
+          if (c === d || c === LF || c === CR) break;
+          i++;
+        }
+        if (i >= n && !eof) {
+          this.pos = start;
+          return false;
+        }
+        fields.push(i === s ? null : buf.slice(s, i));
+      }
+      if (i >= n) {
+        // Last record, without a final newline.
+        this.endLine = line;
+        this.endCol = i - lineStart + 1;
+        this.pos = i;
+        this.line = line;
+        return true;
+      }
+      const c = buf.charCodeAt(i);
+      if (c === d) {
+        i++;
+        continue;
+      }
+      this.endLine = line;
+      this.endCol = i - lineStart + 1;
+      if (c === LF) {
+        i++;
+      } else if (c === CR) {
+        if (i + 1 >= n && !eof) {
+          this.pos = start;
+          return false;
+        }
+        i++;
+        if (i < n && buf.charCodeAt(i) === LF) i++;
+      } else {
+        throw new InputFileError('unexpected text after a closing quote', this.file, line, i - lineStart + 1);
+      }
+      this.line = line + 1;
+      this.pos = i;
+      return true;
+    }
+  }
+
+  /** The next record (in `fields`), pulling input as needed; false at end of input. */
+  async next(): Promise<boolean> {
+    for (;;) {
+      if (this.tryNext()) return true;
+      if (this.finished) return false;
+      if (!(await this.fill())) return false;
+    }
+  }
+}
+
+/** Normalises a CsvColumnType to the type parts of a ColumnMeta. */
+function columnTypeOf(t: CsvColumnType): Partial<Omit<ColumnMeta, 'name'>> & { datatype: TapDatatype } {
+  if (typeof t === 'string') return { datatype: t, arraysize: t === 'char' || t === 'unicodeChar' ? '*' : null };
+  return t;
+}
+
+/**
+ * Opens a CSV stream: reads the header and the type-inference sample, then returns the
+ * columns and a row iterator that pulls the rest of the input as it is consumed.
+ */
+export async function readCsv(input: NodeJS.ReadableStream | Readable, options: CsvReadOptions): Promise<TableSource> {
+  const file = options.file;
+  const delimiter = options.delimiter ?? ',';
+  if (delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') {
+    throw new InputFileError(`bad delimiter ${JSON.stringify(delimiter)}`, file);
+  }
+  const tok = new CsvTokenizer(input as AsyncIterable<string | Buffer>, file, delimiter.charCodeAt(0));
+  if (!(await tok.next())) throw new InputFileError('empty file: no header line', file, 1, 1);
+  const headerLine = tok.lines[0];
+  const names = tok.fields.map((f, j) => {
+    const name = (f ?? '').trim();
+    if (name === '') throw new InputFileError(`column ${j + 1} has no name in the header`, file, headerLine, tok.cols[j]);
+    return name;
+  });
+  const seen = new Set<string>();
+  names.forEach((name, j) => {
+    if (seen.has(name)) throw new InputFileError(`duplicate column name "${name}"`, file, tok.lines[j], tok.cols[j]);
+    seen.add(name);
+  });
+  const ncols = names.length;
+
+  const checkWidth = (): void => {
+    const got = tok.fields.length;
+    if (got === ncols) return;
+    if (got > ncols) {
+      throw new InputFileError(`${got} fields where the header has ${ncols}`, file, tok.lines[ncols], tok.cols[ncols]);
+    }
+    throw new InputFileError(`${got} fields where the header has ${ncols}`, file, tok.endLine, tok.endCol);
+  };
+
+  // The sample: raw records (with positions) kept until the types are known.
+  const given = options.columnTypes ?? {};
+  for (const key of Object.keys(given)) {
+    if (!seen.has(key)) throw new InputFileError(`column type given for "${key}", which the header does not have`, file, headerLine);
+  }
+  const needInference = names.some((name) => given[name] === undefined);
+  const sampleSize = needInference ? Math.max(1, options.sampleRows ?? 1000) : 0;
+  const sample: { fields: (string | null)[]; lines: number[]; cols: number[] }[] = [];
+  while (sample.length < sampleSize && (await tok.next())) {
+    checkWidth();
+    sample.push({ fields: tok.fields.slice(), lines: tok.lines.slice(), cols: tok.cols.slice() });
+  }
+
+  const columns: ColumnMeta[] = names.map((name, j) => {
+    const t = given[name];
+    if (t !== undefined) {
+      const spec = columnTypeOf(t);
+      return { arraysize: null, xtype: null, unit: null, ucd: null, utype: null, description: null, ...spec, name };
+    }
+    const inferred = inferColumnType(sample.map((r) => r.fields[j]));
+    return { name, ...inferred, unit: null, ucd: null, utype: null, description: null };
+  });
+  const parsers: TextCellParser[] = columns.map((c) => textCellParser(c));
+  // In a plain string column "" is a value; elsewhere an empty text can only mean NULL.
+  const emptyIsValue: boolean[] = columns.map((c) => (c.datatype === 'char' || c.datatype === 'unicodeChar') && c.xtype == null);
+
+  const convert = (fields: (string | null)[], lines: number[], cols: number[]): CellValue[] => {
+    const row: CellValue[] = new Array(ncols);
+    let j = 0;
+    try {
+      for (; j < ncols; j++) {
+        const f = fields[j];
+        row[j] = f === null || (f.length === 0 && !emptyIsValue[j]) ? null : parsers[j](f);
+      }
+    } catch (e) {
+      if (e instanceof CellSyntaxError) {
+        throw new InputFileError(`column "${names[j]}": ${e.message}`, file, lines[j], cols[j]);
+      }
+      throw e;
+    }
+    return row;
+  };
+
+  async function* rows(): AsyncGenerator<CellValue[]> {
+    for (let k = 0; k < sample.length; k++) {
+      const r = sample[k];
+      // Drop the sample record before yielding so that it can be collected.
+      sample[k] = undefined as unknown as (typeof sample)[number];
+      yield convert(r.fields, r.lines, r.cols);
+    }
+    sample.length = 0;
+    while (await tok.next()) {
+      checkWidth();
+      yield convert(tok.fields, tok.lines, tok.cols);
+    }
+  }
+
+  const name = options.tableName ?? basename(file, extname(file));
+  return { meta: { name, description: null, columns }, rows: rows() };
+}
