@@ -1,0 +1,217 @@
+/**
+ * The ADQL tokenizer. It never throws: text that cannot start an ADQL token becomes a `bad`
+ * token carrying an explanation, so the parser reports problems in text order (an earlier
+ * syntax error wins over a later stray character).
+ */
+
+import type { Pos } from './ast.js';
+
+/** Token types. `word` is a regular identifier or keyword; `quoted` a delimited identifier. */
+export type TokenType = 'word' | 'quoted' | 'number' | 'string' | 'punct' | 'bad' | 'eof';
+
+export interface Token {
+  type: TokenType;
+  /**
+   * word: the text upper-cased; quoted/string: the unescaped content; number: the text;
+   * punct: the symbol; bad: the explanation; eof: ''.
+   */
+  value: string;
+  /** The token's raw source text. */
+  raw: string;
+  pos: Pos;
+  /** Offset just past the token. */
+  end: number;
+  /** For numbers: how it was written. */
+  numberForm?: 'integer' | 'decimal' | 'approximate' | 'hex';
+}
+
+const PUNCT2 = new Set(['<>', '!=', '<=', '>=', '||']);
+const PUNCT1 = new Set(['(', ')', ',', '.', '*', '+', '-', '/', '=', '<', '>', '|', '&', '^', '~']);
+
+/** Why a character that starts no ADQL token is there, in words a user can act on. */
+function foreignMessage(text: string, i: number): { message: string; length: number } {
+  const c = text[i]!;
+  const two = text.slice(i, i + 2);
+  if (two === '::') return { message: "'::' casts are not ADQL; use CAST(x AS type)", length: 2 };
+  if (two === '/*') {
+    return { message: "'/* */' comments are not ADQL; use -- to comment to the end of a line", length: 2 };
+  }
+  switch (c) {
+    case ';':
+      return { message: "';' is not allowed: send a single query, without a terminating semicolon", length: 1 };
+    case '$':
+      return { message: "'$' (dollar quoting or positional parameters) is not ADQL", length: 1 };
+    case '%':
+      return { message: "'%' is not an ADQL operator; use MOD(x, y)", length: 1 };
+    case ':':
+      return { message: "':' is not allowed here (parameters and '::' casts are not ADQL)", length: 1 };
+    case '?':
+      return { message: "'?' parameters are not ADQL", length: 1 };
+    case '[':
+    case ']':
+      return { message: `'${c}' (array subscripts) is not ADQL`, length: 1 };
+    case '!':
+      return { message: "unexpected '!'; the not-equal operator is '<>' or '!='", length: 1 };
+    case '`':
+      return { message: "backquoted names are not ADQL; quote names with double quotes (\"name\")", length: 1 };
+    default: {
+      const cp = text.codePointAt(i)!;
+      const shown = cp < 32 || cp === 127 ? `U+${cp.toString(16).toUpperCase().padStart(4, '0')}` : `'${String.fromCodePoint(cp)}'`;
+      const hint =
+        cp > 127 && /\p{L}/u.test(String.fromCodePoint(cp))
+          ? '; regular identifiers use ASCII letters, digits and _: write other names in double quotes'
+          : '';
+      return { message: `unexpected character ${shown}${hint}`, length: cp > 0xffff ? 2 : 1 };
+    }
+  }
+}
+
+function isLetter(c: string | undefined): boolean {
+  return c !== undefined && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'));
+}
+
+function isDigit(c: string | undefined): boolean {
+  return c !== undefined && c >= '0' && c <= '9';
+}
+
+function isIdentPart(c: string | undefined): boolean {
+  return isLetter(c) || isDigit(c) || c === '_';
+}
+
+function isHexDigit(c: string | undefined): boolean {
+  return isDigit(c) || (c !== undefined && /^[a-fA-F]$/.test(c));
+}
+
+/** Split ADQL text into tokens, ending with one `eof` token (or a `bad` one that swallows the rest). */
+export function tokenize(text: string): Token[] {
+  const tokens: Token[] = [];
+  let i = 0;
+  let line = 1;
+  let lineStart = 0;
+  const n = text.length;
+
+  const posAt = (offset: number): Pos => ({ line, column: offset - lineStart + 1, offset });
+  /** Advance over text[from, to), keeping line bookkeeping right for multi-line tokens. */
+  const advanceLines = (from: number, to: number): void => {
+    for (let k = from; k < to; k++) {
+      const ch = text[k];
+      if (ch === '\n' || (ch === '\r' && text[k + 1] !== '\n')) {
+        line++;
+        lineStart = k + 1;
+      }
+    }
+  };
+  const push = (type: TokenType, value: string, start: Pos, end: number, extra?: Partial<Token>): void => {
+    tokens.push({ type, value, raw: text.slice(start.offset, end), pos: start, end, ...extra });
+  };
+
+  while (i < n) {
+    const c = text[i]!;
+    // Whitespace and -- comments.
+    if (c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\f' || c === '\v') {
+      advanceLines(i, i + 1);
+      i++;
+      continue;
+    }
+    if (c === '-' && text[i + 1] === '-') {
+      while (i < n && text[i] !== '\n' && text[i] !== '\r') i++;
+      continue;
+    }
+    const start = posAt(i);
+    if (isLetter(c)) {
+      let j = i + 1;
+      while (isIdentPart(text[j])) j++;
+      push('word', text.slice(i, j).toUpperCase(), start, j);
+      i = j;
+      continue;
+    }
+    if (isDigit(c) || (c === '.' && isDigit(text[i + 1]))) {
+      let j = i;
+      let form: 'integer' | 'decimal' | 'approximate' | 'hex' = 'integer';
+      let bad: string | null = null;
+      if (c === '0' && (text[i + 1] === 'x' || text[i + 1] === 'X')) {
+        j = i + 2;
+        while (isHexDigit(text[j])) j++;
+        form = 'hex';
+        if (j === i + 2) bad = 'a hexadecimal literal needs digits after 0x';
+      } else {
+        while (isDigit(text[j])) j++;
+        if (text[j] === '.') {
+          form = 'decimal';
+          j++;
+          while (isDigit(text[j])) j++;
+        }
+        if (text[j] === 'e' || text[j] === 'E') {
+          let k = j + 1;
+          if (text[k] === '+' || text[k] === '-') k++;
+          if (isDigit(text[k])) {
+            while (isDigit(text[k])) k++;
+            form = 'approximate';
+            j = k;
+          } else {
+            bad = 'an exponent needs digits after E';
+            j = k;
+          }
+        }
+      }
+      if (bad === null && (isIdentPart(text[j]) || text[j] === '.')) {
+        let k = j;
+        while (isIdentPart(text[k]) || text[k] === '.') k++;
+        bad = `malformed number '${text.slice(i, k)}'`;
+        j = k;
+      }
+      if (bad !== null) push('bad', bad, start, j);
+      else push('number', text.slice(i, j), start, j, { numberForm: form });
+      i = j;
+      continue;
+    }
+    if (c === "'" || c === '"') {
+      // String literal or delimited identifier; the quote doubles to escape itself.
+      let j = i + 1;
+      let value = '';
+      let closed = false;
+      while (j < n) {
+        const ch = text[j]!;
+        if (ch === c) {
+          if (text[j + 1] === c) {
+            value += c;
+            j += 2;
+            continue;
+          }
+          closed = true;
+          j++;
+          break;
+        }
+        value += ch;
+        j++;
+      }
+      advanceLines(i, j);
+      if (!closed) {
+        const what = c === "'" ? 'string' : 'quoted identifier';
+        push('bad', `this ${what} is never closed (missing ${c})`, start, n);
+        i = n;
+        break;
+      }
+      if (c === '"' && value === '') push('bad', 'an empty quoted identifier ("") is not allowed', start, j);
+      else push(c === "'" ? 'string' : 'quoted', value, start, j);
+      i = j;
+      continue;
+    }
+    const two = text.slice(i, i + 2);
+    if (PUNCT2.has(two)) {
+      push('punct', two, start, i + 2);
+      i += 2;
+      continue;
+    }
+    if (PUNCT1.has(c) && two !== '/*') {
+      push('punct', c, start, i + 1);
+      i++;
+      continue;
+    }
+    const foreign = foreignMessage(text, i);
+    push('bad', foreign.message, start, i + foreign.length);
+    i += foreign.length;
+  }
+  tokens.push({ type: 'eof', value: '', raw: '', pos: posAt(n), end: n });
+  return tokens;
+}
