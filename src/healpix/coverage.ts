@@ -24,7 +24,7 @@ export enum Overlap {
 export type CircleTest = (centre: Vec3, radius: number) => Overlap;
 
 /** Pixels examined before giving up; a finer order than this allows needs chooseOrder. */
-export const MAX_VISITED = 2_000_000;
+export const MAX_VISITED = 300_000;
 
 const DEG = Math.PI / 180;
 
@@ -151,7 +151,8 @@ export function coverBox(order: number, raMin: number, raMax: number, decMin: nu
 export function chooseOrder(radiusDeg: number): number {
   checkRadius(radiusDeg);
   if (radiusDeg === 0) return 29;
-  // Mean pixel size at order k is about 58.6 / 2^k degrees; aim for ~1/4 of the radius.
-  const k = Math.floor(Math.log2((58.6 * 4) / radiusDeg));
+  // Mean pixel size at order k is about 58.6 / 2^k degrees; aim for ~1/8 of the radius,
+  // which measures ~10-30 ranges and 1.2-1.6 times the disc's area.
+  const k = Math.floor(Math.log2((58.6 * 8) / radiusDeg));
   return Math.max(0, Math.min(29, k));
 }
