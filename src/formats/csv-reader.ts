@@ -44,7 +44,9 @@ class CsvTokenizer {
   private first = true;
   /** Line where the next record (or blank line) starts. */
   line = 1;
-  /** Fields of the last record; null is an empty unquoted field. Reused between records. */
+  /** Number of fields in the last record. */
+  count = 0;
+  /** Fields of the last record (first `count`); null is an empty unquoted field. Reused. */
   readonly fields: (string | null)[] = [];
   /** 1-based line and column where each field of the last record starts. */
   readonly lines: number[] = [];
@@ -125,12 +127,10 @@ class CsvTokenizer {
     const fields = this.fields;
     const lines = this.lines;
     const cols = this.cols;
-    fields.length = 0;
-    lines.length = 0;
-    cols.length = 0;
+    let k = 0;
     for (;;) {
-      lines.push(line);
-      cols.push(i - lineStart + 1);
+      lines[k] = line;
+      cols[k] = i - lineStart + 1;
       if (i < n && buf.charCodeAt(i) === QUOTE) {
         i++;
         let segStart = i;
@@ -139,7 +139,7 @@ class CsvTokenizer {
           const q = buf.indexOf('"', i);
           if (q < 0) {
             if (eof) {
-              throw new InputFileError('unterminated quoted field (truncated file?)', this.file, lines[lines.length - 1], cols[cols.length - 1]);
+              throw new InputFileError('unterminated quoted field (truncated file?)', this.file, lines[k], cols[k]);
             }
             this.pos = start;
             return false;
@@ -159,7 +159,7 @@ class CsvTokenizer {
             continue;
           }
           const last = buf.slice(segStart, q);
-          fields.push(parts === null ? last : parts.join('') + last);
+          fields[k++] = parts === null ? last : parts.join('') + last;
           i = q + 1;
           break;
         }
@@ -174,7 +174,7 @@ class CsvTokenizer {
           this.pos = start;
           return false;
         }
-        fields.push(i === s ? null : buf.slice(s, i));
+        fields[k++] = i === s ? null : buf.slice(s, i);
       }
       if (i >= n) {
         // Last record, without a final newline.
@@ -182,6 +182,7 @@ class CsvTokenizer {
         this.endCol = i - lineStart + 1;
         this.pos = i;
         this.line = line;
+        this.count = k;
         return true;
       }
       const c = buf.charCodeAt(i);
@@ -205,6 +206,7 @@ class CsvTokenizer {
       }
       this.line = line + 1;
       this.pos = i;
+      this.count = k;
       return true;
     }
   }
@@ -238,7 +240,7 @@ export async function readCsv(input: NodeJS.ReadableStream | Readable, options: 
   const tok = new CsvTokenizer(input as AsyncIterable<string | Buffer>, file, delimiter.charCodeAt(0));
   if (!(await tok.next())) throw new InputFileError('empty file: no header line', file, 1, 1);
   const headerLine = tok.lines[0];
-  const names = tok.fields.map((f, j) => {
+  const names = tok.fields.slice(0, tok.count).map((f, j) => {
     const name = (f ?? '').trim();
     if (name === '') throw new InputFileError(`column ${j + 1} has no name in the header`, file, headerLine, tok.cols[j]);
     return name;
@@ -251,7 +253,7 @@ export async function readCsv(input: NodeJS.ReadableStream | Readable, options: 
   const ncols = names.length;
 
   const checkWidth = (): void => {
-    const got = tok.fields.length;
+    const got = tok.count;
     if (got === ncols) return;
     if (got > ncols) {
       throw new InputFileError(`${got} fields where the header has ${ncols}`, file, tok.lines[ncols], tok.cols[ncols]);
@@ -269,7 +271,7 @@ export async function readCsv(input: NodeJS.ReadableStream | Readable, options: 
   const sample: { fields: (string | null)[]; lines: number[]; cols: number[] }[] = [];
   while (sample.length < sampleSize && (await tok.next())) {
     checkWidth();
-    sample.push({ fields: tok.fields.slice(), lines: tok.lines.slice(), cols: tok.cols.slice() });
+    sample.push({ fields: tok.fields.slice(0, ncols), lines: tok.lines.slice(0, ncols), cols: tok.cols.slice(0, ncols) });
   }
 
   const columns: ColumnMeta[] = names.map((name, j) => {

@@ -21,13 +21,25 @@ function isSpace(c: number): boolean {
   return c === 32 || c === 9 || c === 10 || c === 13;
 }
 
-/** Index range of `text` without surrounding ASCII whitespace, as [start, end). */
-function trimRange(text: string): [number, number] {
+/** Index of the first non-whitespace character of `text` (its length when there is none). */
+function trimStart(text: string): number {
   let s = 0;
+  const n = text.length;
+  while (s < n && isSpace(text.charCodeAt(s))) s++;
+  return s;
+}
+
+/** Index just past the last non-whitespace character of `text`, not below `s`. */
+function trimEnd(text: string, s: number): number {
   let e = text.length;
-  while (s < e && isSpace(text.charCodeAt(s))) s++;
   while (e > s && isSpace(text.charCodeAt(e - 1))) e--;
-  return [s, e];
+  return e;
+}
+
+/** True when text[i] is an ASCII digit. */
+function isDigitAt(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  return c >= 48 && c <= 57;
 }
 
 /**
@@ -131,32 +143,28 @@ function parseBooleanWord(text: string, s: number, e: number): boolean | null {
 export function isIsoTimestamp(text: string): boolean {
   const n = text.length;
   if (n < 10) return false;
-  const d = (i: number): boolean => {
-    const c = text.charCodeAt(i);
-    return c >= 48 && c <= 57;
-  };
-  if (!(d(0) && d(1) && d(2) && d(3) && text.charCodeAt(4) === 45 && d(5) && d(6) && text.charCodeAt(7) === 45 && d(8) && d(9))) {
+  if (!(isDigitAt(text, 0) && isDigitAt(text, 1) && isDigitAt(text, 2) && isDigitAt(text, 3) && text.charCodeAt(4) === 45 && isDigitAt(text, 5) && isDigitAt(text, 6) && text.charCodeAt(7) === 45 && isDigitAt(text, 8) && isDigitAt(text, 9))) {
     return false;
   }
   if (n === 10) return true;
   const sep = text.charCodeAt(10);
   if (sep !== 84 && sep !== 32) return false; // 'T' or ' '
-  if (n < 16 || !(d(11) && d(12) && text.charCodeAt(13) === 58 && d(14) && d(15))) return false;
+  if (n < 16 || !(isDigitAt(text, 11) && isDigitAt(text, 12) && text.charCodeAt(13) === 58 && isDigitAt(text, 14) && isDigitAt(text, 15))) return false;
   let i = 16;
   if (i < n && text.charCodeAt(i) === 58) {
-    if (!(i + 2 < n && d(i + 1) && d(i + 2))) return false;
+    if (!(i + 2 < n && isDigitAt(text, i + 1) && isDigitAt(text, i + 2))) return false;
     i += 3;
     if (i < n && text.charCodeAt(i) === 46) {
       i++;
       const f = i;
-      while (i < n && d(i)) i++;
+      while (i < n && isDigitAt(text, i)) i++;
       if (i === f) return false;
     }
   }
   if (i === n) return true;
   const z = text.charCodeAt(i);
   if (z === 90 && i + 1 === n) return true; // Z
-  if ((z === 43 || z === 45) && i + 6 === n) return d(i + 1) && d(i + 2) && text.charCodeAt(i + 3) === 58 && d(i + 4) && d(i + 5);
+  if ((z === 43 || z === 45) && i + 6 === n) return isDigitAt(text, i + 1) && isDigitAt(text, i + 2) && text.charCodeAt(i + 3) === 58 && isDigitAt(text, i + 4) && isDigitAt(text, i + 5);
   return false;
 }
 
@@ -213,7 +221,8 @@ export function textCellParser(col: Pick<ColumnMeta, 'datatype' | 'arraysize' | 
   if (datatype === 'char' || datatype === 'unicodeChar') {
     if (col.xtype === 'timestamp') {
       return (text) => {
-        const [s, e] = trimRange(text);
+        const s = trimStart(text);
+        const e = trimEnd(text, s);
         const t = s === 0 && e === text.length ? text : text.slice(s, e);
         if (!isIsoTimestamp(t)) throw new CellSyntaxError(`"${t}" is not an ISO 8601 timestamp`);
         return t;
@@ -230,7 +239,8 @@ export function textCellParser(col: Pick<ColumnMeta, 'datatype' | 'arraysize' | 
     return (text) => parseNumberList(datatype, text);
   }
   return (text) => {
-    const [s, e] = trimRange(text);
+    const s = trimStart(text);
+    const e = trimEnd(text, s);
     if (s === e) return null;
     return parseScalar(datatype, text, s, e);
   };
@@ -260,7 +270,8 @@ type Guess = 'none' | 'boolean' | 'int' | 'long' | 'double' | 'timestamp' | 'cha
 /** Widens `guess` so that it also admits `text` (non-empty). */
 function widen(guess: Guess, text: string): Guess {
   if (guess === 'char') return 'char';
-  const [s, e] = trimRange(text);
+  const s = trimStart(text);
+  const e = trimEnd(text, s);
   if (s === e) return 'char';
   if (guess === 'none' || guess === 'boolean') {
     const len = e - s;

@@ -308,6 +308,8 @@ export async function readVotable(input: NodeJS.ReadableStream | Readable, optio
   let trCol = 0;
   let tagLine = 0;
   let tagCol = 0;
+  let endLine = 1;
+  let endCol = 1;
 
   const fail = (message: string, line = parser.line, column = parser.column + 1): never => {
     throw new InputFileError(message, file, line, column);
@@ -315,11 +317,12 @@ export async function readVotable(input: NodeJS.ReadableStream | Readable, optio
 
   parser.on('error', (err) => {
     // saxes prefixes its messages with "line:column: "; keep only the message.
-    fail(`malformed XML: ${err.message.replace(/^[^:]*:\d+:\d+: /, '')}`);
+    fail(`malformed XML: ${err.message.replace(/^(?:[^:]*:)?\d+:\d+: /, '')}`);
   });
   parser.on('opentagstart', (tag) => {
+    // saxes has read '<', the name and one more character: step back to the '<' (1-based).
     tagLine = parser.line;
-    tagCol = parser.column - tag.name.length;
+    tagCol = parser.column - tag.name.length - 1;
   });
   parser.on('opentag', (tag: SaxesTagPlain) => {
     const name = localName(tag.name);
@@ -502,13 +505,18 @@ export async function readVotable(input: NodeJS.ReadableStream | Readable, optio
       t = typeof r.value === 'string' ? r.value : decoder.write(r.value);
     }
     for (let k = 0; k < t.length; k += SLICE) parser.write(k === 0 && t.length <= SLICE ? t : t.slice(k, k + SLICE));
-    if (eof) parser.close();
+    if (eof) {
+      // close() resets the parser's position, so remember where the document ended.
+      endLine = parser.line;
+      endCol = parser.column + 1;
+      parser.close();
+    }
     return !eof;
   }
 
   while (!metaReady) {
     if (!(await pump())) {
-      if (!metaReady) fail(phase === 'before' ? 'no TABLE in the document' : 'the document ends before the table data');
+      if (!metaReady) fail(phase === 'before' ? 'no TABLE in the document' : 'the document ends before the table data', endLine, endCol);
     }
   }
   if (parsers.length === 0) fail('TABLE has no FIELD');
