@@ -78,8 +78,9 @@ export function xyfToNested(order: number, face: number, x: number, y: number): 
     // 12 * 4^24 < 2^53: exact in a double.
     return BigInt(face * 4 ** order + hiBits * TWO_POW_32 + lo);
   }
+  // hi * 2^32 is exact in a double (hi < 2^31), so two conversions and one add suffice.
   const hi = face * 4 ** (order - 16) + hiBits;
-  return (BigInt(hi) << 32n) | BigInt(lo);
+  return BigInt(hi * TWO_POW_32) + BigInt(lo);
 }
 
 /** Face/x/y of a nested index at an order; the index must be valid for that order. */
