@@ -39,6 +39,11 @@ export function parseAdql(text: string): AdqlQuery {
 
 /** How deep parentheses, subqueries and unary operators may nest before we refuse. */
 const MAX_DEPTH = 100;
+/**
+ * How many operands one chain of a binary operator (a + b + ..., x AND y AND ...) may have:
+ * chains build left-deep trees, and tree walkers (printer, validator, translator) recurse.
+ */
+const MAX_CHAIN = 1000;
 
 const COMPARISON_OPS = new Set(['=', '<>', '!=', '<', '>', '<=', '>=']);
 const AGGREGATES = new Set(['COUNT', 'AVG', 'MAX', 'MIN', 'SUM']);
@@ -193,6 +198,13 @@ class Parser {
     this.depth--;
   }
 
+  /** Refuse the operator at the current token when its chain already has MAX_CHAIN operands. */
+  private checkChain(operands: number): void {
+    if (operands >= MAX_CHAIN) {
+      this.failAt(this.peek().pos, `too many operators in one expression (more than ${MAX_CHAIN - 1})`);
+    }
+  }
+
   // -------------------------------------------------------------------------------------------
   // Errors
 
@@ -219,6 +231,9 @@ class Parser {
     if (t.type === 'word' && t.value === 'LIMIT') {
       throw new QuerySyntaxError('LIMIT is not ADQL; use SELECT TOP n', t.pos.line, t.pos.column);
     }
+    if (t.type === 'word' && t.value === 'FETCH' && expected === 'the end of the query') {
+      throw new QuerySyntaxError('FETCH FIRST is not ADQL; use SELECT TOP n', t.pos.line, t.pos.column);
+    }
     const firstWords = candidates.map((c) => c.split(' ')[0]!);
     const guess = (word: string): string | null => {
       const w = nearestWord(word, firstWords);
@@ -236,7 +251,7 @@ class Parser {
     if (t.type === 'word') {
       const meant = guess(t.raw);
       if (meant !== null && meant !== expected) detail += `; did you mean ${meant}?`;
-      else if (meant === null && isReserved(t.value) && /name|alias|identifier/.test(expected)) {
+      else if (meant === null && isReserved(t.value) && !STRUCTURE_WORDS.has(t.value) && /name|alias/.test(expected)) {
         detail += `, a reserved word; write it in double quotes ("${t.raw}") to use it as a name`;
       }
     }
@@ -296,7 +311,8 @@ class Parser {
   /** query_set_expression [ORDER BY ...] [OFFSET n]. */
   private parseQueryExpression(): QueryExpr {
     let left = this.parseSetTerm();
-    while (this.atWord('UNION') || this.atWord('EXCEPT')) {
+    for (let n = 1; this.atWord('UNION') || this.atWord('EXCEPT'); n++) {
+      this.checkChain(n);
       const opTok = this.next();
       const all = this.acceptWord('ALL');
       const right = this.parseSetTerm();
@@ -326,7 +342,8 @@ class Parser {
 
   private parseSetTerm(): QueryExpr {
     let left = this.parseSetPrimary();
-    while (this.atWord('INTERSECT')) {
+    for (let n = 1; this.atWord('INTERSECT'); n++) {
+      this.checkChain(n);
       this.next();
       const all = this.acceptWord('ALL');
       const right = this.parseSetPrimary();
@@ -422,7 +439,7 @@ class Parser {
     if (this.acceptWord('AS')) return this.parseIdentifier('an alias after AS');
     const t = this.peek();
     if (!this.isNameToken(t)) return null;
-    if (t.type === 'word' && t.value === 'LIMIT' && this.peek(1).type === 'number') this.fail('');
+    if (t.type === 'word' && t.value === 'LIMIT' && (this.peek(1).type === 'number' || this.atWord('ALL', 1))) this.fail('');
     this.implicitAlias = this.i;
     return this.parseIdentifier('an alias');
   }
@@ -453,7 +470,7 @@ class Parser {
       this.next();
       return { kind: 'identifier', name: t.raw, delimited: false, pos: t.pos };
     }
-    if (t.type === 'word') {
+    if (t.type === 'word' && !STRUCTURE_WORDS.has(t.value)) {
       this.failAt(t.pos, `expected ${what}, found the reserved word ${t.value}; write it in double quotes ("${t.raw}") to use it as a name`);
     }
     return this.fail(what);
@@ -478,8 +495,9 @@ class Parser {
 
   private parseTableRef(): TableRef {
     let left = this.parseTablePrimary();
-    for (;;) {
+    for (let n = 1; ; n++) {
       const pos = this.peek().pos;
+      if (n > MAX_CHAIN) this.failAt(pos, `too many joins in one FROM item (more than ${MAX_CHAIN})`);
       if (this.acceptWord('CROSS')) {
         this.expectWord('JOIN', 'JOIN after CROSS');
         const right = this.parseTablePrimary();
@@ -539,6 +557,7 @@ class Parser {
         this.parenthesized.add(query);
         return { kind: 'derivedTable', query, alias, pos };
       }
+      if (this.atWord('WITH', 1)) this.failAt(this.peek(1).pos, 'WITH is only allowed at the start of the whole query');
       this.next();
       this.enter();
       const inner = this.parseTableRef();
@@ -552,12 +571,27 @@ class Parser {
     return { kind: 'table', name, alias, pos };
   }
 
-  /** Does the '(' at token `k` open a query (possibly behind more parentheses)? */
+  /**
+   * Does the '(' at token `k` open a query? It does when SELECT follows, or when it encloses a
+   * parenthesised query that is followed by ')' or a set operator — `((SELECT ...) UNION ...)`
+   * is a query, `((SELECT ...) + 1)` an expression.
+   */
   private startsQuery(k: number): boolean {
     let j = k;
-    while (this.tokens[j]?.type === 'punct' && this.tokens[j]!.value === '(') j++;
-    const t = this.tokens[j];
-    return t !== undefined && t.type === 'word' && t.value === 'SELECT';
+    while (this.tokens[j]!.type === 'punct' && this.tokens[j]!.value === '(' && j - k <= MAX_DEPTH) j++;
+    const first = this.tokens[j]!;
+    if (first.type !== 'word' || first.value !== 'SELECT') return false;
+    // Walk outwards from the innermost '(' (at j - 1), which opens a query.
+    for (let m = j - 2; m >= k; m--) {
+      const innerClose = this.match[m + 1]!;
+      if (innerClose < 0) return true;
+      const after = this.tokens[innerClose + 1]!;
+      const continuesQuery =
+        (after.type === 'punct' && after.value === ')') ||
+        (after.type === 'word' && ['UNION', 'EXCEPT', 'INTERSECT', 'ORDER', 'OFFSET'].includes(after.value));
+      if (!continuesQuery) return false;
+    }
+    return true;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -566,7 +600,8 @@ class Parser {
   private parseCondition(): Condition {
     this.enter();
     let left = this.parseAndCondition();
-    while (this.atWord('OR')) {
+    for (let n = 1; this.atWord('OR'); n++) {
+      this.checkChain(n);
       this.next();
       const right = this.parseAndCondition();
       left = { kind: 'or', left, right, pos: left.pos };
@@ -577,7 +612,8 @@ class Parser {
 
   private parseAndCondition(): Condition {
     let left = this.parseNotCondition();
-    while (this.atWord('AND')) {
+    for (let n = 1; this.atWord('AND'); n++) {
+      this.checkChain(n);
       this.next();
       const right = this.parseNotCondition();
       left = { kind: 'and', left, right, pos: left.pos };
@@ -703,9 +739,10 @@ class Parser {
     if (level >= Parser.LEVELS.length) return this.parseUnary();
     const ops = Parser.LEVELS[level]!;
     let left = this.parseBinary(level + 1);
-    for (;;) {
+    for (let n = 1; ; n++) {
       const t = this.peek();
       if (t.type !== 'punct' || !ops.includes(t.value)) return left;
+      this.checkChain(n);
       this.next();
       const right = this.parseBinary(level + 1);
       left = { kind: 'binary', op: t.value as '+', left, right, pos: left.pos };
