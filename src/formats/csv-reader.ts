@@ -83,6 +83,13 @@ class CsvTokenizer {
     return true;
   }
 
+  /** Stops reading: ends (destroys) the input unless it was read to its end. */
+  async close(): Promise<void> {
+    if (this.eof) return;
+    this.eof = true;
+    await this.chunks.return?.();
+  }
+
   /** Whether the input is exhausted and no record is left. */
   get finished(): boolean {
     return this.eof && this.pos >= this.buf.length;
@@ -238,6 +245,17 @@ export async function readCsv(input: NodeJS.ReadableStream | Readable, options: 
     throw new InputFileError(`bad delimiter ${JSON.stringify(delimiter)}`, file);
   }
   const tok = new CsvTokenizer(input as AsyncIterable<string | Buffer>, file, delimiter.charCodeAt(0));
+  try {
+    return await openCsv(tok, options);
+  } catch (e) {
+    await tok.close();
+    throw e;
+  }
+}
+
+/** Reads the header and the sample from an open tokenizer; see readCsv. */
+async function openCsv(tok: CsvTokenizer, options: CsvReadOptions): Promise<TableSource> {
+  const file = options.file;
   if (!(await tok.next())) throw new InputFileError('empty file: no header line', file, 1, 1);
   const headerLine = tok.lines[0];
   const names = tok.fields.slice(0, tok.count).map((f, j) => {
@@ -312,9 +330,14 @@ export async function readCsv(input: NodeJS.ReadableStream | Readable, options: 
       yield convert(r.fields, r.lines, r.cols);
     }
     sample.length = 0;
-    while (await tok.next()) {
-      checkWidth();
-      yield convert(tok.fields, tok.lines, tok.cols);
+    try {
+      while (await tok.next()) {
+        checkWidth();
+        yield convert(tok.fields, tok.lines, tok.cols);
+      }
+    } finally {
+      // A consumer that stops early (or an error) ends the input instead of leaving it paused.
+      await tok.close();
     }
   }
 

@@ -60,6 +60,20 @@ class ByteReader {
     return true;
   }
 
+  /** Reads and discards the rest of the input. */
+  async drain(): Promise<void> {
+    while (await this.ensure(1)) this.take(this.available);
+  }
+
+  /** Ends (destroys) the input unless it was read to its end. */
+  async close(): Promise<void> {
+    if (this.eof) return;
+    this.eof = true;
+    this.chunks = [];
+    this.available = 0;
+    await this.it.return?.();
+  }
+
   /** Bytes buffered and not yet taken. */
   get buffered(): number {
     return this.available;
@@ -327,11 +341,22 @@ function planColumn(h: FitsHeader, n: number, offset: number, file: string): { w
 
 /**
  * Opens a FITS stream at the first BINTABLE extension and returns its columns and a row
- * iterator that reads the rows as they are consumed. The rest of the file is not read.
+ * iterator that reads the rows as they are consumed. After the last row the rest of the input
+ * is read and discarded; when the consumer stops early or an error occurs, the input is ended.
  */
 export async function readFitsTable(input: NodeJS.ReadableStream | Readable, options: FitsTableReadOptions): Promise<TableSource> {
-  const file = options.file;
   const reader = new ByteReader(input as AsyncIterable<string | Buffer>);
+  try {
+    return await openFitsTable(reader, options);
+  } catch (e) {
+    await reader.close();
+    throw e;
+  }
+}
+
+/** Finds the first BINTABLE and plans its columns; see readFitsTable. */
+async function openFitsTable(reader: ByteReader, options: FitsTableReadOptions): Promise<TableSource> {
+  const file = options.file;
   const primary = await readHeader(reader, file, 1);
   if (primary === null) throw new InputFileError('empty file', file);
   if (primary.cards[0]?.keyword !== 'SIMPLE' || primary.cards[0].value !== true) {
@@ -376,22 +401,31 @@ export async function readFitsTable(input: NodeJS.ReadableStream | Readable, opt
   async function* rows(): AsyncGenerator<CellValue[]> {
     const batch = Math.max(1, Math.floor(65536 / Math.max(1, rowLength)));
     let done = 0;
-    while (done < nrows) {
-      const count = Math.min(batch, nrows - done);
-      const complete = await reader.ensure(count * rowLength);
-      // On a truncated file, hand out the rows that are whole before reporting where it ends.
-      const whole = complete ? count : Math.floor(reader.buffered / Math.max(1, rowLength));
-      const buf = reader.take(whole * rowLength);
-      for (let k = 0; k < whole; k++) {
-        const r = k * rowLength;
-        const row: CellValue[] = new Array(ncols);
-        for (let j = 0; j < ncols; j++) row[j] = decoders[j](buf, r);
-        yield row;
+    let finished = false;
+    try {
+      while (done < nrows) {
+        const count = Math.min(batch, nrows - done);
+        const complete = await reader.ensure(count * rowLength);
+        // On a truncated file, hand out the rows that are whole before reporting where it ends.
+        const whole = complete ? count : Math.floor(reader.buffered / Math.max(1, rowLength));
+        const buf = reader.take(whole * rowLength);
+        for (let k = 0; k < whole; k++) {
+          const r = k * rowLength;
+          const row: CellValue[] = new Array(ncols);
+          for (let j = 0; j < ncols; j++) row[j] = decoders[j](buf, r);
+          yield row;
+        }
+        done += whole;
+        if (!complete) {
+          throw new InputFileError(`truncated table: the file ends inside row ${done + 1} of ${nrows} (row starting at byte ${dataStart + done * rowLength})`, file);
+        }
       }
-      done += whole;
-      if (!complete) {
-        throw new InputFileError(`truncated table: the file ends inside row ${done + 1} of ${nrows} (row starting at byte ${dataStart + done * rowLength})`, file);
-      }
+      finished = true;
+    } finally {
+      // Read what follows the table (heap, later HDUs) to the end so that a shared stream (a
+      // multipart upload) can move on; a consumer that stops early ends the input instead.
+      if (finished) await reader.drain();
+      else await reader.close();
     }
   }
 

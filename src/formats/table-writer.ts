@@ -209,3 +209,25 @@ export function escapeXmlAttr(s: string): string {
   if (!XML_ATTR_SPECIAL.test(s)) return s;
   return stripXmlIllegal(s).replace(/[&<>"\t\n\r]/g, (c) => ATTR_ESCAPES[c]);
 }
+
+/** A double as plain text: round-trip digits, NaN, Infinity, -Infinity (what most readers parse). */
+export function plainNumber(n: number): string {
+  return Number.isFinite(n) || Number.isNaN(n) ? String(n) : n > 0 ? 'Infinity' : '-Infinity';
+}
+
+/**
+ * The plain-text form of a non-null cell, shared by the text formats: numbers with round-trip
+ * precision, integers exact, booleans true/false, arrays space-separated, strings unchanged.
+ */
+export function plainFormatter(col: ColumnMeta): (v: Exclude<CellValue, null>) => string {
+  if (isStringColumn(col)) return cellToString;
+  if (col.datatype === 'boolean') return (v) => (cellToBoolean(v) ? 'true' : 'false');
+  const integer = isIntegerDatatype(col.datatype);
+  if (isArrayColumn(col)) {
+    return integer
+      ? (v) => cellToArray(v).map((x) => (Number.isFinite(x) ? String(Math.trunc(x)) : '')).join(' ')
+      : (v) => cellToArray(v).map(plainNumber).join(' ');
+  }
+  if (integer) return cellToIntegerText;
+  return (v) => plainNumber(typeof v === 'number' ? v : cellToNumber(v));
+}

@@ -514,25 +514,41 @@ export async function readVotable(input: NodeJS.ReadableStream | Readable, optio
     return !eof;
   }
 
-  while (!metaReady) {
-    if (!(await pump())) {
-      if (!metaReady) fail(phase === 'before' ? 'no TABLE in the document' : 'the document ends before the table data', endLine, endCol);
-    }
+  /** Ends (destroys) the input unless it was read to its end. */
+  async function close(): Promise<void> {
+    if (eof) return;
+    eof = true;
+    await chunks.return?.();
   }
-  if (parsers.length === 0) fail('TABLE has no FIELD');
+
+  try {
+    while (!metaReady) {
+      if (!(await pump())) {
+        if (!metaReady) fail(phase === 'before' ? 'no TABLE in the document' : 'the document ends before the table data', endLine, endCol);
+      }
+    }
+  } catch (e) {
+    await close();
+    throw e;
+  }
 
   async function* rows(): AsyncGenerator<CellValue[]> {
     let head = 0;
-    for (;;) {
-      while (head < queue.length) {
-        const r = queue[head];
-        queue[head++] = undefined as unknown as CellValue[];
-        yield r;
+    try {
+      for (;;) {
+        while (head < queue.length) {
+          const r = queue[head];
+          queue[head++] = undefined as unknown as CellValue[];
+          yield r;
+        }
+        queue.length = 0;
+        head = 0;
+        if (eof) return;
+        await pump();
       }
-      queue.length = 0;
-      head = 0;
-      if (eof) return;
-      await pump();
+    } finally {
+      // A consumer that stops early (or an error) ends the input instead of leaving it paused.
+      await close();
     }
   }
 
