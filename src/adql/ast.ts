@@ -474,7 +474,7 @@ export type Position =
   | { form: 'point'; point: Expr };
 
 /** The deprecated leading coordinate-system string, or null when it was omitted. */
-type Coordsys = StringLiteral | null;
+export type Coordsys = StringLiteral | null;
 
 /** POINT([coordsys,] lon, lat). */
 export interface PointExpr {

@@ -137,7 +137,8 @@ export function nearestWord(word: string, candidates: readonly string[]): string
       bestDist = d;
     }
   }
-  const allowed = w.length <= 3 ? 1 : 2;
+  // Short words have many one-letter neighbours; only longer ones may be two slips away.
+  const allowed = w.length <= 5 ? 1 : 2;
   return best !== null && bestDist > 0 && bestDist <= allowed ? best : null;
 }
 

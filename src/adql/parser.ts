@@ -231,6 +231,9 @@ class Parser {
     if (t.type === 'word' && t.value === 'LIMIT') {
       throw new QuerySyntaxError('LIMIT is not ADQL; use SELECT TOP n', t.pos.line, t.pos.column);
     }
+    if (t.type === 'word' && t.value === 'NULLS' && expected === 'the end of the query') {
+      throw new QuerySyntaxError('NULLS FIRST/LAST is not ADQL', t.pos.line, t.pos.column);
+    }
     if (t.type === 'word' && t.value === 'FETCH' && expected === 'the end of the query') {
       throw new QuerySyntaxError('FETCH FIRST is not ADQL; use SELECT TOP n', t.pos.line, t.pos.column);
     }
@@ -546,14 +549,12 @@ class Parser {
         const query = this.parseQueryExpression();
         this.leave();
         this.expectPunct(')', "')' after the subquery");
-        this.acceptWord('AS');
-        if (!this.isNameToken(this.peek())) {
-          if (this.peek().type === 'word' && isReserved(this.peek().value) && this.peek(-1).value === 'AS') {
-            this.parseIdentifier('an alias');
-          }
-          this.fail('an alias for the subquery, as in (SELECT ...) AS name');
-        }
-        const alias = this.parseIdentifier('an alias');
+        // ADQL requires the alias; after AS, a reserved word gets the "quote it" explanation.
+        const alias = this.acceptWord('AS')
+          ? this.parseIdentifier('an alias after AS')
+          : this.isNameToken(this.peek())
+            ? this.parseIdentifier('an alias')
+            : this.fail('an alias for the subquery, as in (SELECT ...) AS name');
         this.parenthesized.add(query);
         return { kind: 'derivedTable', query, alias, pos };
       }
@@ -993,7 +994,7 @@ class Parser {
       case 'CIRCLE': {
         const [coordsys, rest] = coordsysSplit();
         if (rest.length === 3) return { kind: 'circle', coordsys, center: coords(rest[0]!, rest[1]!), radius: rest[2]!, pos };
-        if (rest.length === 2) return { kind: 'circle', coordsys, center: this.pointArg(rest[0]!, name), radius: rest[1]!, pos };
+        if (rest.length === 2) return { kind: 'circle', coordsys, center: this.pointArg(rest[0]!, name, 'CIRCLE(lon, lat, radius)'), radius: rest[1]!, pos };
         return count('a center (two coordinates or a point) and a radius');
       }
       case 'BOX': {
@@ -1002,7 +1003,7 @@ class Parser {
           return { kind: 'box', coordsys, center: coords(rest[0]!, rest[1]!), width: rest[2]!, height: rest[3]!, pos };
         }
         if (rest.length === 3) {
-          return { kind: 'box', coordsys, center: this.pointArg(rest[0]!, name), width: rest[1]!, height: rest[2]!, pos };
+          return { kind: 'box', coordsys, center: this.pointArg(rest[0]!, name, 'BOX(lon, lat, width, height)'), width: rest[1]!, height: rest[2]!, pos };
         }
         return count('a center (two coordinates or a point), a width and a height');
       }
@@ -1033,7 +1034,7 @@ class Parser {
       case 'DISTANCE':
         if (args.length === 4) return { kind: 'distance', from: coords(args[0]!, args[1]!), to: coords(args[2]!, args[3]!), pos };
         if (args.length === 2) {
-          return { kind: 'distance', from: this.pointArg(args[0]!, name), to: this.pointArg(args[1]!, name), pos };
+          return { kind: 'distance', from: this.pointArg(args[0]!, name, 'DISTANCE(lon1, lat1, lon2, lat2)'), to: this.pointArg(args[1]!, name, 'DISTANCE(lon1, lat1, lon2, lat2)'), pos };
         }
         return count('two points or four coordinates');
       case 'COORD1':
@@ -1049,8 +1050,11 @@ class Parser {
   }
 
   /** An argument that must be a point value: POINT(...), CENTROID(...), a column or a function call. */
-  private pointArg(e: Expr, fn: string): Position {
-    if (!isPointLike(e)) this.failAt(e.pos, `${fn} expects a point here (POINT(...), a column or a function), not this expression`);
+  private pointArg(e: Expr, fn: string, coordsForm?: string): Position {
+    if (!isPointLike(e)) {
+      const alt = coordsForm === undefined ? '' : `; with coordinates instead of a point, write ${coordsForm}`;
+      this.failAt(e.pos, `${fn} expects a point here (POINT(...), a column or a function)${alt}`);
+    }
     return { form: 'point', point: e };
   }
 }

@@ -275,6 +275,8 @@ const INVALID_MARKED: readonly [string, string][] = [
   ["SELECT a FROM t WHERE a = E§'x'", "expected the end of the query, found the string 'x'"],
   ['SELECT a FROM t §FETCH FIRST 5 ROWS ONLY', 'FETCH FIRST is not ADQL; use SELECT TOP n'],
   ['SELECT a FROM t §LIMIT ALL', 'LIMIT is not ADQL'],
+  ['SELECT a FROM t ORDER BY a §NULLS LAST', 'NULLS FIRST/LAST is not ADQL'],
+  ["SELECT a FROM t WHERE 1 = CONTAINS(p, CIRCLE('ICRS', §1, 2))", 'write CIRCLE(lon, lat, radius)'],
   ['SELECT * FROM (§WITH x AS (SELECT a FROM t) SELECT a FROM x) AS s', 'WITH is only allowed at the start'],
   ['SELECT a FROM §WHERE', 'expected a table name, found WHERE'],
   ['SELECT a FROM t WHERE ((SELECT a FROM t) UNION §1)', "expected SELECT, found '1'"],
