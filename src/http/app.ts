@@ -8,6 +8,7 @@ import { errorMiddleware } from './errors.js';
 import { requestLog } from './request-log.js';
 import { landingRoutes } from './landing.js';
 import { metaRoutes } from '../lsst/meta-routes.js';
+import { vosiRoutes } from '../tap/vosi-routes.js';
 
 /** What the routes are built over; one instance per running server. */
 export interface Services {
@@ -24,7 +25,8 @@ export function createApp(services: Services): Koa {
   app.silent = true;
   app.use(requestLog(services.log));
   app.use(errorMiddleware(services.log));
-  for (const router of [landingRoutes(services.registry), metaRoutes(services.registry)]) {
+  const startedAt = new Date();
+  for (const router of [landingRoutes(services.registry), metaRoutes(services.registry), vosiRoutes('/db/v0/tap', services.db, startedAt)]) {
     app.use(router.routes());
     app.use(router.allowedMethods({ throw: true }));
   }

@@ -8,9 +8,21 @@ import { UnavailableError, VodaxError } from '../errors.js';
 
 // BIGINT comes back as bigint: exact, where the pg default gives strings.
 const INT8_OID = 20;
+const TIMESTAMP_OID = 1114;
+const TIMESTAMPTZ_OID = 1184;
 const bigintTypes = {
   getTypeParser: ((oid: number, format?: string) =>
     oid === INT8_OID && format !== 'binary' ? (v: string) => BigInt(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+};
+// User queries: timestamps as DALI strings (ISO 8601, no zone), never as local-time Dates.
+const userTypes = {
+  getTypeParser: ((oid: number, format?: string) => {
+    if (format !== 'binary') {
+      if (oid === TIMESTAMP_OID) return (v: string) => v.replace(' ', 'T');
+      if (oid === TIMESTAMPTZ_OID) return (v: string) => new Date(v).toISOString().replace(/Z$/, '');
+    }
+    return bigintTypes.getTypeParser(oid, format as 'text');
+  }) as typeof pg.types.getTypeParser,
 };
 
 /** Options for a streaming user query. */
@@ -103,13 +115,14 @@ export class Database {
     async function* run(): AsyncGenerator<unknown[][]> {
       const client = await db.connect();
       let cursor: Cursor<unknown[]> | null = null;
+      let broken: Error | null = null;
       const onAbort = () => void db.cancelBackend(client);
       try {
         options.signal?.throwIfAborted();
         options.signal?.addEventListener('abort', onAbort, { once: true });
         await client.query('BEGIN TRANSACTION READ ONLY');
         await client.query(`SET LOCAL statement_timeout = ${Math.max(0, Math.floor(options.timeoutMs ?? 0))}`);
-        cursor = client.query(new Cursor<unknown[]>(sql, params, { rowMode: 'array', types: bigintTypes }));
+        cursor = client.query(new Cursor<unknown[]>(sql, params, { rowMode: 'array', types: userTypes }));
         for (;;) {
           const rows = await cursor.read(batchSize);
           const f = (cursor as unknown as { _result?: { fields?: ResultField[] } })._result?.fields;
@@ -122,16 +135,19 @@ export class Database {
         cursor = null;
         await client.query('COMMIT');
       } catch (e) {
+        // The statement failed in the database: its portal is gone, nothing to close.
+        cursor = null;
+        broken = e instanceof Error && !('code' in e) ? e : null;
         throw options.signal?.aborted ? new QueryCancelledError('query cancelled') : mapPgError(e);
       } finally {
         options.signal?.removeEventListener('abort', onAbort);
-        if (cursor) {
-          // Stopped early (consumer broke off or failed): stop the query before reuse.
-          await db.cancelBackend(client);
-          await cursor.close().catch(() => {});
-        }
-        await client.query('ROLLBACK').catch(() => {});
-        client.release();
+        // Consumer broke off early: the portal is suspended, so closing it is enough.
+        if (cursor) await cursor.close().catch(() => {});
+        await client.query('ROLLBACK').catch((e: Error) => {
+          broken ??= e;
+        });
+        // A connection in an unknown state is destroyed rather than reused.
+        client.release(broken ?? undefined);
       }
     }
     const gen = run();

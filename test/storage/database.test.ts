@@ -84,13 +84,18 @@ describe('storage: Database', () => {
   it('stops the query when the consumer breaks off early', async () => {
     const { db } = await testDatabase();
     const marker = `break_marker_${Date.now()}`;
-    const stream = db.streamReadOnly(`SELECT g, '${marker}' FROM generate_series(1, 100000000) g`, [], { batchSize: 100 });
+    // A cross join of Object with itself: hundreds of millions of rows, produced lazily.
+    const stream = db.streamReadOnly(`SELECT a."objectId", '${marker}' FROM "DC_W13_Stripe82"."Object" a CROSS JOIN "DC_W13_Stripe82"."Object" b`, [], {
+      batchSize: 100,
+    });
     for await (const batch of stream) {
       expect(batch).to.have.length(100);
       break;
     }
     const rows = await db.query("SELECT 1 FROM pg_stat_activity WHERE query LIKE $1 AND state = 'active' AND pid <> pg_backend_pid()", [`%${marker}%`]);
     expect(rows).to.have.length(0);
+    // The connection went back to the pool in a usable state.
+    expect(await collect(db.streamReadOnly('SELECT 42', []))).to.deep.equal([[42]]);
   });
 
   it('applies migrations once, and again is a no-op', async () => {

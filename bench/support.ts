@@ -1,0 +1,47 @@
+/** Shared pieces of the benchmarks: a database to run on, timing, and memory sampling of a child process. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startEmbedded, type EmbeddedServer } from '../src/storage/embedded.js';
+import { createLogger } from '../src/log.js';
+
+/** A PostgreSQL server for a benchmark: BENCH_DATABASE_URL, or a temporary embedded one. */
+export async function benchServer(): Promise<{ url: string; stop(): Promise<void> }> {
+  if (process.env.BENCH_DATABASE_URL) return { url: process.env.BENCH_DATABASE_URL, stop: async () => {} };
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vodax-bench-'));
+  fs.chmodSync(dir, 0o755);
+  const pg: EmbeddedServer = await startEmbedded(path.join(dir, 'pg'), 0, createLogger('silent'));
+  return {
+    url: pg.url,
+    stop: async () => {
+      await pg.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Peak resident memory (MiB) of a process, sampled from /proc every 50 ms until it exits. */
+export function sampleRss(pid: number): { peak(): number; stop(): void } {
+  let peak = 0;
+  const timer = setInterval(() => {
+    try {
+      const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+      const m = /VmRSS:\s+(\d+) kB/.exec(status);
+      if (m) peak = Math.max(peak, Number(m[1]) / 1024);
+    } catch {
+      /* process gone */
+    }
+  }, 50);
+  return { peak: () => peak, stop: () => clearInterval(timer) };
+}
+
+/** Print a table of rows with aligned columns. */
+export function printTable(title: string, header: string[], rows: (string | number)[][]): void {
+  const cells = [header, ...rows.map((r) => r.map((c) => (typeof c === 'number' ? c.toLocaleString('en-US', { maximumFractionDigits: 2 }) : c)))];
+  const widths = header.map((_, i) => Math.max(...cells.map((r) => String(r[i]).length)));
+  console.log(`\n## ${title}`);
+  for (const [k, r] of cells.entries()) {
+    console.log(r.map((c, i) => String(c).padEnd(widths[i]!)).join('  '));
+    if (k === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  }
+}

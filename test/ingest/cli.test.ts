@@ -1,0 +1,131 @@
+import { expect } from 'chai';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freshDatabase } from '../support/database.js';
+
+const run = promisify(execFile);
+
+/** Run `vodax ARGS` against a database; resolves with exit code and output. */
+async function vodax(databaseUrl: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+      env: { ...process.env, DATABASE_URL: databaseUrl, LOG_FORMAT: 'silent' },
+      timeout: 60_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+describe('ingest: vodax ingest catalog', function () {
+  this.timeout(120_000);
+  let fresh: Awaited<ReturnType<typeof freshDatabase>>;
+  before(async () => {
+    fresh = await freshDatabase();
+  });
+  after(() => fresh.drop());
+
+  it('loads a CSV with positions, types inferred, and summarises in one line', async () => {
+    const r = await vodax(fresh.url, ['ingest', 'catalog', 'fixtures/ingest/types.csv', '--db', 'Mine', '--level', 'l2', '--table', 'Csv']);
+    expect(r.stderr, r.stderr).to.match(/^ingested 5 rows from 1 file\(s\) into Mine in [\d.]+ s\n$/);
+    expect(r.code).to.equal(0);
+    const rows = await fresh.db.query<Record<string, unknown>>('SELECT * FROM "Mine"."Csv" ORDER BY id NULLS LAST');
+    expect(rows.map((x) => x.id)).to.deep.equal([1, 2, 4, 5, null]);
+    expect(rows[0]).to.include({ big: 9007199254740993n, flag: true, mag: 12.5, name: 'alpha', note: 'plain' });
+    expect(rows[1]!.note).to.equal('say "hi"');
+    expect(rows[4]!.name).to.equal('ünïcødé ☃');
+    expect(rows[4]!.note).to.equal('two\nlines');
+    const [db] = await fresh.db.query(`SELECT level FROM vodax.databases WHERE name = 'Mine'`);
+    expect(db).to.deep.equal({ level: 'L2' });
+  });
+
+  it('loads the same astropy-written table from VOTable TABLEDATA, BINARY, BINARY2 and keeps its metadata', async () => {
+    const files = ['types_tabledata.vot', 'types_binary.vot', 'types_binary2.vot'].map((f) => `fixtures/ingest/${f}`);
+    const r = await vodax(fresh.url, ['ingest', 'catalog', ...files, '--db', 'Vot', '--level', 'L2']);
+    expect(r.code, r.stderr).to.equal(0);
+    const dump = async (t: string) => fresh.db.query(`SELECT * FROM "Vot"."${t}" ORDER BY i NULLS LAST`);
+    const td = await dump('types_tabledata');
+    expect(td).to.have.length(3);
+    expect(td[0]).to.include({ flag: true, ub: 0, sh: -32768, i: -2147483648, lg: -9223372036854775807n, fl: 1.5, db: 3.141592653589793 });
+    expect(td[1]).to.include({ uname: '☃ snow', lg: 9223372036854775807n, db: -1e300 });
+    expect(td[0]!.vec).to.deep.equal([1, 2, 3]);
+    expect(td[2]).to.include({ flag: null, ub: null, i: null, db: null });
+    // An empty TD is NULL; BINARY2 tells an empty string (what astropy wrote) from NULL.
+    const b2 = await dump('types_binary2');
+    expect(b2.map((r) => r.name)).to.deep.equal(['alpha', 'beta gamma', '']);
+    expect(b2.map(({ name: _n, ...rest }) => rest)).to.deep.equal(td.map(({ name: _n, ...rest }) => rest));
+    // BINARY (unlike BINARY2) has no NULL for booleans and fixed-size strings: only those differ.
+    const bin = await dump('types_binary');
+    expect(bin.map(({ flag: _f, name: _n, ...rest }) => rest)).to.deep.equal(td.map(({ flag: _f, name: _n, ...rest }) => rest));
+    const cols = await fresh.db.query<Record<string, unknown>>(
+      `SELECT column_name, unit, ucd, description, xtype FROM "TAP_SCHEMA".columns WHERE table_name = 'Vot.types_binary2' ORDER BY column_index`,
+    );
+    expect(cols.find((c) => c.column_name === 'sh')).to.include({ unit: 'adu', ucd: 'phot.count', description: 'short integer' });
+    expect(cols.find((c) => c.column_name === 'obs_time')).to.include({ xtype: 'timestamp' });
+  });
+
+  it('loads an astropy-written FITS binary table, scaled and unsigned columns included', async () => {
+    const r = await vodax(fresh.url, ['ingest', 'catalog', 'fixtures/ingest/types.fits', '--db', 'Fits', '--level', 'L2', '--table', 'T']);
+    expect(r.code, r.stderr).to.equal(0);
+    const rows = await fresh.db.query<Record<string, unknown>>('SELECT * FROM "Fits"."T"');
+    expect(rows).to.have.length(3);
+    expect(rows.map((x) => x.ush)).to.deep.equal([0, 65535, 40000]);
+    expect(rows.map((x) => x.ui)).to.deep.equal([0n, 4294967295n, 3000000000n]);
+    expect(rows.map((x) => x.scaled)).to.deep.equal([10, 11, 20]);
+    expect(rows.map((x) => x.sh)).to.deep.equal([-32768, 32767, null]);
+    expect(rows[0]!.name).to.equal('alpha');
+    const [db] = await fresh.db.query(`SELECT unit, ucd, description FROM "TAP_SCHEMA".columns WHERE table_name = 'Fits.T' AND column_name = 'db'`);
+    expect(db).to.deep.equal({ unit: 'deg', ucd: 'pos.eq.ra;meta.main', description: 'right ascension' });
+  });
+
+  it('indexes positions when --ra and --dec are given', async () => {
+    const r = await vodax(fresh.url, ['ingest', 'catalog', 'fixtures/ingest/types_tabledata.vot', '--db', 'Pos', '--level', 'L2', '--table', 'P', '--ra', 'db', '--dec', 'fl']);
+    expect(r.code, r.stderr).to.equal(0);
+    const [t] = await fresh.db.query(`SELECT ra_column, dec_column, hpx_column FROM vodax.tables WHERE table_name = 'Pos.P'`);
+    expect(t).to.deep.equal({ ra_column: 'db', dec_column: 'fl', hpx_column: 'vodax_hpx' });
+  });
+
+  it('rejects a bad number after the rows sampled for types, naming file, line and column', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vodax-ingest-'));
+    const file = path.join(dir, 'late.csv');
+    const lines = ['id,mag', ...Array.from({ length: 1500 }, (_, i) => `${i},${(i / 100).toFixed(2)}`), '1500,abc'];
+    fs.writeFileSync(file, lines.join('\n') + '\n');
+    try {
+      const r = await vodax(fresh.url, ['ingest', 'catalog', file, '--db', 'Late', '--level', 'L2']);
+      expect(r.code).to.equal(1);
+      expect(r.stderr).to.match(/late\.csv, line 1502, column 6/);
+      expect(await fresh.db.query(`SELECT 1 FROM vodax.databases WHERE name = 'Late'`)).to.have.length(0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  for (const [file, pattern] of [
+    ['missing_columns.csv', /missing_columns\.csv, line 3/],
+    ['truncated.csv', /truncated\.csv.*(quote|end)/i],
+    ['truncated.fits', /truncated\.fits/],
+    ['truncated.vot', /truncated\.vot, line \d+/],
+    ['malformed.vot', /malformed\.vot, line \d+, column \d+/],
+  ] as const) {
+    it(`rejects ${file} naming the place, and leaves no table or database behind`, async () => {
+      const r = await vodax(fresh.url, ['ingest', 'catalog', `fixtures/ingest/${file}`, '--db', 'Broken', '--level', 'L2', '--table', 'B']);
+      expect(r.code).to.equal(1);
+      expect(r.stderr).to.match(pattern);
+      expect(r.stderr).not.to.match(/at .*\.ts:\d+/); // a message, not a stack trace
+      expect(await fresh.db.query(`SELECT 1 FROM vodax.databases WHERE name = 'Broken'`)).to.have.length(0);
+      expect(await fresh.db.query(`SELECT 1 FROM pg_namespace WHERE nspname = 'Broken'`)).to.have.length(0);
+    });
+  }
+
+  it('explains a usage mistake with the usage text and exit code 2', async () => {
+    const r = await vodax(fresh.url, ['ingest', 'catalog', 'fixtures/ingest/types.csv', '--level', 'L2']);
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.match(/missing option --db/);
+    expect(r.stderr).to.match(/usage: vodax/);
+  });
+});
