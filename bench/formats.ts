@@ -26,7 +26,8 @@ function makeBatches(): CellValue[][][] {
   for (let i = 0; i < ROWS; i += BATCH) {
     const batch: CellValue[][] = [];
     for (let k = i; k < Math.min(ROWS, i + BATCH); k++) {
-      const mags = [0, 1, 2, 3, 4].map(() => Math.fround(16 + rnd() * 8));
+      // As the pg driver hands over float4: the shortest decimal, here three decimals like most catalogs.
+      const mags = [0, 1, 2, 3, 4].map(() => Math.round((16 + rnd() * 8) * 1000) / 1000);
       batch.push([BigInt(1_000_000_000 + k), rnd() * 360, rnd() * 180 - 90, ...mags, `SDSS J${k.toString(36)}`]);
     }
     batches.push(batch);
