@@ -125,7 +125,7 @@ function tdFormatter(col: ColumnMeta): CellText {
   return (v) => (typeof v === 'number' ? votableNumber(v) : votableNumber(cellToNumber(v)));
 }
 
-/** Reads the rows; calls `onRows` per batch; reports how they ended instead of throwing. */
+/** Head, then `body` per batch, then `flush` and the tail that reports how the rows ended (never throws for them). */
 export async function* votableRows(
   doc: TableDocument,
   serialization: VotableSerialization,
