@@ -2,11 +2,12 @@
 import type { Context, Next } from 'koa';
 import { isVodaxError, NotFoundError, UnavailableError, UnauthorizedError, VodaxError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { daliErrorDocument, DALI_ERROR_CONTENT_TYPE } from '../formats/dali-error.js';
 
 /** How a route family reports errors: LSST JSON, or DALI VOTable (set by the IVOA routes). */
 export type ErrorStyle = 'json' | 'dali';
 
-/** Renders an error body for an error style; the DALI renderer is registered by the IVOA face. */
+/** Renders an error body for an error style. */
 export type ErrorRenderer = (e: VodaxError, ctx: Context) => { type: string; body: string };
 
 /** JSON error body per SPEC section 4: {"error": {"code", "message"}}. */
@@ -15,8 +16,16 @@ export const renderJsonError: ErrorRenderer = (e) => ({
   body: JSON.stringify({ error: { code: e.code, message: e.message } }),
 });
 
+/** DALI error document (VOTable, QUERY_STATUS=ERROR) for the IVOA face. */
+export const renderDaliError: ErrorRenderer = (e) => ({
+  type: `${DALI_ERROR_CONTENT_TYPE}; charset=utf-8`,
+  body: daliErrorDocument(e.message),
+});
+
+const RENDERERS: Record<ErrorStyle, ErrorRenderer> = { json: renderJsonError, dali: renderDaliError };
+
 /** Koa middleware: map thrown errors to status and body; log real faults as errors. */
-export function errorMiddleware(log: Logger, renderers: Partial<Record<ErrorStyle, ErrorRenderer>> = {}) {
+export function errorMiddleware(log: Logger) {
   return async (ctx: Context, next: Next): Promise<void> => {
     try {
       await next();
@@ -26,7 +35,7 @@ export function errorMiddleware(log: Logger, renderers: Partial<Record<ErrorStyl
     } catch (err) {
       const e = toVodaxError(err, ctx, log);
       const style: ErrorStyle = (ctx.state.errorStyle as ErrorStyle | undefined) ?? 'json';
-      const render = renderers[style] ?? renderJsonError;
+      const render = RENDERERS[style];
       const { type, body } = render(e, ctx);
       if (ctx.headerSent || !ctx.writable) {
         // Too late for a status: the stream is cut, which the client sees as an error.

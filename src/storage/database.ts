@@ -4,7 +4,7 @@
  */
 import pg from 'pg';
 import Cursor from 'pg-cursor';
-import { UnavailableError, VodaxError } from '../errors.js';
+import { BadRequestError, UnavailableError, VodaxError } from '../errors.js';
 
 // BIGINT comes back as bigint: exact, where the pg default gives strings.
 const INT8_OID = 20;
@@ -188,5 +188,7 @@ export function mapPgError(e: unknown): unknown {
   if (err?.code === '57P01' || err?.code === 'ECONNREFUSED' || err?.code === '08006') {
     return new UnavailableError(`database unavailable: ${err.message ?? err.code}`, 5);
   }
+  // Data exceptions (division by zero, bad casts, out of range) are the query's fault, not ours.
+  if (typeof err?.code === 'string' && err.code.startsWith('22')) return new BadRequestError(`the query failed: ${err.message}`);
   return e;
 }

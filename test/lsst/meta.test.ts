@@ -133,4 +133,29 @@ describe('LSST v0 face: / and /meta (M1-M8)', () => {
     expect(res.status).to.equal(405);
     expect((await res.json()).error.code).to.be.a('string');
   });
+
+  it('answers lists in CSV, TSV, HTML, FITS and VOTable too, by format parameter or Accept header', async () => {
+    const csv = await fetch(srv.url + '/meta/v0/db/L2/DC_W13_Stripe82/tables?format=csv');
+    expect(csv.headers.get('content-type')).to.match(/^text\/csv/);
+    const lines = (await csv.text()).trim().split(/\r?\n/);
+    expect(lines[0]).to.equal('value');
+    expect(lines).to.include('Object');
+    const tsv = await fetch(srv.url + '/meta/v0/db/L2/DC_W13_Stripe82/tables', { headers: { accept: 'text/tab-separated-values' } });
+    expect(tsv.headers.get('content-type')).to.match(/^text\/tab-separated-values/);
+    expect(await tsv.text()).to.include('Source');
+    const html = await fetch(srv.url + '/meta/v0/db/L2', { headers: { accept: 'text/html' } });
+    expect(await html.text()).to.match(/<td[^>]*>DC_W13_Stripe82<\/td>/);
+    const fits = Buffer.from(await (await fetch(srv.url + '/meta/v0/db/L2?format=fits')).arrayBuffer());
+    expect(fits.subarray(0, 30).toString('latin1')).to.match(/^SIMPLE  =\s+T/);
+    expect(fits.length % 2880).to.equal(0);
+    const vot = await (await fetch(srv.url + '/meta/v0/db/L2/DC_W13_Stripe82?format=votable')).text();
+    expect(vot).to.include('<VOTABLE');
+    expect(vot).to.match(/<TD>owner<\/TD><TD>lsst<\/TD>/);
+  });
+
+  it('rejects an unknown format with a 400 naming the ones it has', async () => {
+    const { status, body } = await getJson(srv.url, '/meta/v0/db?format=xls');
+    expect(status).to.equal(400);
+    expect(body.error.message).to.match(/csv/);
+  });
 });
