@@ -44,28 +44,42 @@ export async function loadTable(
   onProgress?: Progress,
 ): Promise<number> {
   const meta = source.meta;
-  checkTable(meta);
   const target = qualified(database, meta.name);
+  const { rows, hasHpx } = await createAndFill(client, target, source, { temporary: false }, onProgress);
+  if (meta.primaryKey?.length) {
+    await client.query(`ALTER TABLE ${target} ADD PRIMARY KEY (${meta.primaryKey.map(quoteIdent).join(', ')})`);
+  }
+  if (hasHpx) {
+    await client.query(`CREATE INDEX ON ${target} (${quoteIdent(HPX_COLUMN)})`);
+  }
+  await client.query(`ANALYZE ${target}`);
+  await describeTable(client, database, meta, rows);
+  return rows;
+}
+
+/**
+ * Create the table `target` (a quoted, qualified name; TEMPORARY when asked) for a source's
+ * columns, plus the HEALPix column when it has a position, and stream its rows in with COPY.
+ */
+export async function createAndFill(
+  client: pg.ClientBase,
+  target: string,
+  source: TableSource,
+  options: { temporary: boolean },
+  onProgress?: Progress,
+): Promise<{ rows: number; hasHpx: boolean }> {
+  const meta = source.meta;
+  checkTable(meta);
   const pos = meta.position ? positionIndexes(meta) : null;
   const defs = meta.columns.map((c) => `${quoteIdent(c.name)} ${pgTypeOf(c)}${c.nullable === false ? ' NOT NULL' : ''}`);
   if (pos) defs.push(`${quoteIdent(HPX_COLUMN)} bigint`);
-  await client.query(`CREATE TABLE ${target} (${defs.join(', ')})`);
-
+  await client.query(`CREATE ${options.temporary ? 'TEMPORARY ' : ''}TABLE ${target} (${defs.join(', ')})`);
   const names = meta.columns.map((c) => quoteIdent(c.name));
   if (pos) names.push(quoteIdent(HPX_COLUMN));
   const copy = client.query(copyFrom(`COPY ${target} (${names.join(', ')}) FROM STDIN`));
   const counter = { rows: 0 };
   await pipeline(Readable.from(copyChunks(source.rows, meta.columns.length, pos, counter, onProgress)), copy);
-
-  if (meta.primaryKey?.length) {
-    await client.query(`ALTER TABLE ${target} ADD PRIMARY KEY (${meta.primaryKey.map(quoteIdent).join(', ')})`);
-  }
-  if (pos) {
-    await client.query(`CREATE INDEX ON ${target} (${quoteIdent(HPX_COLUMN)})`);
-  }
-  await client.query(`ANALYZE ${target}`);
-  await describeTable(client, database, meta, counter.rows);
-  return counter.rows;
+  return { rows: counter.rows, hasHpx: pos !== null };
 }
 
 /** Index a column (for foreign keys and frequent filters) and flag it indexed in TAP_SCHEMA. */

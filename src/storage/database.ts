@@ -33,6 +33,14 @@ export interface StreamOptions {
   timeoutMs?: number;
   /** Aborting cancels the query in the database. */
   signal?: AbortSignal;
+  /**
+   * Work on the same connection around the query: `setup` before the read-only transaction
+   * (e.g. temporary tables of uploads), `cleanup` after it, whatever happened.
+   */
+  session?: {
+    setup(client: pg.PoolClient): Promise<void>;
+    cleanup(client: pg.PoolClient): Promise<void>;
+  };
 }
 
 /** Column description of a streamed result, as PostgreSQL reports it. */
@@ -116,10 +124,15 @@ export class Database {
       const client = await db.connect();
       let cursor: Cursor<unknown[]> | null = null;
       let broken: Error | null = null;
+      let setUp = false;
       const onAbort = () => void db.cancelBackend(client);
       try {
         options.signal?.throwIfAborted();
         options.signal?.addEventListener('abort', onAbort, { once: true });
+        if (options.session) {
+          setUp = true;
+          await options.session.setup(client);
+        }
         await client.query('BEGIN TRANSACTION READ ONLY');
         await client.query(`SET LOCAL statement_timeout = ${Math.max(0, Math.floor(options.timeoutMs ?? 0))}`);
         cursor = client.query(new Cursor<unknown[]>(sql, params, { rowMode: 'array', types: userTypes }));
@@ -146,6 +159,11 @@ export class Database {
         await client.query('ROLLBACK').catch((e: Error) => {
           broken ??= e;
         });
+        if (setUp) {
+          await options.session!.cleanup(client).catch((e: Error) => {
+            broken ??= e;
+          });
+        }
         // A connection in an unknown state is destroyed rather than reused.
         client.release(broken ?? undefined);
       }

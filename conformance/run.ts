@@ -1,0 +1,103 @@
+/**
+ * `npm run conformance`: real clients against a running vodax. Starts a server on a free port
+ * (embedded PostgreSQL in a temporary DATA_DIR, or DATABASE_URL) unless `--url URL` names one,
+ * then runs stilts taplint (fails on any error), the pyvo/astropy checks and the HEALPix check.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+const PYTHON = '/usr/bin/python3';
+
+/** A free TCP port on loopback. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Run a command, streaming its output through; resolves with exit code and captured stdout. */
+function run(cmd: string, args: string[], timeoutMs: number): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      process.stdout.write(d);
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 1, out });
+    });
+  });
+}
+
+/** Start `vodax serve` on a free port and wait until it answers. */
+async function startServer(): Promise<{ url: string; child: ChildProcess; dir: string }> {
+  const port = await freePort();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vodax-conformance-'));
+  fs.chmodSync(dir, 0o755);
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
+    env: { ...process.env, PORT: String(port), DATA_DIR: dir, LOG_FORMAT: 'silent' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`vodax serve exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(url + '/')).ok) return { url, child, dir };
+    } catch {
+      /* not up yet */
+    }
+    if (Date.now() > deadline) throw new Error('vodax did not start within 180 s');
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+/** taplint's totals line: "Totals: Errors: N; Warnings: N; ...". */
+function taplintErrors(out: string): number {
+  const m = /Totals:\s+Errors:\s+(\d+)/.exec(out);
+  return m ? Number(m[1]) : -1;
+}
+
+const args = process.argv.slice(2);
+const urlArg = args.indexOf('--url');
+const server = urlArg >= 0 ? { url: args[urlArg + 1]!, child: null, dir: null } : await startServer();
+const failures: string[] = [];
+try {
+  const tap = `${server.url}/db/v0/tap`;
+  console.log(`\n== stilts taplint ${tap}`);
+  const lint = await run('stilts', ['taplint', `tapurl=${tap}`, 'report=EWS', 'maxrepeat=3'], 600_000);
+  const errors = taplintErrors(lint.out);
+  if (errors !== 0) failures.push(`taplint reported ${errors < 0 ? 'no totals' : errors + ' errors'}`);
+  for (const [name, script, withUrl] of [
+    ['pyvo and astropy', 'conformance/pyvo_check.py', true],
+    ['HEALPix against astropy-healpix', 'conformance/healpix_check.py', false],
+    ['images against astropy', 'conformance/images_check.py', true],
+  ] as const) {
+    if (!fs.existsSync(script)) continue;
+    console.log(`\n== ${name}`);
+    const r = await run(PYTHON, withUrl ? [script, '--url', server.url] : [script], 600_000);
+    if (r.code !== 0) failures.push(`${name} failed (exit ${r.code})`);
+  }
+} finally {
+  if (server.child) {
+    server.child.kill('SIGTERM');
+    await new Promise((r) => server.child!.once('exit', r));
+    fs.rmSync(server.dir!, { recursive: true, force: true });
+  }
+}
+if (failures.length) {
+  console.log(`\nconformance: FAILED\n- ${failures.join('\n- ')}`);
+  process.exit(1);
+}
+console.log('\nconformance: all checks passed');
