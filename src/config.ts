@@ -27,7 +27,20 @@ export interface Limits {
   destructionDays: number;
   concurrentQueries: number;
   uploadBytes: number;
+  uploadRows: number;
   poolSize: number;
+  /** Longest query string accepted (characters); longer is a 400. */
+  queryStringChars: number;
+  /** Most parameters a request may carry (query string and form body); more is a 400. */
+  maxParameters: number;
+  /** Requests served at once, all callers together; more wait in the queue. */
+  concurrentRequests: number;
+  /** Requests served at once for one caller (a user, or an anonymous client address). */
+  concurrentRequestsPerCaller: number;
+  /** Requests that may wait for a slot; beyond, or after requestQueueWait, a 503 with Retry-After. */
+  requestQueue: number;
+  /** Seconds a request may wait in the queue. */
+  requestQueueWait: number;
 }
 
 /** Parse a positive integer setting, or fail naming the variable. */
@@ -66,7 +79,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       destructionDays: int(env, 'DESTRUCTION_DAYS', 7, 1),
       concurrentQueries: int(env, 'CONCURRENT_QUERIES', 8, 1),
       uploadBytes: int(env, 'UPLOAD_MAX_BYTES', 100 * 1024 * 1024, 1),
+      uploadRows: int(env, 'UPLOAD_MAX_ROWS', 1_000_000, 1),
       poolSize: int(env, 'DB_POOL_SIZE', 20, 2),
+      queryStringChars: int(env, 'QUERY_STRING_MAX_CHARS', 16_384, 256),
+      maxParameters: int(env, 'PARAMETERS_MAX', 200, 10),
+      concurrentRequests: int(env, 'CONCURRENT_REQUESTS', 64, 1),
+      concurrentRequestsPerCaller: int(env, 'CONCURRENT_REQUESTS_PER_CALLER', 16, 1),
+      requestQueue: int(env, 'REQUEST_QUEUE', 256, 0),
+      requestQueueWait: int(env, 'REQUEST_QUEUE_WAIT', 10, 0),
     }),
   });
 }

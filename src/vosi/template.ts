@@ -21,7 +21,7 @@ export function readResource(name: string): string {
 
 /** Replace every `{{name}}` with its value (already escaped for the document's syntax). */
 export function fillTemplate(template: string, values: Record<string, string>): string {
-  return template.replace(/\{\{(\w+)\}\}/g, (m, name: string) => {
+  return template.replace(/\{\{(\w+)\}\}/g, (_m, name: string) => {
     const v = values[name];
     if (v === undefined) throw new Error(`template value '${name}' missing`);
     return v;
