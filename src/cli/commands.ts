@@ -4,6 +4,8 @@ import type { Logger } from '../log.js';
 import { serveCommand } from './serve.js';
 import { fixturesCommand } from './fixtures.js';
 import { ingestCommand } from './ingest.js';
+import { userCommand } from './users.js';
+import { dbCommand } from './db.js';
 
 /** What every command runs with. */
 export interface CommandContext {
@@ -23,6 +25,8 @@ export const COMMANDS: Record<string, Command> = {
   serve: serveCommand,
   fixtures: fixturesCommand,
   ingest: ingestCommand,
+  user: userCommand,
+  db: dbCommand,
 };
 
 /** The usage text listing every command. */

@@ -6,6 +6,9 @@ import type { Database } from '../storage/database.js';
 import type { Registry } from '../registry/registry.js';
 import { errorMiddleware } from './errors.js';
 import { requestLog } from './request-log.js';
+import { corsMiddleware } from './cors.js';
+import { admission, requestLimits } from './limits.js';
+import { authMiddleware } from '../auth/middleware.js';
 import { landingRoutes } from './landing.js';
 import { metaRoutes } from '../lsst/meta-routes.js';
 import { vosiRoutes } from '../tap/vosi-routes.js';
@@ -25,6 +28,10 @@ export function createApp(services: Services): Koa {
   app.silent = true;
   app.use(requestLog(services.log));
   app.use(errorMiddleware(services.log));
+  app.use(corsMiddleware());
+  app.use(requestLimits(services.config.limits));
+  app.use(authMiddleware(services.db));
+  app.use(admission(services.config.limits));
   const startedAt = new Date();
   for (const router of [landingRoutes(services.registry), metaRoutes(services.registry), vosiRoutes('/db/v0/tap', services.db, startedAt)]) {
     app.use(router.routes());

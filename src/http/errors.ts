@@ -2,6 +2,7 @@
 import type { Context, Next } from 'koa';
 import { isVodaxError, NotFoundError, UnavailableError, UnauthorizedError, VodaxError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { bearerChallenge } from '../auth/challenge.js';
 import { daliErrorDocument, DALI_ERROR_CONTENT_TYPE } from '../formats/dali-error.js';
 
 /** How a route family reports errors: LSST JSON, or DALI VOTable (set by the IVOA routes). */
@@ -45,7 +46,7 @@ export function errorMiddleware(log: Logger) {
       ctx.status = e.status;
       ctx.type = type;
       ctx.body = body;
-      if (e instanceof UnauthorizedError) ctx.set('WWW-Authenticate', 'Bearer realm="vodax"');
+      if (e instanceof UnauthorizedError) ctx.set('WWW-Authenticate', bearerChallenge(e));
       if (e instanceof UnavailableError && e.retryAfterSeconds) ctx.set('Retry-After', String(e.retryAfterSeconds));
     }
   };

@@ -3,6 +3,8 @@ import type { Database } from '../storage/database.js';
 import type { Logger } from '../log.js';
 import { sampleDatabases } from '../fixtures/sample.js';
 import { loadDatabase } from '../ingest/loader.js';
+import { isPrivateLevel } from '../registry/levels.js';
+import { ensureUser } from '../auth/users.js';
 
 /** Options of a sample-data load. */
 export interface SampleOptions {
@@ -16,6 +18,8 @@ export async function loadSampleData(db: Database, options: SampleOptions = {}):
   const present = new Set((await db.query<{ name: string }>('SELECT name FROM vodax.databases')).map((r) => r.name));
   const counts: Record<string, number> = {};
   for (const spec of sampleDatabases({ seed: options.seed, scale: options.scale })) {
+    // Owners of private sample databases (joe) are users, without a token: `vodax user token` issues one.
+    if (isPrivateLevel(spec.level)) await ensureUser(db, spec.owner);
     if (present.has(spec.name)) continue;
     const loaded = await db.transaction((client) =>
       loadDatabase(client, spec, options.onProgress && ((table, rows) => options.onProgress!(spec.name, table, rows))),

@@ -171,6 +171,14 @@ INSERT INTO "TAP_SCHEMA".keys (key_id, from_table, target_table) VALUES ('TAP_SC
 INSERT INTO "TAP_SCHEMA".key_columns (key_id, from_column, target_column) VALUES ('TAP_SCHEMA.key_columns(key_id)->TAP_SCHEMA.keys', 'key_id', 'key_id');
 `,
   },
+  {
+    id: 3,
+    description: 'token prefixes (to revoke one token by what its holder sees), token lookup by user',
+    sql: `
+ALTER TABLE vodax.tokens ADD COLUMN prefix text;
+CREATE INDEX tokens_username ON vodax.tokens (username);
+`,
+  },
 ];
 
 /** Apply every migration not yet applied; safe when several processes start at once. */

@@ -1,0 +1,177 @@
+/**
+ * Request limits: size checks that answer before any work (413, 400), and admission: a number
+ * of requests served at once per caller and in total, a bounded wait queue, then 503 with
+ * Retry-After. A slot is held until the answer has been sent, streamed bodies included.
+ */
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import type { Context, Next } from 'koa';
+import type { Limits } from '../config.js';
+import { BadRequestError, LimitExceededError, UnavailableError } from '../errors.js';
+
+/** The limits the request checks use. */
+export type RequestLimits = Pick<Limits, 'uploadBytes' | 'queryStringChars' | 'maxParameters'>;
+
+/** The limits admission uses. */
+export type AdmissionLimits = Pick<Limits, 'concurrentRequests' | 'concurrentRequestsPerCaller' | 'requestQueue' | 'requestQueueWait'>;
+
+/**
+ * Cheap checks before anything else runs: declared body size (413), query-string length and
+ * parameter count (400), a path that does not decode (400).
+ */
+export function requestLimits(limits: RequestLimits) {
+  return async (ctx: Context, next: Next): Promise<void> => {
+    const declared = ctx.get('content-length');
+    if (declared !== '' && Number(declared) > limits.uploadBytes) {
+      // The body is not read: close the connection after answering rather than drain it.
+      ctx.set('Connection', 'close');
+      throw new LimitExceededError(`the request body (${declared} bytes) is larger than the limit of ${limits.uploadBytes} bytes`);
+    }
+    const qs = ctx.querystring;
+    if (qs.length > limits.queryStringChars) {
+      throw new BadRequestError(`the query string (${qs.length} characters) is longer than ${limits.queryStringChars}; send long requests as POST`);
+    }
+    const count = qs === '' ? 0 : qs.split('&').filter((p) => p !== '').length;
+    if (count > limits.maxParameters) throw new BadRequestError(`too many parameters (${count}; at most ${limits.maxParameters})`);
+    try {
+      decodeURIComponent(ctx.path);
+      if (qs !== '') decodeURIComponent(qs.replace(/\+/g, ' '));
+    } catch {
+      throw new BadRequestError('the request URL holds a malformed percent-encoding');
+    }
+    await next();
+  };
+}
+
+/**
+ * A request body stream that fails with a 413 once more than `maxBytes` have come, for bodies
+ * sent without Content-Length (chunked). Consumers of request bodies read this, not ctx.req.
+ */
+export function limitedBody(ctx: Context, maxBytes: number): Readable {
+  let seen = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback) {
+      seen += chunk.length;
+      if (seen > maxBytes) {
+        ctx.set('Connection', 'close');
+        done(new LimitExceededError(`the request body is larger than the limit of ${maxBytes} bytes`));
+        return;
+      }
+      done(null, chunk);
+    },
+  });
+  ctx.req.on('error', (e) => counter.destroy(e));
+  return ctx.req.pipe(counter);
+}
+
+/** A counting semaphore with a bounded FIFO of waiters. */
+export class Gate {
+  private active = 0;
+  private readonly waiters: Array<() => void> = [];
+
+  constructor(
+    readonly capacity: number,
+    readonly queueCapacity: number,
+  ) {}
+
+  /** Requests holding a slot now. */
+  get busy(): number {
+    return this.active;
+  }
+
+  /** Requests waiting now. */
+  get queued(): number {
+    return this.waiters.length;
+  }
+
+  /** True when nothing holds or waits for a slot. */
+  get idle(): boolean {
+    return this.active === 0 && this.waiters.length === 0;
+  }
+
+  /**
+   * Take a slot: at once when free, else after waiting up to `waitMs` in the queue. Resolves to
+   * false when the queue is full, the wait timed out, or `signal` aborted (the client left).
+   */
+  enter(waitMs: number, signal?: AbortSignal): Promise<boolean> {
+    if (this.active < this.capacity) {
+      this.active++;
+      return Promise.resolve(true);
+    }
+    if (this.waiters.length >= this.queueCapacity || waitMs <= 0 || signal?.aborted) return Promise.resolve(false);
+    return new Promise<boolean>((resolve) => {
+      const give = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', quit);
+        resolve(true);
+      };
+      const quit = () => {
+        const i = this.waiters.indexOf(give);
+        if (i >= 0) this.waiters.splice(i, 1);
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', quit);
+        resolve(false);
+      };
+      const timer = setTimeout(quit, waitMs);
+      signal?.addEventListener('abort', quit, { once: true });
+      this.waiters.push(give);
+    });
+  }
+
+  /** Give a slot back; the first waiter, if any, takes it over. */
+  leave(): void {
+    const next = this.waiters.shift();
+    if (next) next();
+    else this.active = Math.max(0, this.active - 1);
+  }
+}
+
+/**
+ * Admission control, after authentication (the caller is a user, or the client address when
+ * anonymous): a per-caller gate, then the global one, each with a bounded wait queue.
+ */
+export function admission(limits: AdmissionLimits) {
+  const total = new Gate(limits.concurrentRequests, limits.requestQueue);
+  const callers = new Map<string, Gate>();
+  const waitMs = limits.requestQueueWait * 1000;
+  const retryAfter = Math.max(1, Math.ceil(limits.requestQueueWait / 2));
+  return async (ctx: Context, next: Next): Promise<void> => {
+    const user = ctx.state.user as string | undefined;
+    const key = user !== undefined ? `user:${user}` : `addr:${ctx.ip}`;
+    let mine = callers.get(key);
+    if (!mine) {
+      mine = new Gate(limits.concurrentRequestsPerCaller, limits.concurrentRequestsPerCaller * 4);
+      callers.set(key, mine);
+    }
+    const gone = new AbortController();
+    const onClose = () => gone.abort();
+    ctx.res.once('close', onClose);
+    const callerGate = mine;
+    const forget = () => {
+      if (callerGate.idle && callers.get(key) === callerGate) callers.delete(key);
+    };
+    if (!(await callerGate.enter(waitMs, gone.signal))) {
+      ctx.res.off('close', onClose);
+      forget();
+      throw new UnavailableError(`too many requests at once from this caller (at most ${limits.concurrentRequestsPerCaller}); retry later`, retryAfter);
+    }
+    if (!(await total.enter(waitMs, gone.signal))) {
+      callerGate.leave();
+      ctx.res.off('close', onClose);
+      forget();
+      throw new UnavailableError('the server is busy; retry later', retryAfter);
+    }
+    ctx.res.off('close', onClose);
+    // Held until the answer is sent (or the client goes away), streamed bodies included.
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      total.leave();
+      callerGate.leave();
+      forget();
+    };
+    if (ctx.res.writableFinished || ctx.res.destroyed) release();
+    else ctx.res.once('close', release);
+    await next();
+  };
+}
