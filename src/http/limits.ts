@@ -139,7 +139,7 @@ export function admission(limits: AdmissionLimits) {
     const key = user !== undefined ? `user:${user}` : `addr:${ctx.ip}`;
     let mine = callers.get(key);
     if (!mine) {
-      mine = new Gate(limits.concurrentRequestsPerCaller, limits.concurrentRequestsPerCaller * 4);
+      mine = new Gate(limits.concurrentRequestsPerCaller, Math.min(limits.requestQueue, limits.concurrentRequestsPerCaller * 4));
       callers.set(key, mine);
     }
     const gone = new AbortController();
