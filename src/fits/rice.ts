@@ -1,0 +1,187 @@
+/**
+ * The Rice compression of FITS tile-compressed images (RICE_1; Pence et al. 2009, FITS 4.0
+ * section 10.4.1): the first value verbatim, then blocks of differences, each block headed by
+ * its split size `fs` (fs + 1 in fsbits bits; 0 for an all-zero block; fsmax + 1 for raw values),
+ * each difference written as a unary high part and fs low bits. Pure.
+ */
+
+interface RiceParams {
+  fsbits: number;
+  fsmax: number;
+  bbits: number;
+}
+
+function paramsFor(bytepix: number): RiceParams {
+  switch (bytepix) {
+    case 1:
+      return { fsbits: 3, fsmax: 6, bbits: 8 };
+    case 2:
+      return { fsbits: 4, fsmax: 14, bbits: 16 };
+    case 4:
+      return { fsbits: 5, fsmax: 25, bbits: 32 };
+    default:
+      throw new RangeError(`RICE_1 BYTEPIX must be 1, 2 or 4, not ${bytepix}`);
+  }
+}
+
+/** A compressed tile that ends early or is otherwise broken. */
+export class RiceError extends Error {}
+
+/**
+ * Decompresses `count` values of `bytepix` bytes each into `out` (signed for 2 and 4 bytes,
+ * unsigned for 1, as FITS stores them).
+ */
+export function riceDecompress(input: Uint8Array, count: number, blocksize: number, bytepix: number, out: Int32Array): void {
+  const { fsbits, fsmax, bbits } = paramsFor(bytepix);
+  const mask = bbits === 32 ? 0xffffffff : (1 << bbits) - 1;
+  if (input.length < bytepix) throw new RiceError('compressed tile shorter than its first value');
+  let lastpix = 0;
+  for (let k = 0; k < bytepix; k++) lastpix = lastpix * 256 + input[k]!;
+  let pos = bytepix;
+  // Bit buffer: `bits` holds `nbits` unread bits, most significant first.
+  let bits = 0;
+  let nbits = 0;
+  const need = (n: number): void => {
+    while (nbits < n) {
+      if (pos >= input.length) throw new RiceError('compressed tile ends early');
+      bits = ((bits << 8) | input[pos++]!) >>> 0;
+      nbits += 8;
+    }
+  };
+  const read = (n: number): number => {
+    // n <= 16 here, so the buffer (at most 24 bits) never overflows 32 bits.
+    need(n);
+    nbits -= n;
+    const v = (bits >>> nbits) & ((1 << n) - 1);
+    bits &= nbits === 0 ? 0 : (1 << nbits) - 1;
+    return v;
+  };
+  const readWide = (n: number): number => (n <= 16 ? read(n) : read(n - 16) * 65536 + read(16));
+  const signed = (v: number): number => (bytepix === 4 ? v | 0 : bytepix === 2 ? (v << 16) >> 16 : v & 0xff);
+  for (let i = 0; i < count; ) {
+    const fs = read(fsbits) - 1;
+    const end = Math.min(count, i + blocksize);
+    if (fs < 0) {
+      for (; i < end; i++) out[i] = signed(lastpix);
+    } else if (fs === fsmax) {
+      for (; i < end; i++) {
+        const diff = readWide(bbits);
+        const d = (diff & 1) === 0 ? diff >>> 1 : ~(diff >>> 1);
+        lastpix = ((d + lastpix) & mask) >>> 0;
+        out[i] = signed(lastpix);
+      }
+    } else {
+      for (; i < end; i++) {
+        // Unary part: count zero bits up to the next one.
+        let nzero = 0;
+        for (;;) {
+          if (nbits === 0) need(8);
+          nbits--;
+          if ((bits >>> nbits) & 1) {
+            bits &= nbits === 0 ? 0 : (1 << nbits) - 1;
+            break;
+          }
+          nzero++;
+        }
+        const diff = (nzero * 2 ** fs + (fs > 0 ? readWide(fs) : 0)) >>> 0;
+        const d = (diff & 1) === 0 ? diff >>> 1 : ~(diff >>> 1);
+        lastpix = ((d + lastpix) & mask) >>> 0;
+        out[i] = signed(lastpix);
+      }
+    }
+  }
+}
+
+/** Growable big-endian bit output. */
+class BitWriter {
+  private buf = new Uint8Array(1024);
+  private len = 0;
+  private acc = 0;
+  private nacc = 0;
+
+  private byte(b: number): void {
+    if (this.len === this.buf.length) {
+      const next = new Uint8Array(this.buf.length * 2);
+      next.set(this.buf);
+      this.buf = next;
+    }
+    this.buf[this.len++] = b;
+  }
+
+  /** Writes the low n (<= 16) bits of v. */
+  bits(v: number, n: number): void {
+    this.acc = ((this.acc << n) | (v & ((1 << n) - 1))) >>> 0;
+    this.nacc += n;
+    while (this.nacc >= 8) {
+      this.nacc -= 8;
+      this.byte((this.acc >>> this.nacc) & 0xff);
+    }
+    this.acc &= (1 << this.nacc) - 1;
+  }
+
+  wide(v: number, n: number): void {
+    if (n <= 16) this.bits(v, n);
+    else {
+      this.bits(Math.floor(v / 65536), n - 16);
+      this.bits(v & 0xffff, 16);
+    }
+  }
+
+  zeros(n: number): void {
+    for (; n >= 16; n -= 16) this.bits(0, 16);
+    if (n > 0) this.bits(0, n);
+  }
+
+  done(): Uint8Array {
+    if (this.nacc > 0) this.bits(0, 8 - this.nacc);
+    return this.buf.slice(0, this.len);
+  }
+}
+
+/** Compresses 32-bit signed values with RICE_1 (BYTEPIX 4). */
+export function riceCompress32(values: Int32Array, blocksize = 32): Uint8Array {
+  const { fsbits, fsmax, bbits } = paramsFor(4);
+  const w = new BitWriter();
+  const n = values.length;
+  if (n === 0) return new Uint8Array(0);
+  const first = values[0]! >>> 0;
+  w.wide(first, 32);
+  let lastpix = values[0]!;
+  const diffs = new Float64Array(blocksize);
+  for (let i = 0; i < n; i += blocksize) {
+    const m = Math.min(blocksize, n - i);
+    let sum = 0;
+    for (let j = 0; j < m; j++) {
+      const v = values[i + j]!;
+      const pdiff = (v - lastpix) | 0;
+      diffs[j] = (pdiff < 0 ? ~(pdiff << 1) : pdiff << 1) >>> 0;
+      sum += diffs[j]!;
+      lastpix = v;
+    }
+    // Split size: about log2 of the mean difference.
+    let dpsum = (sum - m / 2 - 1) / m;
+    if (dpsum < 0) dpsum = 0;
+    let psum = Math.floor(dpsum / 2);
+    let fs = 0;
+    while (psum > 0) {
+      fs++;
+      psum = Math.floor(psum / 2);
+    }
+    if (fs >= fsmax) {
+      w.bits(fsmax + 1, fsbits);
+      for (let j = 0; j < m; j++) w.wide(diffs[j]!, bbits);
+    } else if (fs === 0 && sum === 0) {
+      w.bits(0, fsbits);
+    } else {
+      w.bits(fs + 1, fsbits);
+      const low = 2 ** fs;
+      for (let j = 0; j < m; j++) {
+        const d = diffs[j]!;
+        w.zeros(Math.floor(d / low));
+        w.bits(1, 1);
+        if (fs > 0) w.wide(d % low, fs);
+      }
+    }
+  }
+  return w.done();
+}
