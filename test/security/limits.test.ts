@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import Koa from 'koa';
 import { testServer, type TestServer } from '../support/server.js';
-import { admission, Gate } from '../../src/http/limits.js';
+import { admission, Gate, limitedBody } from '../../src/http/limits.js';
 import { errorMiddleware } from '../../src/http/errors.js';
 import { createLogger } from '../../src/log.js';
 
@@ -78,6 +78,41 @@ describe('security: request limits and CORS', () => {
     expect(denied.status).to.equal(401);
     expect(denied.headers.get('access-control-allow-origin')).to.equal('*');
     expect(denied.headers.get('www-authenticate')).to.match(/^Bearer /);
+  });
+});
+
+describe('security: limitedBody (bodies sent without Content-Length)', () => {
+  it('passes a body within the limit and answers 413 to a chunked one past it', async () => {
+    const app = new Koa();
+    app.use(errorMiddleware(createLogger('silent')));
+    app.use(async (ctx) => {
+      let n = 0;
+      for await (const chunk of limitedBody(ctx, 1000)) n += (chunk as Buffer).length;
+      ctx.body = String(n);
+    });
+    const server = http.createServer(app.callback());
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    try {
+      const chunked = (size: number) =>
+        new Promise<{ status: number; text: string }>((resolve, reject) => {
+          const req = http.request(url, { method: 'POST', headers: { 'transfer-encoding': 'chunked' } }, (res) => {
+            let text = '';
+            res.on('data', (c: Buffer) => (text += c));
+            res.on('end', () => resolve({ status: res.statusCode!, text }));
+          });
+          req.on('error', (e: NodeJS.ErrnoException) => (e.code === 'EPIPE' || e.code === 'ECONNRESET' ? resolve({ status: -1, text: '' }) : reject(e)));
+          for (let sent = 0; sent < size; sent += 100) req.write(Buffer.alloc(Math.min(100, size - sent), 0x42));
+          req.end();
+        });
+      expect(await chunked(900)).to.deep.equal({ status: 200, text: '900' });
+      const over = await chunked(5000);
+      expect(over.status).to.equal(413);
+      expect(JSON.parse(over.text).error.code).to.equal('LimitExceeded');
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
   });
 });
 
