@@ -12,6 +12,9 @@ import { authMiddleware } from '../auth/middleware.js';
 import { landingRoutes } from './landing.js';
 import { metaRoutes } from '../lsst/meta-routes.js';
 import { vosiRoutes } from '../tap/vosi-routes.js';
+import { imageRoutes } from '../lsst/image-routes.js';
+import type { JobEngine } from '../uws/engine.js';
+import { uwsRoutes } from '../uws/routes.js';
 
 /** What the routes are built over; one instance per running server. */
 export interface Services {
@@ -19,6 +22,8 @@ export interface Services {
   log: Logger;
   db: Database;
   registry: Registry;
+  /** The UWS job engine; TAP async is served when it has the 'tap' kind. */
+  jobs?: JobEngine;
 }
 
 /** Build the HTTP application. */
@@ -33,7 +38,9 @@ export function createApp(services: Services): Koa {
   app.use(authMiddleware(services.db));
   app.use(admission(services.config.limits));
   const startedAt = new Date();
-  for (const router of [landingRoutes(services.registry), metaRoutes(services.registry), vosiRoutes('/db/v0/tap', services.db, startedAt)]) {
+  const routers = [landingRoutes(services.registry), metaRoutes(services.registry), imageRoutes(services.config, services.db), vosiRoutes('/db/v0/tap', services.db, startedAt)];
+  if (services.jobs?.hasKind('tap')) routers.push(uwsRoutes('/db/v0/tap/async', services.jobs, { kind: 'tap', publicUrl: services.config.publicUrl }));
+  for (const router of routers) {
     app.use(router.routes());
     app.use(router.allowedMethods({ throw: true }));
   }

@@ -7,6 +7,7 @@ import { createApp } from '../http/app.js';
 import { Registry } from '../registry/registry.js';
 import { addressOf, openStorage } from './storage.js';
 import { ensureSampleData } from './sample-data.js';
+import { engineFromConfig } from '../uws/engine.js';
 
 /** A running vodax server. */
 export interface RunningServer {
@@ -25,7 +26,15 @@ export async function startServer(config: Config, log: Logger, options: { sample
     throw e;
   }
   const registry = new Registry(storage.db, addressOf(storage.url));
-  const app = createApp({ config, log, db: storage.db, registry });
+  // Job kinds: TAP async ('tap', src/uws/tap-kind.ts) joins once the TAP execution core is complete.
+  const jobs = engineFromConfig(config, storage.db, log, []);
+  try {
+    await jobs.start();
+  } catch (e) {
+    await storage.close();
+    throw e;
+  }
+  const app = createApp({ config, log, db: storage.db, registry, jobs });
   const server = http.createServer(app.callback());
   server.requestTimeout = 0; // long downloads are legitimate; the database enforces query timeouts
   const sockets = new Set<Socket>();
@@ -50,6 +59,7 @@ export async function startServer(config: Config, log: Logger, options: { sample
         const deadline = setTimeout(() => sockets.forEach((s) => s.destroy()), 10_000);
         await closed;
         clearTimeout(deadline);
+        await jobs.stop();
         await storage.close();
         log.info('vodax stopped');
       })()),

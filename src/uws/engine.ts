@@ -6,6 +6,7 @@
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Config } from '../config.js';
 import type { Database } from '../storage/database.js';
 import type { Logger } from '../log.js';
 import { BadRequestError, NotFoundError, UnavailableError, VodaxError, isVodaxError } from '../errors.js';
@@ -465,6 +466,20 @@ export class JobEngine {
     for (const n of orphans) await fs.promises.rm(path.join(this.files.root, n), { recursive: true, force: true });
     if (orphans.length) this.options.log.warn('removed job folders without a job', { folders: orphans.length });
   }
+}
+
+/** An engine with the limits of a configuration (not started). */
+export function engineFromConfig(config: Config, db: Database, log: Logger, kinds: JobKind[]): JobEngine {
+  return new JobEngine({
+    db,
+    log,
+    dataDir: config.dataDir,
+    concurrency: config.limits.concurrentQueries,
+    defaultDuration: config.limits.asyncDefaultDuration,
+    maxDuration: config.limits.asyncMaxDuration,
+    destructionDays: config.limits.destructionDays,
+    kinds,
+  });
 }
 
 /** Wait for `p`, but no longer than `ms`. */

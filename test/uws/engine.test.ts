@@ -20,8 +20,8 @@ describe('UWS job engine', function () {
   });
   afterEach(async () => {
     for (const e of engines.splice(0)) await e.stop(1000);
-    await fresh.drop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    await fresh?.drop();
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   });
   const engine = async (over: Parameters<typeof engineOptions>[2] = {}) => {
     const e = new JobEngine(engineOptions(fresh.db, dataDir, over));
@@ -45,6 +45,30 @@ describe('UWS job engine', function () {
     for (let i = 1; i < done.length; i++) {
       expect(done[i]!.started!.getTime()).to.be.at.least(done[i - 1]!.ended!.getTime());
     }
+  });
+
+  it('ABORT of a PENDING or QUEUED job makes it ABORTED and it never runs; finished jobs stay as they are', async () => {
+    const e = await engine({ concurrency: 1 });
+    const blocker = await e.create({ kind: 'work', owner: 'a', parameters: { seconds: ['0.5'] }, run: true });
+    await untilPhase(e, blocker.id, ['EXECUTING'], 5000);
+    const queued = await e.run((await e.create({ kind: 'work', owner: 'a', parameters: { seconds: ['0'] } })).id);
+    expect(queued.phase).to.equal('QUEUED');
+    const pending = await e.create({ kind: 'work', owner: 'a', parameters: { seconds: ['0'] } });
+    expect((await e.abort(queued.id)).phase).to.equal('ABORTED');
+    expect((await e.abort(pending.id)).phase).to.equal('ABORTED');
+    await untilPhase(e, blocker.id, ['COMPLETED'], 5000);
+    await new Promise((r) => setTimeout(r, 200));
+    const q = (await e.get(queued.id))!;
+    expect(q.phase).to.equal('ABORTED');
+    expect(q.started).to.equal(null);
+    expect(q.ended).to.be.instanceOf(Date);
+    try {
+      await e.run(pending.id);
+      expect.fail('RUN of an ABORTED job must be refused');
+    } catch (err) {
+      expect((err as { status?: number }).status).to.equal(409);
+    }
+    expect((await e.abort(blocker.id)).phase).to.equal('COMPLETED');
   });
 
   it('runs two at once with concurrency 2', async () => {
