@@ -1,5 +1,6 @@
 /** Schema migrations, applied in order at start, each once, under an advisory lock. */
 import type { Database } from './database.js';
+import { GEOMETRY_FUNCTIONS_SQL } from '../adql/sql-functions.js';
 
 /** One forward-only schema change. */
 interface Migration {
@@ -178,6 +179,11 @@ INSERT INTO "TAP_SCHEMA".key_columns (key_id, from_column, target_column) VALUES
 ALTER TABLE vodax.tokens ADD COLUMN prefix text;
 CREATE INDEX tokens_username ON vodax.tokens (username);
 `,
+  },
+  {
+    id: 5,
+    description: 'ADQL geometry functions: spherical distance, polygon tests, HEALPix neighbours',
+    sql: GEOMETRY_FUNCTIONS_SQL,
   },
 ];
 

@@ -1,0 +1,195 @@
+/**
+ * The in-memory view of TAP_SCHEMA an ADQL query is validated against: every table the caller
+ * may see, its declared columns and, for positional tables, the RA/Dec columns and the hidden
+ * HEALPix index column. Immutable; TAP_UPLOAD tables are added per request with `withTables`.
+ */
+import type { Database } from '../storage/database.js';
+import type { Viewer } from './registry.js';
+import type { ColumnMeta, TapDatatype } from './types.js';
+
+/** One queryable table. */
+export interface CatalogTable {
+  /** TAP schema name, e.g. `DC_W13_Stripe82` or `TAP_UPLOAD`. */
+  readonly schema: string;
+  /** Table name without its schema, e.g. `Object`. */
+  readonly name: string;
+  /** Where the rows live in PostgreSQL. */
+  readonly pgSchema: string;
+  readonly pgTable: string;
+  readonly description: string | null;
+  /** Declared columns, in TAP_SCHEMA order (the hidden index column is never among them). */
+  readonly columns: readonly ColumnMeta[];
+  /** Declared RA/Dec columns (degrees) and the order-29 nested HEALPix column, when indexed. */
+  readonly position: { readonly ra: string; readonly dec: string; readonly hpx: string } | null;
+  /** Row count when known (the translator indexes the larger side of a crossmatch). */
+  readonly rows?: number | null;
+}
+
+/** A name as ADQL writes it: regular (case-insensitive) or delimited (exact). */
+export interface NameRef {
+  name: string;
+  delimited: boolean;
+}
+
+/** The TAP name of a table: `schema.table`. */
+export function tapName(t: CatalogTable): string {
+  return `${t.schema}.${t.name}`;
+}
+
+function matches(ref: NameRef, name: string): boolean {
+  return ref.delimited ? ref.name === name : ref.name.toLowerCase() === name.toLowerCase();
+}
+
+/** The tables a query may name. */
+export class Catalog {
+  readonly tables: readonly CatalogTable[];
+
+  constructor(tables: readonly CatalogTable[]) {
+    this.tables = Object.freeze([...tables]);
+    Object.freeze(this);
+  }
+
+  /**
+   * Tables matching `[schema.]table` under ADQL identifier rules. A table name may itself hold a
+   * dot when written delimited as one identifier (`"DC_W13_Stripe82.Object"`), as TAP names are.
+   */
+  find(schema: NameRef | null, table: NameRef): CatalogTable[] {
+    return this.tables.filter((t) => {
+      if (schema !== null) return matches(schema, t.schema) && matches(table, t.name);
+      return matches(table, t.name) || matches(table, tapName(t));
+    });
+  }
+
+  /** A catalog with `extra` tables added (TAP_UPLOAD), replacing any of the same TAP name. */
+  withTables(extra: readonly CatalogTable[]): Catalog {
+    const names = new Set(extra.map((t) => tapName(t).toLowerCase()));
+    return new Catalog([...this.tables.filter((t) => !names.has(tapName(t).toLowerCase())), ...extra]);
+  }
+}
+
+// Schemas visible to $1: those that are not LSST databases (TAP_SCHEMA, ivoa) and visible databases.
+// Keep in step with src/registry/tableset.ts: another user's L3 schema does not exist.
+const VISIBLE_SCHEMA = `(d.name IS NULL OR d.level <> 'L3' OR d.owner = $1
+  OR EXISTS (SELECT 1 FROM vodax.shares s WHERE s.database = d.name AND s.username = $1))`;
+
+interface ColumnRow {
+  table_name: string;
+  column_name: string;
+  datatype: TapDatatype;
+  arraysize: string | null;
+  xtype: string | null;
+  unit: string | null;
+  ucd: string | null;
+  utype: string | null;
+  description: string | null;
+  principal: number;
+  indexed: number;
+  std: number;
+}
+
+/** Read the catalog the viewer may query: two queries over TAP_SCHEMA and vodax.tables. */
+export async function loadCatalog(db: Database, viewer: Viewer): Promise<Catalog> {
+  const tables = await db.query<{
+    schema_name: string;
+    table_name: string;
+    description: string | null;
+    pg_schema: string | null;
+    pg_table: string | null;
+    ra_column: string | null;
+    dec_column: string | null;
+    hpx_column: string | null;
+    row_count: bigint | null;
+  }>(
+    `SELECT t.schema_name, t.table_name, t.description, vt.pg_schema, vt.pg_table, vt.ra_column, vt.dec_column, vt.hpx_column, vt.row_count
+     FROM "TAP_SCHEMA".tables t
+     LEFT JOIN vodax.databases d ON d.name = t.schema_name
+     LEFT JOIN vodax.tables vt ON vt.table_name = t.table_name
+     WHERE ${VISIBLE_SCHEMA}
+     ORDER BY t.schema_name, t.table_index, t.table_name`,
+    [viewer.user],
+  );
+  const columns = await db.query<ColumnRow & Record<string, unknown>>(
+    `SELECT c.table_name, c.column_name, c.datatype, c.arraysize, c.xtype, c.unit, c.ucd, c.utype, c.description,
+            c.principal, c.indexed, c.std
+     FROM "TAP_SCHEMA".columns c JOIN "TAP_SCHEMA".tables t ON t.table_name = c.table_name
+     LEFT JOIN vodax.databases d ON d.name = t.schema_name
+     WHERE ${VISIBLE_SCHEMA}
+     ORDER BY c.table_name, c.column_index, c.column_name`,
+    [viewer.user],
+  );
+  const byTable = new Map<string, ColumnMeta[]>();
+  for (const r of columns) {
+    const list = byTable.get(r.table_name) ?? [];
+    list.push(
+      Object.freeze({
+        name: r.column_name,
+        datatype: r.datatype,
+        arraysize: r.arraysize,
+        xtype: r.xtype,
+        unit: r.unit,
+        ucd: r.ucd,
+        utype: r.utype,
+        description: r.description,
+        principal: r.principal === 1,
+        indexed: r.indexed === 1,
+        std: r.std === 1,
+      }),
+    );
+    byTable.set(r.table_name, list);
+  }
+  return new Catalog(
+    tables.map((t) => {
+      // TAP names are `schema.table`; the PostgreSQL names equal them (TAP_SCHEMA's own tables too).
+      const prefix = `${t.schema_name}.`;
+      const name = t.table_name.startsWith(prefix) ? t.table_name.slice(prefix.length) : t.table_name;
+      const position =
+        t.ra_column && t.dec_column && t.hpx_column ? Object.freeze({ ra: t.ra_column, dec: t.dec_column, hpx: t.hpx_column }) : null;
+      return Object.freeze({
+        schema: t.schema_name,
+        name,
+        pgSchema: t.pg_schema ?? t.schema_name,
+        pgTable: t.pg_table ?? name,
+        description: t.description,
+        columns: Object.freeze(byTable.get(t.table_name) ?? []),
+        position,
+        rows: t.row_count === null ? null : Number(t.row_count),
+      });
+    }),
+  );
+}
+
+/**
+ * Catalogs per viewer, reused until `invalidate()` (call it after ingest, drop or a share
+ * change). Loading is a few milliseconds, so the cache only saves work on busy servers.
+ */
+export class CatalogCache {
+  private version = 0;
+  private readonly entries = new Map<string, { version: number; catalog: Promise<Catalog> }>();
+
+  constructor(
+    private readonly db: Database,
+    private readonly maxEntries = 100,
+  ) {}
+
+  /** The viewer's catalog, loaded on first use after each invalidation. */
+  get(viewer: Viewer): Promise<Catalog> {
+    const key = viewer.user ?? '\u0000anonymous';
+    const hit = this.entries.get(key);
+    if (hit && hit.version === this.version) return hit.catalog;
+    if (this.entries.size >= this.maxEntries) this.entries.clear();
+    const version = this.version;
+    const catalog = loadCatalog(this.db, viewer);
+    this.entries.set(key, { version, catalog });
+    // A failed load must not stay cached.
+    catalog.catch(() => {
+      if (this.entries.get(key)?.catalog === catalog) this.entries.delete(key);
+    });
+    return catalog;
+  }
+
+  /** Forget every cached catalog (the registry or TAP_SCHEMA changed). */
+  invalidate(): void {
+    this.version++;
+    this.entries.clear();
+  }
+}
