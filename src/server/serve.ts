@@ -8,6 +8,7 @@ import { Registry } from '../registry/registry.js';
 import { addressOf, openStorage } from './storage.js';
 import { ensureSampleData } from './sample-data.js';
 import { engineFromConfig } from '../uws/engine.js';
+import { tapJobKind } from '../uws/tap-kind.js';
 
 /** A running vodax server. */
 export interface RunningServer {
@@ -26,8 +27,7 @@ export async function startServer(config: Config, log: Logger, options: { sample
     throw e;
   }
   const registry = new Registry(storage.db, addressOf(storage.url));
-  // Job kinds: TAP async ('tap', src/uws/tap-kind.ts) joins once the TAP execution core is complete.
-  const jobs = engineFromConfig(config, storage.db, log, []);
+  const jobs = engineFromConfig(config, storage.db, log, [tapJobKind(storage.db, config)]);
   try {
     await jobs.start();
   } catch (e) {

@@ -1,0 +1,66 @@
+/**
+ * TAP asynchronous queries as a job kind: the same parameters, uploads, execution and
+ * serializers as sync, the result streamed to a file in the job folder.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Config } from '../config.js';
+import type { Database } from '../storage/database.js';
+import type { DaliParams } from '../http/dali-params.js';
+import { daliErrorDocument, DALI_ERROR_CONTENT_TYPE } from '../formats/dali-error.js';
+import { loadCatalog } from '../registry/catalog.js';
+import { tapQueryParameters } from '../tap/parameters.js';
+import { openQuery, prepareQuery } from '../tap/execute.js';
+import { openUploads, parseUploadParam, UploadSpool } from '../tap/upload.js';
+import type { JobKind, JobParameters } from './types.js';
+
+/** Job parameters as DALI parameters (both keep lower-case names). */
+function daliParams(params: JobParameters): DaliParams {
+  return new Map(Object.entries(params));
+}
+
+/** The 'tap' job kind over a database, with the service limits of `config`. */
+export function tapJobKind(db: Database, config: Config): JobKind {
+  return {
+    name: 'tap',
+    validate(params) {
+      // QUERY may come in a later POST while the job is PENDING: check what is there.
+      if (params.query !== undefined) tapQueryParameters(daliParams(params), config.limits);
+      if (params.upload !== undefined) parseUploadParam(params.upload);
+    },
+    async run(job, ctx) {
+      const params = daliParams(job.parameters);
+      const tap = tapQueryParameters(params, config.limits);
+      const spool = new UploadSpool(path.join(config.dataDir, 'tmp'));
+      try {
+        const requests = parseUploadParam(params.get('upload') ?? []);
+        for (const req of requests) {
+          const file = path.join(ctx.uploadDir, req.part);
+          if (!fs.existsSync(file)) continue; // openUploads names the missing part
+          await spool.save({ field: req.part, filename: req.part, mimeType: '', stream: fs.createReadStream(file) });
+        }
+        const uploads = await openUploads(requests, spool, config.limits.uploadRows);
+        const catalog = (await loadCatalog(db, { user: ctx.owner })).withTables(uploads.tables);
+        const prepared = prepareQuery(catalog, tap.query, tap.maxrec);
+        const doc = await openQuery(db, prepared, {
+          signal: ctx.signal,
+          timeoutMs: job.executionDuration * 1000,
+          requestDate: job.created,
+          session: uploads.tables.length ? uploads.session : undefined,
+        });
+        const file = `result.${tap.format.format.extension}`;
+        await pipeline(
+          Readable.from(tap.format.format.writer.write(doc, { tmpDir: config.dataDir })),
+          fs.createWriteStream(path.join(ctx.resultDir, file)),
+          { signal: ctx.signal },
+        );
+        return [{ id: 'result', file, mimeType: tap.format.contentType }];
+      } finally {
+        spool.dispose();
+      }
+    },
+    errorDocument: (error) => ({ type: DALI_ERROR_CONTENT_TYPE, body: daliErrorDocument(error.message) }),
+  };
+}
