@@ -1,0 +1,47 @@
+/** TAP sync (`/db/v0/tap/sync`, GET and POST): also the LSST v0 DB2 endpoint. */
+import Router from '@koa/router';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import type { Context } from 'koa';
+import type { Config } from '../config.js';
+import type { Database } from '../storage/database.js';
+import { readDaliParams } from '../http/dali-params.js';
+import { tapQueryParameters } from './parameters.js';
+import { prepareQuery, openQuery } from './execute.js';
+import { loadCatalog } from '../registry/catalog.js';
+import { openUploads, parseUploadParam, UploadSpool } from './upload.js';
+
+/** The sync endpoint under `base`. */
+export function syncRoutes(base: string, config: Config, db: Database): Router {
+  const r = new Router({ prefix: base });
+  const handler = async (ctx: Context) => {
+    ctx.state.errorStyle = 'dali';
+    const requestDate = new Date();
+    const spool = new UploadSpool(path.join(config.dataDir, 'tmp'));
+    ctx.res.once('close', () => spool.dispose());
+    const params = await readDaliParams(ctx, { maxFields: 200, maxFieldBytes: 1 << 20, maxFileBytes: config.limits.uploadBytes }, (part) =>
+      spool.save(part),
+    );
+    const tap = tapQueryParameters(params, config.limits, ctx.get('accept') || undefined);
+    const uploads = await openUploads(parseUploadParam(params.get('upload') ?? []), spool, config.limits.uploadRows);
+    const catalog = (await loadCatalog(db, { user: (ctx.state.user as string | undefined) ?? null })).withTables(uploads.tables);
+    const prepared = prepareQuery(catalog, tap.query, tap.maxrec);
+    // A client that goes away before the answer is complete cancels the query in the database.
+    const abort = new AbortController();
+    ctx.res.once('close', () => {
+      if (!ctx.res.writableFinished) abort.abort();
+    });
+    const doc = await openQuery(db, prepared, {
+      signal: abort.signal,
+      timeoutMs: config.limits.syncTimeout * 1000,
+      requestDate,
+      session: uploads.tables.length ? uploads.session : undefined,
+    });
+    ctx.status = 200;
+    ctx.type = tap.format.contentType;
+    ctx.body = Readable.from(tap.format.format.writer.write(doc, { tmpDir: config.dataDir }));
+  };
+  r.get('/sync', handler);
+  r.post('/sync', handler);
+  return r;
+}

@@ -1,0 +1,147 @@
+/**
+ * TAP UPLOAD (DALI, TAP 1.1 section 3.3.4): `UPLOAD=name,param:part` names a multipart file
+ * part holding a VOTable (or CSV); it becomes table `TAP_UPLOAD.name`, a temporary table that
+ * only this query's connection sees and that is dropped after it. Parts are spooled to disk,
+ * never held in memory. Uploads by URL are refused: the server fetches nothing on request.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import { pipeline } from 'node:stream/promises';
+import type pg from 'pg';
+import { BadRequestError, LimitExceededError } from '../errors.js';
+import type { UploadPart } from '../http/dali-params.js';
+import type { CatalogTable } from '../registry/catalog.js';
+import type { CellValue, TableSource } from '../registry/types.js';
+import { quoteIdent } from '../registry/pg-types.js';
+import { readVotable } from '../formats/votable-reader.js';
+import { readCsv } from '../formats/csv-reader.js';
+import { createAndFill, HPX_COLUMN } from '../ingest/loader.js';
+
+/** One `name,uri` pair of the UPLOAD parameter. */
+export interface UploadRequest {
+  name: string;
+  part: string;
+}
+
+/** Parse every UPLOAD value (`a,param:x;b,param:y`); refuse URLs and bad table names. */
+export function parseUploadParam(values: readonly string[]): UploadRequest[] {
+  const out: UploadRequest[] = [];
+  for (const value of values) {
+    for (const item of value.split(';')) {
+      if (item.trim() === '') continue;
+      const comma = item.indexOf(',');
+      if (comma < 0) throw new BadRequestError(`UPLOAD '${item}' must be 'name,param:part'`);
+      const name = item.slice(0, comma).trim();
+      const uri = item.slice(comma + 1).trim();
+      if (!/^[A-Za-z][A-Za-z0-9_]{0,49}$/.test(name)) {
+        throw new BadRequestError(`UPLOAD table name '${name}' must be a plain ADQL identifier (letters, digits, _)`);
+      }
+      if (!uri.startsWith('param:')) {
+        throw new BadRequestError(`UPLOAD '${name}': only inline uploads (param:part) are accepted; this service fetches no URLs`);
+      }
+      if (out.some((u) => u.name.toLowerCase() === name.toLowerCase())) throw new BadRequestError(`UPLOAD names table '${name}' twice`);
+      out.push({ name, part: uri.slice('param:'.length) });
+    }
+  }
+  return out;
+}
+
+/** File parts of a request, spooled under a private folder (made on first use) and removed with it. */
+export class UploadSpool {
+  private readonly files = new Map<string, string>();
+  private dir: string | null = null;
+  constructor(private readonly root: string) {}
+
+  /** Save a multipart file part to disk, streaming. */
+  async save(part: UploadPart): Promise<void> {
+    if (this.dir === null) {
+      fs.mkdirSync(this.root, { recursive: true });
+      this.dir = fs.mkdtempSync(path.join(this.root, 'upload-'));
+    }
+    const file = path.join(this.dir, crypto.randomBytes(8).toString('hex'));
+    this.files.set(part.field, file);
+    let truncated = false;
+    part.stream.once('limit', () => (truncated = true));
+    await pipeline(part.stream, fs.createWriteStream(file));
+    if (truncated) throw new LimitExceededError(`upload '${part.field}' is too large`);
+  }
+
+  /** The spooled file of a part, if it was sent. */
+  file(part: string): string | undefined {
+    return this.files.get(part);
+  }
+
+  /** Delete every spooled file. */
+  dispose(): void {
+    if (this.dir !== null) fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** The uploads of a query: catalog tables to add, and the session work that creates and drops them. */
+export interface OpenedUploads {
+  tables: CatalogTable[];
+  session: { setup(client: pg.PoolClient): Promise<void>; cleanup(client: pg.PoolClient): Promise<void> };
+}
+
+const UCD_RA = /^pos\.eq\.ra(;meta\.main)?$/i;
+const UCD_DEC = /^pos\.eq\.dec(;meta\.main)?$/i;
+
+/** Open each named upload (its metadata now, its rows when the session sets up). */
+export async function openUploads(requests: readonly UploadRequest[], spool: UploadSpool, maxRows: number): Promise<OpenedUploads> {
+  const sources: { req: UploadRequest; source: TableSource; pgTable: string }[] = [];
+  for (const req of requests) {
+    const file = spool.file(req.part);
+    if (!file) throw new BadRequestError(`UPLOAD '${req.name}' names part '${req.part}', which the request does not contain`);
+    const source = await readUploadFile(file, req);
+    const ra = source.meta.columns.find((c) => c.ucd && UCD_RA.test(c.ucd) && (c.datatype === 'double' || c.datatype === 'float'));
+    const dec = source.meta.columns.find((c) => c.ucd && UCD_DEC.test(c.ucd) && (c.datatype === 'double' || c.datatype === 'float'));
+    source.meta.position = ra && dec && !ra.arraysize && !dec.arraysize ? { ra: ra.name, dec: dec.name } : null;
+    source.rows = limitRows(source.rows, maxRows, req.name);
+    sources.push({ req, source, pgTable: `tap_upload_${req.name.toLowerCase()}` });
+  }
+  return {
+    tables: sources.map(({ req, source, pgTable }) => ({
+      schema: 'TAP_UPLOAD',
+      name: req.name,
+      pgSchema: 'pg_temp',
+      pgTable,
+      description: `uploaded table ${req.name}`,
+      columns: source.meta.columns,
+      position: source.meta.position ? { ra: source.meta.position.ra, dec: source.meta.position.dec, hpx: HPX_COLUMN } : null,
+    })),
+    session: {
+      async setup(client) {
+        for (const { source, pgTable } of sources) {
+          const target = `pg_temp.${quoteIdent(pgTable)}`;
+          const { hasHpx } = await createAndFill(client, target, source, { temporary: true });
+          if (hasHpx) await client.query(`CREATE INDEX ON ${target} (${quoteIdent(HPX_COLUMN)})`);
+          await client.query(`ANALYZE ${target}`);
+        }
+      },
+      async cleanup(client) {
+        for (const { pgTable } of sources) await client.query(`DROP TABLE IF EXISTS pg_temp.${quoteIdent(pgTable)}`);
+      },
+    },
+  };
+}
+
+/** Read an uploaded file: VOTable, or CSV when it does not start like XML. */
+async function readUploadFile(file: string, req: UploadRequest): Promise<TableSource> {
+  const head = Buffer.alloc(64);
+  const fd = fs.openSync(file, 'r');
+  const n = fs.readSync(fd, head, 0, 64, 0);
+  fs.closeSync(fd);
+  const text = head.subarray(0, n).toString('utf8').replace(/^\uFEFF/, '').trimStart();
+  const options = { file: `upload ${req.name}`, tableName: req.name };
+  return text.startsWith('<') ? readVotable(fs.createReadStream(file), options) : readCsv(fs.createReadStream(file), options);
+}
+
+/** Rows, failing cleanly past the limit. */
+async function* limitRows(rows: AsyncIterable<CellValue[]> | Iterable<CellValue[]>, max: number, name: string): AsyncGenerator<CellValue[]> {
+  let n = 0;
+  for await (const row of rows) {
+    if (++n > max) throw new LimitExceededError(`upload ${name} has more than ${max} rows`);
+    yield row;
+  }
+}
