@@ -1,5 +1,5 @@
 /** `vodax fixtures [--scale N] [--seed N]`: generate and load the sample data set. */
-import { loadSampleData } from '../server/sample-data.js';
+import { loadSampleData, loadSampleImageSet } from '../server/sample-data.js';
 import { openStorage } from '../server/storage.js';
 import { intOption, parseArgs, rejectUnknown } from './args.js';
 import type { Command } from './commands.js';
@@ -20,10 +20,16 @@ export const fixturesCommand: Command = {
       const counts = await loadSampleData(storage.db, { scale, seed, onProgress: (db, table, rows) => bar.update(rows, undefined, `${db}.${table}`) });
       const total = Object.values(counts).reduce((a, b) => a + b, 0);
       const tables = Object.keys(counts).length;
+      const images = await loadSampleImageSet(storage.db, {
+        dataDir: config.dataDir,
+        baseUrl: config.publicUrl ?? `http://${config.host}:${config.port}`,
+        onImage: (done, n, file) => bar.update(done, n, file),
+      });
+      const imageText = images.written + images.registered === 0 ? 'sample images already present' : `wrote ${images.written} and registered ${images.registered} sample images`;
       bar.finish(
         tables === 0
-          ? 'sample databases already present; nothing loaded'
-          : `loaded ${formatCount(total)} rows into ${tables} tables in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+          ? `sample databases already present; nothing loaded; ${imageText}`
+          : `loaded ${formatCount(total)} rows into ${tables} tables; ${imageText}; in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
       );
     } finally {
       await storage.close();

@@ -8,16 +8,20 @@ import { option, parseArgs, rejectUnknown, UsageError } from './args.js';
 import type { Command } from './commands.js';
 import { formatCount, progressBar } from './progress.js';
 import { BadRequestError } from '../errors.js';
+import { ingestImages } from './images.js';
 
 export const ingestCommand: Command = {
   usage: `  vodax ingest catalog FILE ... --db NAME --level LEVEL [--table T] [--ra COL --dec COL]
                   [--format csv|tsv|votable|fits] [--owner USER] [--description TEXT]
-                                   load CSV, VOTable or FITS tables (one table per file, one transaction)`,
+                                   load CSV, VOTable or FITS tables (one table per file, one transaction)
+  vodax ingest images DIR --level LEVEL --collection C --kind K [--owner USER]
+                                   register the FITS images under DIR (footprints from their WCS)`,
   async run(argv, { config, log }) {
     const args = parseArgs(argv);
+    if (args.positionals[0] === 'images') return ingestImages(argv, { config, log });
     rejectUnknown(args, ['db', 'level', 'table', 'ra', 'dec', 'format', 'owner', 'description']);
     const [what, ...files] = args.positionals;
-    if (what !== 'catalog') throw new UsageError(`ingest what? 'vodax ingest catalog FILE ...'${what === 'images' ? ' (images: not yet available)' : ''}`);
+    if (what !== 'catalog') throw new UsageError(`ingest what? 'vodax ingest catalog FILE ...' or 'vodax ingest images DIR ...'`);
     if (files.length === 0) throw new UsageError('no FILE given');
     const dbName = option(args, 'db');
     const level = canonicalLevel(option(args, 'level'));

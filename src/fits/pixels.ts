@@ -40,53 +40,23 @@ export function allocPixels(bitpix: Bitpix, n: number): PixelArray {
 
 /** Decodes `count` big-endian values from `src` into `dst` starting at `dstOffset`. */
 export function decodeBigEndian(bitpix: Bitpix, src: Uint8Array, dst: PixelArray, dstOffset: number, count: number): void {
-  const view = new DataView(src.buffer, src.byteOffset, src.byteLength);
-  switch (bitpix) {
-    case 8:
-      (dst as Uint8Array).set(src.subarray(0, count), dstOffset);
-      return;
-    case 16:
-      for (let i = 0; i < count; i++) (dst as Int16Array)[dstOffset + i] = view.getInt16(i * 2);
-      return;
-    case 32:
-      for (let i = 0; i < count; i++) (dst as Int32Array)[dstOffset + i] = view.getInt32(i * 4);
-      return;
-    case 64:
-      for (let i = 0; i < count; i++) (dst as BigInt64Array)[dstOffset + i] = view.getBigInt64(i * 8);
-      return;
-    case -32:
-      for (let i = 0; i < count; i++) (dst as Float32Array)[dstOffset + i] = view.getFloat32(i * 4);
-      return;
-    case -64:
-      for (let i = 0; i < count; i++) (dst as Float64Array)[dstOffset + i] = view.getFloat64(i * 8);
-      return;
-  }
+  const size = bytesPerPixel(bitpix);
+  const bytes = Buffer.from(src.subarray(0, count * size));
+  if (size === 2) bytes.swap16();
+  else if (size === 4) bytes.swap32();
+  else if (size === 8) bytes.swap64();
+  new Uint8Array(dst.buffer, dst.byteOffset + dstOffset * size, count * size).set(bytes);
 }
 
 /** Big-endian bytes of `count` values of `src` from `start`. */
 export function encodeBigEndian(bitpix: Bitpix, src: PixelArray, start: number, count: number): Buffer {
-  const out = Buffer.allocUnsafe(count * bytesPerPixel(bitpix));
-  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
-  switch (bitpix) {
-    case 8:
-      out.set((src as Uint8Array).subarray(start, start + count));
-      break;
-    case 16:
-      for (let i = 0; i < count; i++) view.setInt16(i * 2, (src as Int16Array)[start + i]!);
-      break;
-    case 32:
-      for (let i = 0; i < count; i++) view.setInt32(i * 4, (src as Int32Array)[start + i]!);
-      break;
-    case 64:
-      for (let i = 0; i < count; i++) view.setBigInt64(i * 8, (src as BigInt64Array)[start + i]!);
-      break;
-    case -32:
-      for (let i = 0; i < count; i++) view.setFloat32(i * 4, (src as Float32Array)[start + i]!);
-      break;
-    case -64:
-      for (let i = 0; i < count; i++) view.setFloat64(i * 8, (src as Float64Array)[start + i]!);
-      break;
-  }
+  const size = bytesPerPixel(bitpix);
+  const view = src.subarray(start, start + count);
+  // Copy the host-order bytes, then swap in place: far faster than a DataView per value.
+  const out = Buffer.from(new Uint8Array(view.buffer, view.byteOffset, count * size));
+  if (size === 2) out.swap16();
+  else if (size === 4) out.swap32();
+  else if (size === 8) out.swap64();
   return out;
 }
 

@@ -21,7 +21,7 @@ export interface RunningServer {
 export async function startServer(config: Config, log: Logger, options: { sampleData?: boolean } = {}): Promise<RunningServer> {
   const storage = await openStorage(config, log);
   try {
-    if (options.sampleData !== false) await ensureSampleData(storage.db, log);
+    if (options.sampleData !== false) await ensureSampleData(storage.db, log, { dataDir: config.dataDir, baseUrl: config.publicUrl ?? `http://${config.host}:${config.port}` });
   } catch (e) {
     await storage.close();
     throw e;
