@@ -79,6 +79,7 @@ class Translator {
   readonly params: unknown[] = [];
   private readonly crossmatches = new Map<Comparison, Crossmatch>();
   private readonly laterals = new Map<Source, Crossmatch>();
+  private indexAllowed = true;
 
   constructor(private readonly v: ValidatedQuery) {}
 
@@ -315,7 +316,7 @@ class Translator {
 
   private geometryComparison(c: Comparison): string | null {
     const p = this.predicateForm(c);
-    if (p) return p.positive ? this.predicate(p.pred, c) : `(NOT ${this.predicate(p.pred, null)})`;
+    if (p) return p.positive ? this.predicate(p.pred, c) : `(NOT ${this.withoutIndex(() => this.predicate(p.pred, null))})`;
     const d = this.distanceForm(c);
     if (d) {
       const a = this.position(d.dist.from);
@@ -327,6 +328,17 @@ class Translator {
       return this.pointInCircle(pt, circle, d.strict, c, c);
     }
     return null;
+  }
+
+  /** Translate without HEALPix conditions (a negated predicate cannot use the index). */
+  private withoutIndex(f: () => string): string {
+    const saved = this.indexAllowed;
+    this.indexAllowed = false;
+    try {
+      return f();
+    } finally {
+      this.indexAllowed = saved;
+    }
   }
 
   /** A geometry predicate as a boolean; `at` is its comparison when it may use a crossmatch plan. */
@@ -368,7 +380,7 @@ class Translator {
     if (c.value !== null) {
       checkPosition(node, c.value[0], c.value[1]);
       const exact = constCircleTest(p.ra, p.dec, c.value, strict);
-      if (p.source === null) return exact;
+      if (p.source === null || !this.indexAllowed) return exact;
       const ranges = circleRanges(node, p.source, c.value);
       return ranges === null ? exact : `(${ranges} AND ${exact})`;
     }
@@ -385,7 +397,7 @@ class Translator {
     if (poly.vertices === null) return `vodax.polygon_contains(${poly.arr}, ${p.ra}, ${p.dec})`;
     const { frame, order } = polygonFrame(node, poly.vertices);
     const exact = constPolygonTest(p.ra, p.dec, frame);
-    if (p.source === null) return exact;
+    if (p.source === null || !this.indexAllowed) return exact;
     const ranges = polygonRanges(p.source, poly.vertices, order);
     return ranges === null ? exact : `(${ranges} AND ${exact})`;
   }

@@ -271,7 +271,7 @@ class Validator {
   private addSource(scope: Scope, s: Source, ref: TableRef): void {
     for (const other of scope.sources) {
       if (exposedName(other).toLowerCase() === exposedName(s).toLowerCase()) {
-        throw errorAt(ref.pos, `table "${exposedName(s)}" appears twice in FROM; give one of them an alias`);
+        throw errorAt(s.alias?.pos ?? ref.pos, `table "${exposedName(s)}" appears twice in FROM; give one of them an alias`);
       }
     }
     scope.sources.push(s);

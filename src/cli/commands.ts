@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { serveCommand } from './serve.js';
 import { fixturesCommand } from './fixtures.js';
+import { adqlCommand } from './adql.js';
 import { ingestCommand } from './ingest.js';
 import { userCommand } from './users.js';
 import { dbCommand } from './db.js';
@@ -27,6 +28,7 @@ export const COMMANDS: Record<string, Command> = {
   ingest: ingestCommand,
   user: userCommand,
   db: dbCommand,
+  adql: adqlCommand,
 };
 
 /** The usage text listing every command. */
