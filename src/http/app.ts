@@ -12,6 +12,10 @@ import { authMiddleware } from '../auth/middleware.js';
 import { landingRoutes } from './landing.js';
 import { metaRoutes } from '../lsst/meta-routes.js';
 import { vosiRoutes } from '../tap/vosi-routes.js';
+import { syncRoutes } from '../tap/sync-routes.js';
+import { serviceRoutes } from '../tap/service-routes.js';
+import { USER_FUNCTIONS } from '../adql/functions.js';
+import { errorStyleMiddleware } from './error-style.js';
 import { imageRoutes } from '../lsst/image-routes.js';
 import type { JobEngine } from '../uws/engine.js';
 import { uwsRoutes } from '../uws/routes.js';
@@ -26,19 +30,31 @@ export interface Services {
   jobs?: JobEngine;
 }
 
+// What the TAP capabilities declare: the functions beyond ADQL, and anonymous or bearer-token access.
+const TAP_UDFS = USER_FUNCTIONS.map((f) => ({ form: f.signature, description: f.description }));
+const SECURITY_METHODS = [null, 'ivo://ivoa.net/sso#token'];
+
 /** Build the HTTP application. */
 export function createApp(services: Services): Koa {
   const app = new Koa();
   app.proxy = services.config.publicUrl !== null;
   app.silent = true;
   app.use(requestLog(services.log));
+  app.use(errorStyleMiddleware());
   app.use(errorMiddleware(services.log));
   app.use(corsMiddleware());
   app.use(requestLimits(services.config.limits));
   app.use(authMiddleware(services.db));
   app.use(admission(services.config.limits));
   const startedAt = new Date();
-  const routers = [landingRoutes(services.registry), metaRoutes(services.registry), imageRoutes(services.config, services.db), vosiRoutes('/db/v0/tap', services.db, startedAt)];
+  const routers = [
+    landingRoutes(services.registry),
+    metaRoutes(services.registry),
+    imageRoutes(services.config, services.db),
+    vosiRoutes('/db/v0/tap', services.db, startedAt),
+    syncRoutes('/db/v0/tap', services.config, services.db),
+    serviceRoutes('/db/v0/tap', services.config, TAP_UDFS, SECURITY_METHODS),
+  ];
   if (services.jobs?.hasKind('tap')) routers.push(uwsRoutes('/db/v0/tap/async', services.jobs, { kind: 'tap', publicUrl: services.config.publicUrl }));
   for (const router of routers) {
     app.use(router.routes());

@@ -6,6 +6,8 @@ import type { Logger } from '../log.js';
 export function requestLog(log: Logger) {
   return async (ctx: Context, next: Next): Promise<void> => {
     const t0 = process.hrtime.bigint();
+    // Several layers (logging, admission, cancellation, Koa's stream pipeline) each watch 'close'.
+    ctx.res.setMaxListeners(32);
     ctx.res.once('close', () => {
       log.info('request', {
         method: ctx.method,

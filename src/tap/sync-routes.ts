@@ -18,7 +18,12 @@ export function syncRoutes(base: string, config: Config, db: Database): Router {
     ctx.state.errorStyle = 'dali';
     const requestDate = new Date();
     const spool = new UploadSpool(path.join(config.dataDir, 'tmp'));
-    ctx.res.once('close', () => spool.dispose());
+    // A client that goes away before the answer is complete cancels the query in the database.
+    const abort = new AbortController();
+    ctx.res.once('close', () => {
+      if (!ctx.res.writableFinished) abort.abort();
+      spool.dispose();
+    });
     const params = await readDaliParams(ctx, { maxFields: 200, maxFieldBytes: 1 << 20, maxFileBytes: config.limits.uploadBytes }, (part) =>
       spool.save(part),
     );
@@ -26,11 +31,6 @@ export function syncRoutes(base: string, config: Config, db: Database): Router {
     const uploads = await openUploads(parseUploadParam(params.get('upload') ?? []), spool, config.limits.uploadRows);
     const catalog = (await loadCatalog(db, { user: (ctx.state.user as string | undefined) ?? null })).withTables(uploads.tables);
     const prepared = prepareQuery(catalog, tap.query, tap.maxrec);
-    // A client that goes away before the answer is complete cancels the query in the database.
-    const abort = new AbortController();
-    ctx.res.once('close', () => {
-      if (!ctx.res.writableFinished) abort.abort();
-    });
     const doc = await openQuery(db, prepared, {
       signal: abort.signal,
       timeoutMs: config.limits.syncTimeout * 1000,
