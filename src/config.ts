@@ -28,6 +28,8 @@ export interface Limits {
   concurrentQueries: number;
   uploadBytes: number;
   uploadRows: number;
+  /** Whether TAP UPLOAD may name http(s) URLs, which the server then fetches. */
+  uploadUrls: boolean;
   poolSize: number;
   /** Longest query string accepted (characters); longer is a 400. */
   queryStringChars: number;
@@ -41,6 +43,8 @@ export interface Limits {
   requestQueue: number;
   /** Seconds a request may wait in the queue. */
   requestQueueWait: number;
+  /** Most tables one user may hold in their L3 databases (user tables over HTTP). */
+  userTablesMax: number;
 }
 
 /** Parse a positive integer setting, or fail naming the variable. */
@@ -80,6 +84,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       concurrentQueries: int(env, 'CONCURRENT_QUERIES', 8, 1),
       uploadBytes: int(env, 'UPLOAD_MAX_BYTES', 100 * 1024 * 1024, 1),
       uploadRows: int(env, 'UPLOAD_MAX_ROWS', 1_000_000, 1),
+      uploadUrls: env.UPLOAD_URLS === 'true' || env.UPLOAD_URLS === '1',
       poolSize: int(env, 'DB_POOL_SIZE', 20, 2),
       queryStringChars: int(env, 'QUERY_STRING_MAX_CHARS', 16_384, 256),
       maxParameters: int(env, 'PARAMETERS_MAX', 200, 10),
@@ -87,6 +92,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       concurrentRequestsPerCaller: int(env, 'CONCURRENT_REQUESTS_PER_CALLER', 16, 1),
       requestQueue: int(env, 'REQUEST_QUEUE', 256, 0),
       requestQueueWait: int(env, 'REQUEST_QUEUE_WAIT', 10, 0),
+      userTablesMax: int(env, 'USER_TABLES_MAX', 100, 0),
     }),
   });
 }

@@ -27,7 +27,7 @@ const DEG = Math.PI / 180;
 export type Geom =
   | { shape: 'point'; ra: string; dec: string; source: Source | null; value: readonly [number, number] | null }
   | { shape: 'circle'; ra: string; dec: string; r: string; centre: Source | null; value: readonly [number, number, number] | null }
-  | { shape: 'polygon'; arr: string; vertices: ReadonlyArray<readonly [number, number]> | null };
+  | { shape: 'polygon'; arr: string; vertices: ReadonlyArray<readonly [number, number]> | null; box?: boolean };
 
 /** A number literal as SQL: never a `--` or a quote, whatever the text. */
 export function num(n: number): string {
@@ -55,14 +55,22 @@ export function boxVertices(e: At, ra: number, dec: number, w: number, h: number
   ];
 }
 
+/** A HEALPix condition on a table's index column: its SQL, the coverage order and how many ranges it tests. */
+export interface IndexCondition {
+  sql: string;
+  order: number;
+  ranges: number;
+}
+
 /** `(hpx BETWEEN lo AND hi OR ...)` for a range set, or null when it is the whole sky. */
-export function hpxCondition(source: Source, set: RangeSet): string | null {
+export function hpxCondition(source: Source, set: RangeSet): IndexCondition | null {
   const col = `"${source.sqlAlias}"."${source.table!.position!.hpx.replace(/"/g, '""')}"`;
   const capped = shiftRanges(capRanges(set, MAX_RANGES), INDEX_ORDER);
-  if (capped.ranges.length === 0) return 'FALSE';
+  if (capped.ranges.length === 0) return { sql: 'FALSE', order: set.order, ranges: 0 };
   const [first] = capped.ranges;
   if (capped.ranges.length === 1 && first![0] === 0n && first![1] === 12n << 58n) return null;
-  return `(${capped.ranges.map(([lo, hi]) => `${col} BETWEEN ${lo} AND ${hi - 1n}`).join(' OR ')})`;
+  const sql = `(${capped.ranges.map(([lo, hi]) => `${col} BETWEEN ${lo} AND ${hi - 1n}`).join(' OR ')})`;
+  return { sql, order: set.order, ranges: capped.ranges.length };
 }
 
 /** Exact test that a position lies within (or strictly within) a constant circle. */
@@ -77,9 +85,9 @@ export function constCircleTest(ra: string, dec: string, c: readonly [number, nu
 }
 
 /** HEALPix condition for a constant circle around a table's position, or null (whole sky). */
-export function circleRanges(e: At, source: Source, c: readonly [number, number, number]): string | null {
+export function circleRanges(e: At, source: Source, c: readonly [number, number, number]): IndexCondition | null {
   const [ra, dec, r] = c;
-  if (r < 0) return 'FALSE';
+  if (r < 0) return { sql: 'FALSE', order: 0, ranges: 0 };
   if (Math.abs(dec) > 90) throw errorAt(e.pos, `CIRCLE centre declination ${dec} is outside [-90, 90]`);
   if (r >= 180) return null;
   return hpxCondition(source, coverDisc(chooseOrder(r), ra, dec, r));
@@ -101,7 +109,7 @@ export function polygonFrame(e: At, vertices: ReadonlyArray<readonly [number, nu
 }
 
 /** HEALPix condition for a constant polygon around a table's position. */
-export function polygonRanges(source: Source, vertices: ReadonlyArray<readonly [number, number]>, order: number): string | null {
+export function polygonRanges(source: Source, vertices: ReadonlyArray<readonly [number, number]>, order: number): IndexCondition | null {
   return hpxCondition(source, coverPolygon(order, vertices));
 }
 

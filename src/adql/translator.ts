@@ -39,6 +39,7 @@ import {
   geomArray,
   type At,
   type Geom,
+  type IndexCondition,
   num,
   polygonFrame,
   polygonRanges,
@@ -56,13 +57,25 @@ export interface Translation {
   sql: string;
   params: unknown[];
   columns: ColumnMeta[];
+  /** The spatial conditions on catalog tables, in the order written, and how each uses the index. */
+  spatial: SpatialCondition[];
 }
+
+/**
+ * A spatial condition on a table's declared position: a constant region (with the HEALPix
+ * condition it became, or null when none narrows the scan: whole sky, or under NOT), or a
+ * crossmatch probing `inner`'s index from each row of `outer` at a coarser HEALPix order.
+ */
+export type SpatialCondition =
+  | { shape: 'circle'; source: Source; centre: readonly [number, number]; radius: number; index: IndexCondition | null }
+  | { shape: 'polygon' | 'box'; source: Source; vertices: ReadonlyArray<readonly [number, number]>; index: IndexCondition | null }
+  | { shape: 'crossmatch'; outer: Source; inner: Source; radius: number; order: number };
 
 /** Translate a validated query to PostgreSQL. */
 export function translate(v: ValidatedQuery, options: TranslateOptions = {}): Translation {
   const t = new Translator(v);
   const limit = options.maxrec === undefined ? null : Math.max(0, Math.floor(options.maxrec)) + 1;
-  return { sql: t.query(v.query, limit), params: t.params, columns: v.columns };
+  return { sql: t.query(v.query, limit), params: t.params, columns: v.columns, spatial: t.spatial };
 }
 
 /** A crossmatch condition served by the index: `inner.hpx` in the neighbourhood of `outer`. */
@@ -77,6 +90,7 @@ const FLIP: Record<ComparisonOp, ComparisonOp> = { '=': '=', '<>': '<>', '<': '>
 
 class Translator {
   readonly params: unknown[] = [];
+  readonly spatial: SpatialCondition[] = [];
   private readonly crossmatches = new Map<Comparison, Crossmatch>();
   private readonly laterals = new Map<Source, Crossmatch>();
   private indexAllowed = true;
@@ -205,6 +219,7 @@ class Translator {
       const x: Crossmatch = { outer, inner, order, alias: `${outer.sqlAlias}_nb` };
       this.laterals.set(outer, x);
       this.crossmatches.set(c, x);
+      this.spatial.push({ shape: 'crossmatch', outer, inner, radius: r, order });
     }
   }
 
@@ -380,9 +395,10 @@ class Translator {
     if (c.value !== null) {
       checkPosition(node, c.value[0], c.value[1]);
       const exact = constCircleTest(p.ra, p.dec, c.value, strict);
-      if (p.source === null || !this.indexAllowed) return exact;
-      const ranges = circleRanges(node, p.source, c.value);
-      return ranges === null ? exact : `(${ranges} AND ${exact})`;
+      if (p.source === null) return exact;
+      const ranges = this.indexAllowed ? circleRanges(node, p.source, c.value) : null;
+      this.spatial.push({ shape: 'circle', source: p.source, centre: [c.value[0], c.value[1]], radius: c.value[2], index: ranges });
+      return ranges === null ? exact : `(${ranges.sql} AND ${exact})`;
     }
     const exact = `(vodax.sphdist(${p.ra}, ${p.dec}, ${c.ra}, ${c.dec}) ${op} ${c.r})`;
     const x = at ? this.crossmatches.get(at) : undefined;
@@ -397,9 +413,10 @@ class Translator {
     if (poly.vertices === null) return `vodax.polygon_contains(${poly.arr}, ${p.ra}, ${p.dec})`;
     const { frame, order } = polygonFrame(node, poly.vertices);
     const exact = constPolygonTest(p.ra, p.dec, frame);
-    if (p.source === null || !this.indexAllowed) return exact;
-    const ranges = polygonRanges(p.source, poly.vertices, order);
-    return ranges === null ? exact : `(${ranges} AND ${exact})`;
+    if (p.source === null) return exact;
+    const ranges = this.indexAllowed ? polygonRanges(p.source, poly.vertices, order) : null;
+    this.spatial.push({ shape: poly.box ? 'box' : 'polygon', source: p.source, vertices: poly.vertices, index: ranges });
+    return ranges === null ? exact : `(${ranges.sql} AND ${exact})`;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -455,7 +472,7 @@ class Translator {
         const h = this.constNum(e.height);
         if (c.value && w !== null && h !== null) {
           const vertices = boxVertices(e, c.value[0], c.value[1], w, h);
-          return { shape: 'polygon', arr: polygonArray(vertices.flat().map(num)), vertices };
+          return { shape: 'polygon', arr: polygonArray(vertices.flat().map(num)), vertices, box: true };
         }
         return { shape: 'polygon', arr: `vodax.box_polygon(${c.ra}, ${c.dec}, ${this.expr(e.width)}, ${this.expr(e.height)})`, vertices: null };
       }

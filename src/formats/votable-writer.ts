@@ -52,6 +52,8 @@ export function fieldIds(columns: ColumnMeta[]): string[] {
 
 /** The arraysize attribute a FIELD gets: strings default to '*', scalars have none. */
 export function votableArraysize(col: ColumnMeta): string | null {
+  // arraysize="1" is deprecated (VOTable 1.3 erratum 3): a one-character string is just a string.
+  if (col.arraysize === '1' && isStringColumn(col)) return '*';
   if (col.arraysize != null && col.arraysize !== '') return col.arraysize;
   return isStringColumn(col) ? '*' : null;
 }

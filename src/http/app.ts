@@ -16,6 +16,7 @@ import { syncRoutes } from '../tap/sync-routes.js';
 import { serviceRoutes } from '../tap/service-routes.js';
 import { USER_FUNCTIONS } from '../adql/functions.js';
 import { errorStyleMiddleware } from './error-style.js';
+import { serverHeader } from './server-header.js';
 import { imageRoutes } from '../lsst/image-routes.js';
 import type { JobEngine } from '../uws/engine.js';
 import { uwsRoutes } from '../uws/routes.js';
@@ -40,6 +41,7 @@ export function createApp(services: Services): Koa {
   app.proxy = services.config.publicUrl !== null;
   app.silent = true;
   app.use(requestLog(services.log));
+  app.use(serverHeader());
   app.use(errorStyleMiddleware());
   app.use(errorMiddleware(services.log));
   app.use(corsMiddleware());

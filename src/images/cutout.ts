@@ -217,7 +217,8 @@ export interface Provenance {
   box: CutoutBox;
 }
 
-function provenanceCards(p: Provenance): string[] {
+/** The provenance cards of a cutout (LTV offsets, parent, box, clipping). */
+export function provenanceCards(p: Provenance): string[] {
   const { box } = p;
   const cards = [
     ...fitsCards('LTV1', -box.x0, 'offset: cutout pixel = parent pixel + LTV1'),
@@ -236,7 +237,8 @@ function provenanceCards(p: Provenance): string[] {
   return cards;
 }
 
-const EXTNAMES: Record<Plane, string> = { data: 'IMAGE', mask: 'MASK', variance: 'VARIANCE' };
+/** EXTNAME of each plane in the files vodax writes. */
+export const EXTNAMES: Record<Plane, string> = { data: 'IMAGE', mask: 'MASK', variance: 'VARIANCE' };
 
 /** Rows per band when streaming a region, for about 1 MB per band. */
 function bandRows(width: number, bpp: number): number {

@@ -87,6 +87,15 @@ interface ColumnRow {
   std: number;
 }
 
+/**
+ * The real name of a declared column: TAP_SCHEMA writes names that are ADQL reserved words
+ * delimited (TAP 1.1 declares its own column `"size"`), so the quotes are not part of it.
+ */
+function declaredName(columnName: string): string {
+  const m = /^"((?:[^"]|"")*)"$/.exec(columnName);
+  return m ? m[1]!.replace(/""/g, '"') : columnName;
+}
+
 /** Read the catalog the viewer may query: two queries over TAP_SCHEMA and vodax.tables. */
 export async function loadCatalog(db: Database, viewer: Viewer): Promise<Catalog> {
   const tables = await db.query<{
@@ -122,7 +131,7 @@ export async function loadCatalog(db: Database, viewer: Viewer): Promise<Catalog
     const list = byTable.get(r.table_name) ?? [];
     list.push(
       Object.freeze({
-        name: r.column_name,
+        name: declaredName(r.column_name),
         datatype: r.datatype,
         arraysize: r.arraysize,
         xtype: r.xtype,
@@ -147,7 +156,8 @@ export async function loadCatalog(db: Database, viewer: Viewer): Promise<Catalog
       return Object.freeze({
         schema: t.schema_name,
         name,
-        pgSchema: t.pg_schema ?? t.schema_name,
+        // TAP_SCHEMA is read through views that show only what the caller may see.
+        pgSchema: t.pg_schema ?? (t.schema_name === 'TAP_SCHEMA' ? 'vodax_tap' : t.schema_name),
         pgTable: t.pg_table ?? name,
         description: t.description,
         columns: Object.freeze(byTable.get(t.table_name) ?? []),

@@ -33,6 +33,8 @@ export interface StreamOptions {
   timeoutMs?: number;
   /** Aborting cancels the query in the database. */
   signal?: AbortSignal;
+  /** The caller, for the views that show TAP_SCHEMA as they may see it (null: anonymous). */
+  viewer?: string | null;
   /**
    * Work on the same connection around the query: `setup` before the read-only transaction
    * (e.g. temporary tables of uploads), `cleanup` after it, whatever happened.
@@ -133,8 +135,12 @@ export class Database {
           setUp = true;
           await options.session.setup(client);
         }
-        await client.query('BEGIN TRANSACTION READ ONLY');
-        await client.query(`SET LOCAL statement_timeout = ${Math.max(0, Math.floor(options.timeoutMs ?? 0))}`);
+        // One round trip: read-only transaction, its timeout, and who is asking.
+        const timeout = Math.max(0, Math.floor(options.timeoutMs ?? 0));
+        await client.query(
+          `BEGIN TRANSACTION READ ONLY; SET LOCAL statement_timeout = ${timeout}; ` +
+            `SELECT set_config('vodax.viewer', ${client.escapeLiteral(options.viewer ?? '')}, true)`,
+        );
         cursor = client.query(new Cursor<unknown[]>(sql, params, { rowMode: 'array', types: userTypes }));
         for (;;) {
           const rows = await cursor.read(batchSize);

@@ -141,7 +141,7 @@ INSERT INTO "TAP_SCHEMA".columns (table_name, column_name, datatype, arraysize, 
 INSERT INTO "TAP_SCHEMA".columns (table_name, column_name, datatype, arraysize, description, principal, indexed, std, column_index) VALUES ('TAP_SCHEMA.columns', 'datatype', 'char', '*', 'an XType or a TAP type', 1, 0, 1, 2);
 INSERT INTO "TAP_SCHEMA".columns (table_name, column_name, datatype, arraysize, description, principal, indexed, std, column_index) VALUES ('TAP_SCHEMA.columns', 'arraysize', 'char', '*', 'length of variable length datatypes', 1, 0, 1, 3);
 INSERT INTO "TAP_SCHEMA".columns (table_name, column_name, datatype, arraysize, description, principal, indexed, std, column_index) VALUES ('TAP_SCHEMA.columns', 'xtype', 'char', '*', 'a DALI or custom extended type annotation', 1, 0, 1, 4);
-INSERT INTO "TAP_SCHEMA".columns (table_name, column_name, datatype, arraysize, description, principal, indexed, std, column_index) VALUES ('TAP_SCHEMA.columns', 'size', 'int', NULL, 'length of variable length datatypes (deprecated; see arraysize)', 1, 0, 1, 5);
+INSERT INTO "TAP_SCHEMA".columns (table_name, column_name, datatype, arraysize, description, principal, indexed, std, column_index) VALUES ('TAP_SCHEMA.columns', '"size"', 'int', NULL, 'length of variable length datatypes (deprecated; see arraysize)', 1, 0, 1, 5);
 INSERT INTO "TAP_SCHEMA".columns (table_name, column_name, datatype, arraysize, description, principal, indexed, std, column_index) VALUES ('TAP_SCHEMA.columns', 'unit', 'char', '*', 'unit in VO standard format', 1, 0, 1, 6);
 INSERT INTO "TAP_SCHEMA".columns (table_name, column_name, datatype, arraysize, description, principal, indexed, std, column_index) VALUES ('TAP_SCHEMA.columns', 'ucd', 'char', '*', 'UCD of column if any', 1, 0, 1, 7);
 INSERT INTO "TAP_SCHEMA".columns (table_name, column_name, datatype, arraysize, description, principal, indexed, std, column_index) VALUES ('TAP_SCHEMA.columns', 'utype', 'char', '*', 'utype of column if any', 1, 0, 1, 8);
@@ -270,8 +270,8 @@ WHERE i.level <> 'L3';
 
 INSERT INTO "TAP_SCHEMA".schemas (schema_name, description, schema_index) VALUES ('ivoa', 'IVOA standard tables: the ObsCore 1.1 table of the images this service holds', 1);
 INSERT INTO "TAP_SCHEMA".tables (schema_name, table_name, table_type, utype, description, table_index) VALUES ('ivoa', 'ivoa.obscore', 'view', 'ivo://ivoa.net/std/obscore#table-1.1', 'ObsCore 1.1: one row per public image (calexp, deepCoadd, ...), with its footprint, band, time and access URL', 0);
-INSERT INTO "TAP_SCHEMA".columns (table_name, column_name, datatype, arraysize, xtype, unit, ucd, utype, description, principal, indexed, std, column_index) VALUES ('ivoa.obscore', 'dataproduct_type', 'char', '*', NULL, NULL, 'meta.id', 'obscore:ObsDataset.dataProductType', 'data product (file content) primary type: image', 1, 0, 1, 0);
-INSERT INTO "TAP_SCHEMA".columns (table_name, column_name, datatype, arraysize, xtype, unit, ucd, utype, description, principal, indexed, std, column_index) VALUES ('ivoa.obscore', 'dataproduct_subtype', 'char', '*', NULL, NULL, 'meta.id', 'obscore:ObsDataset.dataProductSubtype', 'data product specific type: the LSST image kind (calexp, deepCoadd, ...)', 0, 0, 1, 1);
+INSERT INTO "TAP_SCHEMA".columns (table_name, column_name, datatype, arraysize, xtype, unit, ucd, utype, description, principal, indexed, std, column_index) VALUES ('ivoa.obscore', 'dataproduct_type', 'char', '*', NULL, NULL, 'meta.code.class', 'obscore:ObsDataset.dataProductType', 'data product (file content) primary type: image', 1, 0, 1, 0);
+INSERT INTO "TAP_SCHEMA".columns (table_name, column_name, datatype, arraysize, xtype, unit, ucd, utype, description, principal, indexed, std, column_index) VALUES ('ivoa.obscore', 'dataproduct_subtype', 'char', '*', NULL, NULL, 'meta.code.class', 'obscore:ObsDataset.dataProductSubtype', 'data product specific type: the LSST image kind (calexp, deepCoadd, ...)', 0, 0, 1, 1);
 INSERT INTO "TAP_SCHEMA".columns (table_name, column_name, datatype, arraysize, xtype, unit, ucd, utype, description, principal, indexed, std, column_index) VALUES ('ivoa.obscore', 'calib_level', 'int', NULL, NULL, NULL, 'meta.code;obs.calib', 'obscore:ObsDataset.calibLevel', 'calibration level: 1 raw, 2 calibrated (calexp), 3 enhanced (coadd)', 1, 0, 1, 2);
 INSERT INTO "TAP_SCHEMA".columns (table_name, column_name, datatype, arraysize, xtype, unit, ucd, utype, description, principal, indexed, std, column_index) VALUES ('ivoa.obscore', 'obs_collection', 'char', '*', NULL, NULL, 'meta.id', 'obscore:DataID.Collection', 'name of the data collection', 1, 0, 1, 3);
 INSERT INTO "TAP_SCHEMA".columns (table_name, column_name, datatype, arraysize, xtype, unit, ucd, utype, description, principal, indexed, std, column_index) VALUES ('ivoa.obscore', 'obs_id', 'char', '*', NULL, NULL, 'meta.id', 'obscore:DataID.observationID', 'internal ID given by the ObsTAP service', 1, 0, 1, 4);
@@ -283,7 +283,7 @@ INSERT INTO "TAP_SCHEMA".columns (table_name, column_name, datatype, arraysize, 
 INSERT INTO "TAP_SCHEMA".columns (table_name, column_name, datatype, arraysize, xtype, unit, ucd, utype, description, principal, indexed, std, column_index) VALUES ('ivoa.obscore', 's_ra', 'double', NULL, NULL, 'deg', 'pos.eq.ra', 'obscore:Char.SpatialAxis.Coverage.Location.Coord.Position2D.Value2.C1', 'central right ascension, ICRS', 1, 0, 1, 10);
 INSERT INTO "TAP_SCHEMA".columns (table_name, column_name, datatype, arraysize, xtype, unit, ucd, utype, description, principal, indexed, std, column_index) VALUES ('ivoa.obscore', 's_dec', 'double', NULL, NULL, 'deg', 'pos.eq.dec', 'obscore:Char.SpatialAxis.Coverage.Location.Coord.Position2D.Value2.C2', 'central declination, ICRS', 1, 0, 1, 11);
 INSERT INTO "TAP_SCHEMA".columns (table_name, column_name, datatype, arraysize, xtype, unit, ucd, utype, description, principal, indexed, std, column_index) VALUES ('ivoa.obscore', 's_fov', 'double', NULL, NULL, 'deg', 'phys.angSize;instr.fov', 'obscore:Char.SpatialAxis.Coverage.Bounds.Extent.diameter', 'diameter (bounds) of the covered region', 1, 0, 1, 12);
-INSERT INTO "TAP_SCHEMA".columns (table_name, column_name, datatype, arraysize, xtype, unit, ucd, utype, description, principal, indexed, std, column_index) VALUES ('ivoa.obscore', 's_region', 'double', '*', 'polygon', 'deg', 'pos.outline;obs.field', 'obscore:Char.SpatialAxis.Coverage.Support.Area', 'sky region covered by the data product (a DALI polygon: ra, dec of each corner)', 1, 0, 1, 13);
+INSERT INTO "TAP_SCHEMA".columns (table_name, column_name, datatype, arraysize, xtype, unit, ucd, utype, description, principal, indexed, std, column_index) VALUES ('ivoa.obscore', 's_region', 'double', '*', 'polygon', NULL, 'pos.outline;obs.field', 'obscore:Char.SpatialAxis.Coverage.Support.Area', 'sky region covered by the data product (a DALI polygon: ra, dec of each corner)', 1, 0, 1, 13);
 INSERT INTO "TAP_SCHEMA".columns (table_name, column_name, datatype, arraysize, xtype, unit, ucd, utype, description, principal, indexed, std, column_index) VALUES ('ivoa.obscore', 's_resolution', 'double', NULL, NULL, 'arcsec', 'pos.angResolution', 'obscore:Char.SpatialAxis.Resolution.Refval.value', 'spatial resolution of data as FWHM', 1, 0, 1, 14);
 INSERT INTO "TAP_SCHEMA".columns (table_name, column_name, datatype, arraysize, xtype, unit, ucd, utype, description, principal, indexed, std, column_index) VALUES ('ivoa.obscore', 's_xel1', 'long', NULL, NULL, NULL, 'meta.number', 'obscore:Char.SpatialAxis.numBins1', 'number of elements along the first spatial axis', 1, 0, 1, 15);
 INSERT INTO "TAP_SCHEMA".columns (table_name, column_name, datatype, arraysize, xtype, unit, ucd, utype, description, principal, indexed, std, column_index) VALUES ('ivoa.obscore', 's_xel2', 'long', NULL, NULL, NULL, 'meta.number', 'obscore:Char.SpatialAxis.numBins2', 'number of elements along the second spatial axis', 1, 0, 1, 16);
@@ -309,6 +309,37 @@ INSERT INTO "TAP_SCHEMA".columns (table_name, column_name, datatype, arraysize, 
     id: 5,
     description: 'ADQL geometry functions: spherical distance, polygon tests, HEALPix neighbours',
     sql: GEOMETRY_FUNCTIONS_SQL,
+  },
+  {
+    id: 6,
+    description: 'TAP_SCHEMA as each caller sees it; ivoa.obscore positions for the spatial index',
+    // Queries read TAP_SCHEMA through these views; the caller is set per transaction in vodax.viewer.
+    sql: `
+CREATE FUNCTION vodax.schema_visible(schema_name text) RETURNS boolean
+  LANGUAGE sql STABLE AS $fn$
+  SELECT NOT EXISTS (
+    SELECT 1 FROM vodax.databases d
+    WHERE d.name = schema_name AND d.level = 'L3'
+      AND d.owner IS DISTINCT FROM nullif(current_setting('vodax.viewer', true), '')
+      AND NOT EXISTS (SELECT 1 FROM vodax.shares s
+                      WHERE s.database = d.name AND s.username = nullif(current_setting('vodax.viewer', true), '')))
+$fn$;
+CREATE FUNCTION vodax.table_visible(tap_table text) RETURNS boolean
+  LANGUAGE sql STABLE AS $fn$
+  SELECT EXISTS (SELECT 1 FROM "TAP_SCHEMA".tables t WHERE t.table_name = tap_table AND vodax.schema_visible(t.schema_name))
+$fn$;
+CREATE SCHEMA vodax_tap;
+CREATE VIEW vodax_tap.schemas AS SELECT * FROM "TAP_SCHEMA".schemas WHERE vodax.schema_visible(schema_name);
+CREATE VIEW vodax_tap.tables AS SELECT * FROM "TAP_SCHEMA".tables WHERE vodax.schema_visible(schema_name);
+CREATE VIEW vodax_tap.columns AS SELECT * FROM "TAP_SCHEMA".columns WHERE vodax.table_visible(table_name);
+CREATE VIEW vodax_tap.keys AS SELECT * FROM "TAP_SCHEMA".keys
+  WHERE vodax.table_visible(from_table) AND vodax.table_visible(target_table);
+CREATE VIEW vodax_tap.key_columns AS SELECT kc.* FROM "TAP_SCHEMA".key_columns kc
+  WHERE EXISTS (SELECT 1 FROM vodax_tap.keys k WHERE k.key_id = kc.key_id);
+ALTER TABLE vodax.tables ALTER COLUMN database DROP NOT NULL;
+INSERT INTO vodax.tables (table_name, database, pg_schema, pg_table, ra_column, dec_column, hpx_column)
+  VALUES ('ivoa.obscore', NULL, 'ivoa', 'obscore', 's_ra', 's_dec', 'vodax_hpx');
+`,
   },
 ];
 

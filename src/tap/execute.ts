@@ -33,6 +33,8 @@ export interface RunOptions {
   timeoutMs: number;
   requestDate: Date;
   batchSize?: number;
+  /** The caller (null: anonymous): TAP_SCHEMA shows only what they may see. */
+  viewer: string | null;
   /** Work around the query on its connection (TAP uploads). */
   session?: StreamOptions['session'];
 }
@@ -52,6 +54,7 @@ export async function openQuery(db: Database, q: PreparedQuery, options: RunOpti
     timeoutMs: options.timeoutMs,
     batchSize: options.batchSize,
     session: options.session,
+    viewer: options.viewer,
   });
   const it = stream[Symbol.asyncIterator]();
   const first = await it.next();

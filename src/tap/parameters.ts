@@ -43,7 +43,11 @@ function maxrecOf(params: DaliParams, limits: Limits): number {
   return Math.min(Number(raw), limits.hardMaxrec);
 }
 
-/** RESPONSEFORMAT (or FORMAT) by short name or media type; else the Accept header; else VOTable. */
+/**
+ * RESPONSEFORMAT (or FORMAT) by short name or media type; else a table format the Accept header
+ * prefers (so `Accept: application/json` gets the v0 JSON shape); else VOTable, as TAP requires.
+ * HTML in Accept does not count: browsers and Java clients put it first by default.
+ */
 function formatOf(params: DaliParams, accept?: string): ResolvedFormat {
   const raw = param(params, 'RESPONSEFORMAT') ?? param(params, 'FORMAT');
   if (raw !== undefined && raw.trim() !== '') {
@@ -51,5 +55,7 @@ function formatOf(params: DaliParams, accept?: string): ResolvedFormat {
     if (!f) throw new BadRequestError(`RESPONSEFORMAT=${raw} is not supported; use votable, votable/b2, fits, csv, tsv, json, html or ipac`);
     return f;
   }
-  return negotiateFormat(accept) ?? { format: DEFAULT_FORMAT, contentType: DEFAULT_FORMAT.mimeType };
+  const negotiated = negotiateFormat(accept);
+  if (negotiated && negotiated.format.name !== 'html') return negotiated;
+  return { format: DEFAULT_FORMAT, contentType: DEFAULT_FORMAT.mimeType };
 }

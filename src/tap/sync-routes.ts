@@ -24,17 +24,19 @@ export function syncRoutes(base: string, config: Config, db: Database): Router {
       if (!ctx.res.writableFinished) abort.abort();
       spool.dispose();
     });
-    const params = await readDaliParams(ctx, { maxFields: 200, maxFieldBytes: 1 << 20, maxFileBytes: config.limits.uploadBytes }, (part) =>
+    const params = await readDaliParams(ctx, { maxFields: config.limits.maxParameters, maxFieldBytes: 1 << 20, maxFileBytes: config.limits.uploadBytes }, (part) =>
       spool.save(part),
     );
     const tap = tapQueryParameters(params, config.limits, ctx.get('accept') || undefined);
-    const uploads = await openUploads(parseUploadParam(params.get('upload') ?? []), spool, config.limits.uploadRows);
-    const catalog = (await loadCatalog(db, { user: (ctx.state.user as string | undefined) ?? null })).withTables(uploads.tables);
+    const uploads = await openUploads(parseUploadParam(params.get('upload') ?? [], config.limits.uploadUrls), spool, config.limits);
+    const viewer = (ctx.state.user as string | undefined) ?? null;
+    const catalog = (await loadCatalog(db, { user: viewer })).withTables(uploads.tables);
     const prepared = prepareQuery(catalog, tap.query, tap.maxrec);
     const doc = await openQuery(db, prepared, {
       signal: abort.signal,
       timeoutMs: config.limits.syncTimeout * 1000,
       requestDate,
+      viewer,
       session: uploads.tables.length ? uploads.session : undefined,
     });
     ctx.status = 200;

@@ -18,14 +18,11 @@ import { readVotable } from '../formats/votable-reader.js';
 import { readCsv } from '../formats/csv-reader.js';
 import { createAndFill, HPX_COLUMN } from '../ingest/loader.js';
 
-/** One `name,uri` pair of the UPLOAD parameter. */
-export interface UploadRequest {
-  name: string;
-  part: string;
-}
+/** One `name,uri` pair of the UPLOAD parameter: an inline part, or (when allowed) a URL. */
+export type UploadRequest = { name: string; part: string; url?: undefined } | { name: string; url: string; part?: undefined };
 
-/** Parse every UPLOAD value (`a,param:x;b,param:y`); refuse URLs and bad table names. */
-export function parseUploadParam(values: readonly string[]): UploadRequest[] {
+/** Parse every UPLOAD value (`a,param:x;b,http://...`); URLs only when `allowUrls`. */
+export function parseUploadParam(values: readonly string[], allowUrls = false): UploadRequest[] {
   const out: UploadRequest[] = [];
   for (const value of values) {
     for (const item of value.split(';')) {
@@ -37,11 +34,18 @@ export function parseUploadParam(values: readonly string[]): UploadRequest[] {
       if (!/^[A-Za-z][A-Za-z0-9_]{0,49}$/.test(name)) {
         throw new BadRequestError(`UPLOAD table name '${name}' must be a plain ADQL identifier (letters, digits, _)`);
       }
-      if (!uri.startsWith('param:')) {
-        throw new BadRequestError(`UPLOAD '${name}': only inline uploads (param:part) are accepted; this service fetches no URLs`);
-      }
       if (out.some((u) => u.name.toLowerCase() === name.toLowerCase())) throw new BadRequestError(`UPLOAD names table '${name}' twice`);
-      out.push({ name, part: uri.slice('param:'.length) });
+      if (uri.startsWith('param:')) {
+        out.push({ name, part: uri.slice('param:'.length) });
+      } else if (/^https?:\/\//i.test(uri) && allowUrls) {
+        out.push({ name, url: uri });
+      } else {
+        throw new BadRequestError(
+          /^https?:/i.test(uri)
+            ? `UPLOAD '${name}': uploads by URL are not allowed on this service; send the table inline (param:part)`
+            : `UPLOAD '${name}': '${uri}' is neither param:part nor an http(s) URL`,
+        );
+      }
     }
   }
   return out;
@@ -53,13 +57,45 @@ export class UploadSpool {
   private dir: string | null = null;
   constructor(private readonly root: string) {}
 
-  /** Save a multipart file part to disk, streaming. */
-  async save(part: UploadPart): Promise<void> {
+  /** A new file name in the spool folder (made on first use). */
+  private newFile(): string {
     if (this.dir === null) {
       fs.mkdirSync(this.root, { recursive: true });
       this.dir = fs.mkdtempSync(path.join(this.root, 'upload-'));
     }
-    const file = path.join(this.dir, crypto.randomBytes(8).toString('hex'));
+    return path.join(this.dir, crypto.randomBytes(8).toString('hex'));
+  }
+
+  /** Use a file that already holds a part (a job's upload); it is not deleted with the spool. */
+  use(part: string, file: string): void {
+    this.files.set(part, file);
+  }
+
+  /** Fetch a URL into the spool (only when the configuration allows URL uploads), size-limited. */
+  async fetch(url: string, maxBytes: number): Promise<string> {
+    const file = this.newFile();
+    let res: Response;
+    try {
+      res = await fetch(url, { signal: AbortSignal.timeout(60_000), redirect: 'follow' });
+    } catch (e) {
+      throw new BadRequestError(`UPLOAD ${url}: cannot fetch it (${(e as Error).message})`);
+    }
+    if (!res.ok || !res.body) throw new BadRequestError(`UPLOAD ${url}: the server answered ${res.status}`);
+    let bytes = 0;
+    const limited = async function* (body: AsyncIterable<Uint8Array>) {
+      for await (const chunk of body) {
+        bytes += chunk.byteLength;
+        if (bytes > maxBytes) throw new LimitExceededError(`UPLOAD ${url} is larger than ${maxBytes} bytes`);
+        yield chunk;
+      }
+    };
+    await pipeline(limited(res.body as unknown as AsyncIterable<Uint8Array>), fs.createWriteStream(file));
+    return file;
+  }
+
+  /** Save a multipart file part to disk, streaming. */
+  async save(part: UploadPart): Promise<void> {
+    const file = this.newFile();
     this.files.set(part.field, file);
     let truncated = false;
     part.stream.once('limit', () => (truncated = true));
@@ -88,16 +124,20 @@ const UCD_RA = /^pos\.eq\.ra(;meta\.main)?$/i;
 const UCD_DEC = /^pos\.eq\.dec(;meta\.main)?$/i;
 
 /** Open each named upload (its metadata now, its rows when the session sets up). */
-export async function openUploads(requests: readonly UploadRequest[], spool: UploadSpool, maxRows: number): Promise<OpenedUploads> {
+export async function openUploads(
+  requests: readonly UploadRequest[],
+  spool: UploadSpool,
+  limits: { uploadRows: number; uploadBytes: number },
+): Promise<OpenedUploads> {
   const sources: { req: UploadRequest; source: TableSource; pgTable: string }[] = [];
   for (const req of requests) {
-    const file = spool.file(req.part);
+    const file = req.url !== undefined ? await spool.fetch(req.url, limits.uploadBytes) : spool.file(req.part);
     if (!file) throw new BadRequestError(`UPLOAD '${req.name}' names part '${req.part}', which the request does not contain`);
     const source = await readUploadFile(file, req);
     const ra = source.meta.columns.find((c) => c.ucd && UCD_RA.test(c.ucd) && (c.datatype === 'double' || c.datatype === 'float'));
     const dec = source.meta.columns.find((c) => c.ucd && UCD_DEC.test(c.ucd) && (c.datatype === 'double' || c.datatype === 'float'));
     source.meta.position = ra && dec && !ra.arraysize && !dec.arraysize ? { ra: ra.name, dec: dec.name } : null;
-    source.rows = limitRows(source.rows, maxRows, req.name);
+    source.rows = limitRows(source.rows, limits.uploadRows, req.name);
     sources.push({ req, source, pgTable: `tap_upload_${req.name.toLowerCase()}` });
   }
   return {

@@ -14,6 +14,7 @@ import { loadCatalog } from '../registry/catalog.js';
 import { tapQueryParameters } from '../tap/parameters.js';
 import { openQuery, prepareQuery } from '../tap/execute.js';
 import { openUploads, parseUploadParam, UploadSpool } from '../tap/upload.js';
+import { joinUnder } from '../auth/safe-path.js';
 import type { JobKind, JobParameters } from './types.js';
 
 /** Job parameters as DALI parameters (both keep lower-case names). */
@@ -25,29 +26,26 @@ function daliParams(params: JobParameters): DaliParams {
 export function tapJobKind(db: Database, config: Config): JobKind {
   return {
     name: 'tap',
-    validate(params) {
-      // QUERY may come in a later POST while the job is PENDING: check what is there.
-      if (params.query !== undefined) tapQueryParameters(daliParams(params), config.limits);
-      if (params.upload !== undefined) parseUploadParam(params.upload);
-    },
+    // No validate(): TAP accepts any job (303) and reports bad parameters as the job's ERROR.
     async run(job, ctx) {
       const params = daliParams(job.parameters);
       const tap = tapQueryParameters(params, config.limits);
       const spool = new UploadSpool(path.join(config.dataDir, 'tmp'));
       try {
-        const requests = parseUploadParam(params.get('upload') ?? []);
+        const requests = parseUploadParam(params.get('upload') ?? [], config.limits.uploadUrls);
         for (const req of requests) {
-          const file = path.join(ctx.uploadDir, req.part);
-          if (!fs.existsSync(file)) continue; // openUploads names the missing part
-          await spool.save({ field: req.part, filename: req.part, mimeType: '', stream: fs.createReadStream(file) });
+          if (req.part === undefined) continue;
+          const file = joinUnder(ctx.uploadDir, req.part);
+          if (fs.existsSync(file)) spool.use(req.part, file); // else openUploads names the missing part
         }
-        const uploads = await openUploads(requests, spool, config.limits.uploadRows);
+        const uploads = await openUploads(requests, spool, config.limits);
         const catalog = (await loadCatalog(db, { user: ctx.owner })).withTables(uploads.tables);
         const prepared = prepareQuery(catalog, tap.query, tap.maxrec);
         const doc = await openQuery(db, prepared, {
           signal: ctx.signal,
           timeoutMs: job.executionDuration * 1000,
           requestDate: job.created,
+          viewer: ctx.owner,
           session: uploads.tables.length ? uploads.session : undefined,
         });
         const file = `result.${tap.format.format.extension}`;

@@ -22,7 +22,6 @@ const FEATURES: Record<string, string[]> = {
   'features-adql-type': ['CAST'],
   'features-adql-unit': ['IN_UNIT'],
   'features-adql-offset': ['OFFSET'],
-  'features-adql-conditional': ['COALESCE'],
 };
 
 // TAPRegExt standard identifiers of the VOTable serializations.
@@ -58,7 +57,12 @@ export function tapCapabilitiesXml(input: CapabilitiesInput): string {
   const securityMethods = input.securityMethods
     .map((m) => (m === null ? '      <securityMethod/>' : `      <securityMethod standardID="${escapeXml(m)}"/>`))
     .join('\n');
+  // Inline uploads always; by URL only where the configuration lets the server fetch.
+  const uploadMethods = ['upload-inline', ...(input.limits.uploadUrls ? ['upload-http', 'upload-https'] : [])]
+    .map((m) => `    <uploadMethod ivo-id="${TAPREGEXT}#${m}"/>`)
+    .join('\n');
   return fillTemplate(readResource('tap-capabilities.xml'), {
+    uploadMethods,
     base: escapeXml(input.base),
     securityMethods,
     languageFeatures,

@@ -47,15 +47,17 @@ function tableBody(element: string, t: TableDescription, ns?: string): string {
   const pk = new Set(t.primaryKey);
   const cols = (t.columns ?? [])
     .map((c) => {
-      const flags = [c.indexed || pk.has(c.name) ? 'indexed' : null, pk.has(c.name) ? 'primary' : null, c.nullable === false ? null : 'nullable']
+      const flags = [c.indexed ? 'indexed' : null, pk.has(c.name) ? 'primary' : null, c.nullable === false ? null : 'nullable']
         .filter((f): f is string => f !== null)
         .map((f) => `<flag>${f}</flag>`)
         .join('');
       const arraysize = c.arraysize ? ` arraysize="${escapeXml(c.arraysize)}"` : '';
+      // VODataService 1.1 carries the xtype as the dataType's extendedType.
+      const xtype = c.xtype ? ` extendedType="${escapeXml(c.xtype)}"` : '';
       return (
         `<column${c.std ? ' std="true"' : ''}>${textElement('name', c.name)}${textElement('description', c.description)}` +
-        `${textElement('unit', c.unit)}${textElement('ucd', c.ucd)}${textElement('utype', c.utype)}${textElement('xtype', c.xtype)}` +
-        `<dataType xsi:type="vs:VOTableType"${arraysize}>${escapeXml(c.datatype)}</dataType>${flags}</column>`
+        `${textElement('unit', c.unit)}${textElement('ucd', c.ucd)}${textElement('utype', c.utype)}` +
+        `<dataType xsi:type="vs:VOTableType"${arraysize}${xtype}>${escapeXml(c.datatype)}</dataType>${flags}</column>`
       );
     })
     .join('\n');

@@ -46,6 +46,6 @@ describe('TAP VOSI: tables, availability, capabilities', () => {
     expect(xml).to.include('ivo://ivoa.net/std/TAPRegExt#output-votable-binary2');
     expect(xml).to.include('<form>CONTAINS</form>');
     expect(xml).to.match(/<hard unit="row">\d+<\/hard>/);
-    for (const id of ['VOSI#capabilities', 'VOSI#availability', 'VOSI#tables-1.1', 'DALI#examples-1.0']) expect(xml).to.include(`ivo://ivoa.net/std/${id}`);
+    for (const id of ['VOSI#capabilities', 'VOSI#availability', 'VOSI#tables-1.1', 'DALI#examples']) expect(xml).to.include(`ivo://ivoa.net/std/${id}`);
   });
 });

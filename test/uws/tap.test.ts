@@ -82,7 +82,14 @@ describe('TAP async jobs', function () {
     expect(await err.text()).to.match(/<INFO name="QUERY_STATUS" value="ERROR">[^<]*no_such_table/);
   });
 
-  it('refuses a job with a bad MAXREC at creation (400)', async () => {
-    expect((await postForm(base, { QUERY: 'SELECT 1 AS one FROM TAP_SCHEMA.schemas', MAXREC: 'many' })).status).to.equal(400);
+  it('accepts a job with bad parameters (TAP: 303), then ends it in ERROR saying what is wrong', async () => {
+    for (const [form, pattern] of [
+      [{ QUERY: 'SELECT 1 AS one FROM TAP_SCHEMA.schemas', MAXREC: 'many' }, /MAXREC/],
+      [{ QUERY: 'SELECT 1 AS one FROM TAP_SCHEMA.schemas', LANG: 'PQL' }, /LANG/],
+    ] as const) {
+      const { url, phase } = await runQuery(form);
+      expect(phase).to.equal('ERROR');
+      expect(await (await fetch(`${url}/error`)).text()).to.match(pattern);
+    }
   });
 });
