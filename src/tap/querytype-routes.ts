@@ -20,9 +20,10 @@ import { sendResult } from '../lsst/envelope.js';
 const EXPLAIN_TIMEOUT_MS = 5000;
 
 /** EXPLAIN (FORMAT JSON) of a statement, never ANALYZE: read-only, under a short timeout. */
-export async function explainJson(db: Database, sql: string, params: unknown[], timeoutMs: number): Promise<unknown> {
+export async function explainJson(db: Database, sql: string, params: unknown[], timeoutMs: number, viewer: string | null): Promise<unknown> {
   let plan: unknown = null;
-  for await (const batch of db.streamReadOnly(`EXPLAIN (FORMAT JSON) ${sql}`, params, { timeoutMs })) {
+  // The viewer matters: TAP_SCHEMA tables are views over what the caller may see.
+  for await (const batch of db.streamReadOnly(`EXPLAIN (FORMAT JSON) ${sql}`, params, { timeoutMs, viewer })) {
     plan ??= batch[0]?.[0] ?? null;
   }
   return typeof plan === 'string' ? JSON.parse(plan) : plan;
@@ -35,10 +36,11 @@ export function querytypeRoutes(base: string, config: Config, db: Database): Rou
     ctx.state.errorStyle = 'dali';
     const params = await readDaliParams(ctx, { maxFields: 200, maxFieldBytes: 1 << 20, maxFileBytes: 0 });
     const tap = tapQueryParameters(params, config.limits, ctx.get('accept') || undefined);
-    const catalog = await loadCatalog(db, { user: (ctx.state.user as string | undefined) ?? null });
+    const user = (ctx.state.user as string | undefined) ?? null;
+    const catalog = await loadCatalog(db, { user });
     const validated = validate(parseAdql(tap.query), catalog);
     const translation = translate(validated, { maxrec: tap.maxrec });
-    const explain = await explainJson(db, translation.sql, translation.params, Math.min(EXPLAIN_TIMEOUT_MS, config.limits.syncTimeout * 1000));
+    const explain = await explainJson(db, translation.sql, translation.params, Math.min(EXPLAIN_TIMEOUT_MS, config.limits.syncTimeout * 1000), user);
     sendResult(ctx, queryPlan(validated, translation, explain), 'querytype');
   });
   return r;

@@ -95,6 +95,16 @@ describe('querytype (/db/v0/tap/querytype, DB3)', () => {
     expect(r.spatial).to.deep.equal([]);
   });
 
+  it('plans queries of TAP_SCHEMA, which is seen through per-caller views', async () => {
+    const r = await querytype(
+      'SELECT t.table_name, COUNT(*) AS n FROM TAP_SCHEMA.tables AS t JOIN TAP_SCHEMA.columns AS c ON c.table_name = t.table_name GROUP BY t.table_name',
+    );
+    expect(r.kind).to.equal('join');
+    expect(r.features).to.include('aggregate');
+    expect(r.tables).to.have.members(['TAP_SCHEMA.tables', 'TAP_SCHEMA.columns']);
+    expect(r.estimate!.cost).to.be.greaterThan(0);
+  });
+
   it('reports a crossmatch: the index of one table probed from the other', async () => {
     const r = await querytype(
       'SELECT o.objectId, s.sourceId FROM DC_W13_Stripe82.Object AS o JOIN DC_W13_Stripe82.Source AS s ON 1 = CONTAINS(POINT(s.ra, s.decl), CIRCLE(o.ra, o.decl, 1.0 / 3600))',
