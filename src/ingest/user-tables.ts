@@ -111,8 +111,11 @@ export interface NewUserTable {
   target: UserTableTarget;
   owner: string;
   format: UserTableFormat;
-  /** The request body, already bounded in size; read once, as rows are written. */
-  body: Readable;
+  /**
+   * Opens the request body (bounded in size), called once the checks pass, right before reading:
+   * nothing is read for a refused request, and the stream has a reader from its first byte.
+   */
+  body: () => Readable;
   /** Most tables one user may hold in their L3 databases. */
   maxTables: number;
 }
@@ -140,7 +143,7 @@ export async function createUserTable(db: Database, spec: NewUserTable): Promise
     if (held.rows[0]!.n >= spec.maxTables) {
       throw new LimitExceededError(`you hold ${held.rows[0]!.n} tables, the most allowed per user (USER_TABLES_MAX = ${spec.maxTables}); delete one first`, 403);
     }
-    const source = await openBody(spec.body, spec.format, target.table);
+    const source = await openBody(spec.body(), spec.format, target.table);
     source.meta.position = positionOf(source.meta);
     return loadTable(client, target.database, source);
   });

@@ -23,11 +23,14 @@ export function userTablesRoutes(base: string, config: Config, db: Database): Ro
       const target = await writableTarget(db, callerOf(ctx), ctx.params.name!);
       checkUserTableName(target.table);
       const format = formatOfContentType(ctx.get('content-type'));
-      const body = limitedBody(ctx, config.limits.uploadBytes);
-      // A client that goes away mid-body fails the load, which rolls back.
-      ctx.req.once('close', () => {
-        if (!ctx.req.complete) body.destroy(new BadRequestError('the request body was cut short'));
-      });
+      const body = () => {
+        const stream = limitedBody(ctx, config.limits.uploadBytes);
+        // A client that goes away mid-body fails the load, which rolls back.
+        ctx.req.once('close', () => {
+          if (!ctx.req.complete) stream.destroy(new BadRequestError('the request body was cut short'));
+        });
+        return stream;
+      };
       const rows = await createUserTable(db, { target, owner: callerOf(ctx)!, format, body, maxTables: config.limits.userTablesMax });
       const location = `${baseUrl(ctx, config.publicUrl)}${base}/tables/${encodeURIComponent(target.tapName)}`;
       ctx.status = 201;
