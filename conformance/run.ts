@@ -46,7 +46,7 @@ async function startServer(): Promise<{ url: string; child: ChildProcess; dir: s
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vodax-conformance-'));
   fs.chmodSync(dir, 0o755);
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
-    env: { ...process.env, PORT: String(port), DATA_DIR: dir, LOG_FORMAT: 'silent' },
+    env: { ...process.env, PORT: String(port), DATA_DIR: dir, LOG_FORMAT: 'silent', UPLOAD_URLS: 'true' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
