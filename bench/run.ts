@@ -1,11 +1,15 @@
 /**
  * `npm run bench`: every benchmark, each printed as a table of ratios beside its physical
- * reference. `npm run bench -- ingest` runs one; BENCH_ROWS overrides the sizes.
+ * reference. `npm run bench -- ingest stream` runs some; BENCH_ROWS and BENCH_SCALE set sizes.
  */
 import { benchIngest } from './ingest.js';
+import { benchTapStream } from './tap-stream.js';
+import { benchUws } from './uws.js';
 
 const only = process.argv.slice(2);
 const want = (name: string) => only.length === 0 || only.includes(name);
 const sizes = process.env.BENCH_ROWS ? process.env.BENCH_ROWS.split(',').map(Number) : null;
 
 if (want('ingest')) await benchIngest(sizes ?? [1_000_000, 10_000_000]);
+if (want('stream')) await benchTapStream();
+if (want('uws')) await benchUws();
