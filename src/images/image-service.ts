@@ -1,38 +1,33 @@
 /**
- * Answers for image requests, shared by the LSST image face and the IVOA services: a whole image
- * or a cutout, as FITS (streamed) or a PNG/JPEG preview. File paths come from the image table
- * and are resolved under DATA_DIR/images; nothing a request says names a file.
+ * Answers for image requests, shared by the LSST image face, image jobs and the IVOA services: a
+ * whole image or a cutout, as FITS (streamed), HDF5, or a PNG/JPEG preview. File paths come from
+ * the image table and are resolved under DATA_DIR/images; nothing a request says names a file.
  */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { BadRequestError, NotFoundError } from '../errors.js';
+import type { Viewer } from '../registry/registry.js';
 import { resolveUnder } from '../auth/safe-path.js';
 import { FitsFile } from '../fits/file.js';
 import { wcsSkyToPixel } from '../wcs/projections.js';
-import { PLANES, type ImageRecord, type Plane } from './catalog.js';
-import { imageHdus, resolveCutoutBox, type CutoutSpec, type PixelBox } from './cutout.js';
+import { PLANES, type ImageCatalog, type ImageRecord, type Plane } from './catalog.js';
+import { imageHdus, resolveCutoutBox, type CutoutBox, type PixelBox } from './cutout.js';
 import { fitsBytes, fitsLength } from './fits-output.js';
-import { encodeJpeg, encodePng, readBinned, stretchToBytes, type Stretch } from './preview.js';
+import { writeImageHdf5 } from './hdf5-output.js';
+import { IMAGE_FORMAT_TYPES, type ImageRequest, type ImageTarget } from './image-params.js';
+import { encodeJpeg, encodePng, readBinned, stretchToBytes } from './preview.js';
 
-/** Output formats of image answers. */
-export type ImageFormat = 'fits' | 'png' | 'jpeg';
-
-/** What to answer: planes, an optional box, a format. */
-export interface ImageRequest {
-  /** Planes asked for; empty means all the image has. */
-  planes: Plane[];
-  cutout: CutoutSpec | null;
-  format: ImageFormat;
-  stretch: Stretch;
-  /** Largest preview side, pixels. */
-  maxSize: number;
-}
+export type { ImageFormat, ImageRequest } from './image-params.js';
 
 /** An answer ready to send. */
 export interface ImageAnswer {
   type: string;
   filename: string;
   length: number;
-  body: AsyncIterable<Buffer> | Buffer;
+  /** A Buffer, or a stream that releases its file (and temporary file) when it closes, read or not. */
+  body: Readable | Buffer;
   /** The box cut (0-based, inclusive), when a cutout. */
   box: PixelBox | null;
   clipped: boolean;
@@ -79,35 +74,103 @@ export function bestCovering(candidates: ImageRecord[], ra: number, dec: number)
   return best;
 }
 
-/** The answer for an image request: the whole image or a cutout, FITS or a preview. */
-export async function imageAnswer(dataDir: string, image: ImageRecord, req: ImageRequest): Promise<ImageAnswer> {
+/** The image a target names, as the viewer may see it; NotFoundError when none (or none covers the position). */
+export async function findImage(catalog: ImageCatalog, target: ImageTarget, viewer: Viewer): Promise<ImageRecord> {
+  switch (target.by) {
+    case 'id':
+      return catalog.get(target.level, target.collection, target.kind, target.id, viewer);
+    case 'tract-patch':
+      return catalog.byTractPatch(target.level, target.collection, target.kind, target.tract, target.patch, target.band, viewer);
+    case 'position': {
+      const candidates = await catalog.near(target.level, target.collection, target.kind, target.ra, target.dec, target.band ?? undefined, viewer);
+      const best = bestCovering(candidates, target.ra, target.dec);
+      if (!best) throw new NotFoundError(`no ${target.kind} image in ${target.level}/${target.collection} covers ra ${target.ra}, dec ${target.dec}`);
+      return best;
+    }
+  }
+}
+
+/** What an image request will cut from an image: planes, box, a file name stem. Pure; 400 on a bad request. */
+export interface ImagePlan {
+  planes: Plane[];
+  /** The preview's plane (previews show one). */
+  previewPlane: Plane;
+  /** The cutout box, or null for the whole image. */
+  cut: CutoutBox | null;
+  box: PixelBox;
+  stem: string;
+}
+
+/** Checks a request against an image and says what it will read, without opening the file. */
+export function planImage(image: ImageRecord, req: ImageRequest): ImagePlan {
   const planes = selectPlanes(image, req.planes);
-  if (req.format !== 'fits' && planes.length !== 1 && req.planes.length > 1) throw new BadRequestError('a preview shows one plane; name at most one plane');
+  const preview = req.format === 'png' || req.format === 'jpeg';
+  if (preview && planes.length !== 1 && req.planes.length > 1) throw new BadRequestError('a preview shows one plane; name at most one plane');
   const cut = req.cutout ? resolveCutoutBox(req.cutout, image, `image ${image.id}`) : null;
   const box: PixelBox = cut ?? { x0: 0, y0: 0, x1: image.naxis1 - 1, y1: image.naxis2 - 1 };
   const stem = cut ? `${image.kind}-${image.id}-cutout-${box.x0}-${box.y0}-${box.x1}-${box.y1}` : `${image.kind}-${image.id}`;
+  const previewPlane = req.planes.length === 1 ? req.planes[0]! : planes.includes('data') ? 'data' : planes[0]!;
+  return { planes, previewPlane, cut, box, stem };
+}
+
+/** A stream of chunks that runs `release` once when it closes: read to the end, failed, or dropped unread (HEAD). */
+function releasingStream(chunks: AsyncIterable<Buffer>, release: () => Promise<void>): Readable {
+  const stream = Readable.from(chunks, { objectMode: false });
+  stream.once('close', () => void release().catch(() => undefined));
+  return stream;
+}
+
+/** A function that runs `fn` at most once, returning the same promise to every caller. */
+function once(fn: () => Promise<void>): () => Promise<void> {
+  let done: Promise<void> | null = null;
+  return () => (done ??= fn());
+}
+
+/** Options of an answer: `signal` stops an HDF5 answer while it is being written (before it is sent). */
+export interface AnswerOptions {
+  signal?: AbortSignal;
+}
+
+/** The answer for an image request: the whole image or a cutout, as FITS, HDF5 or a preview. */
+export async function imageAnswer(dataDir: string, image: ImageRecord, req: ImageRequest, options: AnswerOptions = {}): Promise<ImageAnswer> {
+  const plan = planImage(image, req);
+  const { planes, cut, box, stem } = plan;
+  const clipped = cut?.clipped ?? false;
   const file = await openImageFile(dataDir, image);
+  const closeFile = once(() => file.close());
+  const provenance = cut ? { parentId: image.id, parentPath: image.path, box: cut } : null;
   try {
-    if (req.format !== 'fits') {
-      const plane = req.planes.length === 1 ? req.planes[0]! : planes.includes('data') ? 'data' : planes[0]!;
-      const grey = await readBinned(file, file.hdus[image.hdus[plane]!]!, box, req.maxSize);
+    if (req.format === 'png' || req.format === 'jpeg') {
+      const grey = await readBinned(file, file.hdus[image.hdus[plan.previewPlane]!]!, box, req.maxSize);
       const bytes = stretchToBytes(grey, req.stretch);
-      await file.close();
+      await closeFile();
       const body = req.format === 'png' ? encodePng(bytes, grey.width, grey.height) : encodeJpeg(bytes, grey.width, grey.height);
-      return { type: req.format === 'png' ? 'image/png' : 'image/jpeg', filename: `${stem}.${req.format === 'png' ? 'png' : 'jpg'}`, length: body.length, body, box: cut, clipped: cut?.clipped ?? false };
+      return { type: IMAGE_FORMAT_TYPES[req.format], filename: `${stem}.${req.format === 'png' ? 'png' : 'jpg'}`, length: body.length, body, box: cut, clipped };
     }
-    const hdus = imageHdus(file, image.hdus, planes, box, image.wcs, cut ? { parentId: image.id, parentPath: image.path, box: cut } : null);
-    const length = fitsLength(hdus);
-    async function* stream(): AsyncGenerator<Buffer> {
+    if (req.format === 'hdf5') {
+      const tmpDir = path.join(dataDir, 'tmp');
+      await fs.promises.mkdir(tmpDir, { recursive: true });
+      const tmp = path.join(tmpDir, `image-${crypto.randomBytes(8).toString('hex')}.h5`);
+      const removeTmp = once(() => fs.promises.rm(tmp, { force: true }));
       try {
-        yield* fitsBytes(hdus);
-      } finally {
-        await file.close();
+        await writeImageHdf5(tmp, file, image.hdus, planes, box, image.wcs, provenance, options.signal);
+        await closeFile();
+        const { size } = await fs.promises.stat(tmp);
+        const chunks = fs.createReadStream(tmp, { highWaterMark: 1 << 20 });
+        return { type: IMAGE_FORMAT_TYPES.hdf5, filename: `${stem}.h5`, length: size, body: releasingStream(chunks, async () => {
+            chunks.destroy();
+            await removeTmp();
+          }), box: cut, clipped };
+      } catch (e) {
+        await removeTmp();
+        throw e;
       }
     }
-    return { type: 'image/fits', filename: `${stem}.fits`, length, body: stream(), box: cut, clipped: cut?.clipped ?? false };
+    const hdus = imageHdus(file, image.hdus, planes, box, image.wcs, provenance);
+    const length = fitsLength(hdus);
+    return { type: IMAGE_FORMAT_TYPES.fits, filename: `${stem}.fits`, length, body: releasingStream(fitsBytes(hdus), closeFile), box: cut, clipped };
   } catch (e) {
-    await file.close().catch(() => undefined);
+    await closeFile().catch(() => undefined);
     throw e;
   }
 }

@@ -9,6 +9,7 @@ import { addressOf, openStorage } from './storage.js';
 import { ensureSampleData } from './sample-data.js';
 import { engineFromConfig } from '../uws/engine.js';
 import { tapJobKind } from '../uws/tap-kind.js';
+import { imageJobKind } from '../images/image-job-kind.js';
 
 /** A running vodax server. */
 export interface RunningServer {
@@ -27,7 +28,7 @@ export async function startServer(config: Config, log: Logger, options: { sample
     throw e;
   }
   const registry = new Registry(storage.db, addressOf(storage.url));
-  const jobs = engineFromConfig(config, storage.db, log, [tapJobKind(storage.db, config)]);
+  const jobs = engineFromConfig(config, storage.db, log, [tapJobKind(storage.db, config), imageJobKind(storage.db, config)]);
   try {
     await jobs.start();
   } catch (e) {

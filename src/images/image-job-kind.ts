@@ -1,0 +1,69 @@
+/**
+ * Image work as a UWS job kind ('image'): a whole image or a cutout, by id, tract/patch/filter or
+ * position, in any output format. Its parameters are those of the same GET (see image-params.ts);
+ * the runner calls the same core as the synchronous routes and streams the answer into the job's
+ * result folder, reporting progress as bytes are written.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Config } from '../config.js';
+import type { Database } from '../storage/database.js';
+import type { JobKind } from '../uws/types.js';
+import { ImageCatalog, type ImageRecord } from './catalog.js';
+import { explainImageRequest, type ImageCost } from './explain.js';
+import { imageJobOf, type ImageParams } from './image-params.js';
+import { findImage, imageAnswer } from './image-service.js';
+
+/** Name of the job kind. */
+export const IMAGE_JOB_KIND = 'image';
+
+/** A result file name the job folder accepts: the answer's own name, made safe. */
+function resultFileName(name: string): string {
+  const safe = name.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^[._]+/, '');
+  return (safe === '' || safe === 'uploads' ? 'result' : safe).slice(-120);
+}
+
+/** The image a job's parameters name, as its owner may see it. */
+export async function imageOfJob(db: Database, params: ImageParams, owner: string | null): Promise<ImageRecord> {
+  return findImage(new ImageCatalog(db), imageJobOf(params).target, { user: owner });
+}
+
+/** The cost of an image job (I2): what it will read and write, and an estimated time. */
+export async function explainImageJob(db: Database, params: ImageParams, owner: string | null): Promise<ImageCost> {
+  const { request } = imageJobOf(params);
+  return explainImageRequest(await imageOfJob(db, params, owner), request);
+}
+
+/** The 'image' job kind over the image table of `db` and the image store of `config.dataDir`. */
+export function imageJobKind(db: Database, config: Config): JobKind {
+  return {
+    name: IMAGE_JOB_KIND,
+    validate(params) {
+      imageJobOf(params);
+    },
+    async run(job, ctx) {
+      const { request } = imageJobOf(job.parameters);
+      const image = await imageOfJob(db, job.parameters, ctx.owner);
+      const answer = await imageAnswer(config.dataDir, image, request, { signal: ctx.signal });
+      const file = resultFileName(answer.filename);
+      const target = path.join(ctx.resultDir, file);
+      if (Buffer.isBuffer(answer.body)) {
+        await fs.promises.writeFile(target, answer.body, { signal: ctx.signal });
+      } else {
+        let written = 0;
+        const counted = new Transform({
+          transform(chunk: Buffer, _encoding, done) {
+            written += chunk.length;
+            ctx.progress(answer.length > 0 ? written / answer.length : 0);
+            done(null, chunk);
+          },
+        });
+        await pipeline(answer.body, counted, fs.createWriteStream(target), { signal: ctx.signal });
+      }
+      ctx.progress(1);
+      return [{ id: 'result', file, mimeType: answer.type }];
+    },
+  };
+}

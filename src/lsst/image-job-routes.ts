@@ -1,0 +1,120 @@
+/**
+ * Asynchronous image work on the LSST image face (SPEC section 4): a POST of any image request
+ * (whole image I6-I7, cutout I8-I12, coadd cutout by tract/patch/filter or position) is checked
+ * as the GET would be, becomes a running 'image' job, and answers 303 See Other to
+ * /image/v0/{job}. The job's v0 resources: I2 `{job}/explain`, I3 `{job}/status`, I4
+ * `{job}/results`; the job itself and the rest of UWS (phase, WAIT, ABORT, DELETE, the result
+ * files) come from the UWS binding mounted at /image/v0.
+ */
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import type { Config } from '../config.js';
+import type { Database } from '../storage/database.js';
+import { BadRequestError, NotFoundError } from '../errors.js';
+import { callerOf } from '../auth/middleware.js';
+import { baseUrl } from '../http/base-url.js';
+import { ImageCatalog } from '../images/catalog.js';
+import { explainImageJob, IMAGE_JOB_KIND } from '../images/image-job-kind.js';
+import { formatOf, imageIdOf, imageJobOf, imageJobParams, type ImageParams } from '../images/image-params.js';
+import { findImage, planImage } from '../images/image-service.js';
+import type { JobEngine } from '../uws/engine.js';
+import { DEFAULT_PARAM_LIMITS, readUwsParams } from '../uws/request-params.js';
+import { uwsRoutes } from '../uws/routes.js';
+import type { JobView } from '../uws/types.js';
+import { sendResult } from './envelope.js';
+
+/** Parameters UWS interprets itself at creation; the rest belong to the image request. */
+const CONTROL = ['phase', 'action', 'runid', 'executionduration', 'destruction'];
+
+/** The single value of a control parameter, or undefined. */
+function control(params: ImageParams, name: string): string | undefined {
+  const v = params[name];
+  if (!v || v.length === 0) return undefined;
+  if (new Set(v).size > 1) throw new BadRequestError(`parameter ${name.toUpperCase()} given more than once with different values`);
+  return v[0]!.trim();
+}
+
+/** The routers of image jobs, in the order to mount them (after every other /image/v0 router). */
+export function imageJobRoutes(config: Config, db: Database, engine: JobEngine): Router[] {
+  const catalog = new ImageCatalog(db);
+  const r = new Router();
+  const jobUrl = (ctx: Context, id: string) => `${baseUrl(ctx, config.publicUrl)}/image/v0/${encodeURIComponent(id)}`;
+
+  /** Check the request as its GET would be checked, then create and run the job; 303 to it. */
+  const submit = async (ctx: Context, path: { level: string; collection: string; kind: string; id?: string; cutout: boolean }): Promise<void> => {
+    const { params: all } = await readUwsParams(ctx, DEFAULT_PARAM_LIMITS);
+    const params: ImageParams = {};
+    for (const [k, v] of Object.entries(all)) if (!CONTROL.includes(k)) params[k] = v;
+    if (control(all, 'action') !== undefined) throw new BadRequestError('ACTION applies to an existing job');
+    const phase = control(all, 'phase');
+    if (phase !== undefined && phase.toUpperCase() !== 'RUN') throw new BadRequestError(`an image request runs at once; PHASE may only be RUN, got '${phase}'`);
+    if (path.id !== undefined && imageIdOf(path.id) === null) throw new NotFoundError(`no image '${path.id}' (image ids are integers)`);
+    const jobParams = imageJobParams(params, path, formatOf(params, ctx.get('Accept')));
+    const { target, request } = imageJobOf(jobParams);
+    planImage(await findImage(catalog, target, { user: callerOf(ctx) }), request);
+    const duration = control(all, 'executionduration');
+    if (duration !== undefined && !/^\d+$/.test(duration)) throw new BadRequestError(`EXECUTIONDURATION must be an integer number of seconds, got '${duration}'`);
+    const destruction = control(all, 'destruction');
+    const destructionDate = destruction === undefined ? undefined : new Date(destruction);
+    if (destructionDate && Number.isNaN(destructionDate.getTime())) throw new BadRequestError(`DESTRUCTION must be an ISO 8601 time, got '${destruction}'`);
+    const job = await engine.create({
+      kind: IMAGE_JOB_KIND,
+      owner: callerOf(ctx),
+      runId: control(all, 'runid') ?? null,
+      parameters: jobParams,
+      executionDuration: duration === undefined ? undefined : Number(duration),
+      destruction: destructionDate,
+      run: true,
+    });
+    ctx.redirect(jobUrl(ctx, job.id));
+    ctx.status = 303;
+  };
+
+  r.post('/image/v0/:level/:collection/:kind/cutout', async (ctx) => {
+    const { level, collection, kind } = ctx.params as Record<string, string>;
+    await submit(ctx, { level: level!, collection: collection!, kind: kind!, cutout: true });
+  });
+  r.post('/image/v0/:level/:collection/:kind/:id', async (ctx) => {
+    const { level, collection, kind, id } = ctx.params as Record<string, string>;
+    await submit(ctx, { level: level!, collection: collection!, kind: kind!, id: id!, cutout: false });
+  });
+  r.post('/image/v0/:level/:collection/:kind/:id/cutout', async (ctx) => {
+    const { level, collection, kind, id } = ctx.params as Record<string, string>;
+    await submit(ctx, { level: level!, collection: collection!, kind: kind!, id: id!, cutout: true });
+  });
+
+  /** The image job named in the path if the caller may see it; 404 otherwise (another user's job too). */
+  const visibleJob = async (ctx: Context): Promise<JobView> => {
+    const id = ctx.params.job!;
+    const job = await engine.get(id);
+    if (!job || job.kind !== IMAGE_JOB_KIND || (job.owner !== null && job.owner !== callerOf(ctx))) throw new NotFoundError(`no image job '${id}'`);
+    return job;
+  };
+
+  // I2: what the job reads and writes, and how long it should take.
+  r.get('/image/v0/:job/explain', async (ctx) => {
+    const job = await visibleJob(ctx);
+    sendResult(ctx, { job: job.id, phase: job.phase, ...(await explainImageJob(db, job.parameters, job.owner)) });
+  });
+
+  // I3: {status, startTime, progress}.
+  r.get('/image/v0/:job/status', async (ctx) => {
+    const job = await visibleJob(ctx);
+    const progress = job.phase === 'COMPLETED' ? 1 : job.phase === 'EXECUTING' ? engine.progress(job.id) ?? 0 : 0;
+    sendResult(ctx, {
+      status: job.phase,
+      startTime: job.started?.toISOString() ?? null,
+      progress,
+      ...(job.ended ? { endTime: job.ended.toISOString() } : {}),
+      ...(job.error ? { error: job.error.message } : {}),
+    });
+  });
+
+  // I4: the URLs of the job's results (none until it has COMPLETED).
+  r.get('/image/v0/:job/results', async (ctx) => {
+    const job = await visibleJob(ctx);
+    sendResult(ctx, job.results.map((res) => res.href ?? `${jobUrl(ctx, job.id)}/results/${encodeURIComponent(res.id)}`));
+  });
+
+  return [r, uwsRoutes('/image/v0', engine, { kind: IMAGE_JOB_KIND, publicUrl: config.publicUrl })];
+}
