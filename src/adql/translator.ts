@@ -28,7 +28,7 @@ import { unitFactor, userFunction } from './functions.js';
 import type { BoundColumn, Source } from './scope.js';
 import { errorAt } from './scope.js';
 import type { Output, ValidatedQuery } from './validator.js';
-import { isInteger, pgTypeOfValue, shapeOf, type ValueType } from './value-types.js';
+import { isInteger, isRegion, pgTypeOfValue, shapeOf, type ValueType } from './value-types.js';
 import {
   boxVertices,
   checkPosition,
@@ -491,7 +491,10 @@ class Translator {
     }
     // Any other geometry value (a column, CENTROID, CASE, a subquery): a DALI array.
     const sql = this.expr(e);
-    const shape = shapeOf(this.v.types.get(e)!) ?? 'point';
+    const type = this.v.types.get(e)!;
+    // A region (STC-S text) is read as the polygon it describes.
+    if (isRegion(type)) return { shape: 'polygon', arr: `vodax.stcs_polygon(${sql})`, vertices: null };
+    const shape = shapeOf(type) ?? 'point';
     if (shape === 'point') return { shape, ra: `(${sql})[1]`, dec: `(${sql})[2]`, source: null, value: null };
     if (shape === 'circle') return { shape, ra: `(${sql})[1]`, dec: `(${sql})[2]`, r: `(${sql})[3]`, centre: null, value: null };
     return { shape, arr: sql, vertices: null };
@@ -593,6 +596,7 @@ class Translator {
           case 'POINT':
           case 'CIRCLE':
           case 'POLYGON':
+            if (isRegion(this.v.types.get(e.expr)!)) return `vodax.stcs_polygon(${inner})`;
             return `CAST(${inner} AS double precision[])`;
           default:
             return `CAST(${inner} AS ${e.type.name.toLowerCase()})`;

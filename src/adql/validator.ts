@@ -45,6 +45,7 @@ import {
   columnType,
   geometryType,
   isInteger,
+  isRegion,
   plain,
   promote,
   shapeOf,
@@ -798,9 +799,12 @@ class Validator {
     if (target === 'POINT' || target === 'CIRCLE' || target === 'POLYGON') {
       const shape = target.toLowerCase();
       if (t.kind === 'null' || (t.kind === 'geometry' && t.xtype === shape)) return geometryType(shape as 'point');
+      // A region is a polygon in STC-S text: CAST reads the polygon.
+      if (shape === 'polygon' && isRegion(t)) return geometryType('polygon');
       throw errorAt(e.pos, `cannot CAST ${typeName(t)} to ${target}`);
     }
-    if (t.kind === 'geometry' || t.kind === 'array') throw errorAt(e.pos, `cannot CAST ${typeName(t)} to ${target}`);
+    const text = target === 'CHAR' || target === 'VARCHAR';
+    if ((t.kind === 'geometry' && !(text && isRegion(t))) || t.kind === 'array') throw errorAt(e.pos, `cannot CAST ${typeName(t)} to ${target}`);
     switch (target) {
       case 'CHAR':
         return plain('string', 'char', e.type.length === null ? '1' : String(e.type.length));

@@ -11,6 +11,12 @@ export type ValueKind = 'numeric' | 'string' | 'boolean' | 'timestamp' | 'geomet
 /** Geometry shapes; a BOX is a polygon. */
 export type GeometryShape = 'point' | 'circle' | 'polygon';
 
+/**
+ * The xtype of a region column (ObsCore s_region): STC-S text such as `POLYGON ICRS 1 2 3 4 5 6`.
+ * In geometry expressions its value is the polygon the text describes (vodax.stcs_polygon).
+ */
+export const REGION_XTYPE = 'adql:REGION';
+
 /** The type and metadata of a value (a ColumnMeta without its name). */
 export interface ValueType {
   kind: ValueKind;
@@ -43,15 +49,27 @@ export function geometryType(shape: GeometryShape): ValueType {
   return plain('geometry', 'double', arraysize, shape);
 }
 
-/** The geometry shape of a value type, or null. */
+/** True for an xtype naming an ADQL region (any letter case). */
+function isRegionXtype(x: string | null | undefined): boolean {
+  return x?.toLowerCase() === REGION_XTYPE.toLowerCase();
+}
+
+/** True for a region value: STC-S text that geometry functions take as a polygon. */
+export function isRegion(t: ValueType): boolean {
+  return t.kind === 'geometry' && isRegionXtype(t.xtype);
+}
+
+/** The geometry shape of a value type (a region is a polygon), or null. */
 export function shapeOf(t: ValueType): GeometryShape | null {
-  return t.kind === 'geometry' ? (t.xtype as GeometryShape) : null;
+  if (t.kind !== 'geometry') return null;
+  return isRegion(t) ? 'polygon' : (t.xtype as GeometryShape);
 }
 
 /** The kind of a declared column. */
 export function kindOfColumn(c: ColumnMeta): ValueKind {
   const x = c.xtype?.toLowerCase() ?? null;
   if ((x === 'point' || x === 'circle' || x === 'polygon') && (c.datatype === 'double' || c.datatype === 'float')) return 'geometry';
+  if (isRegionXtype(x) && (c.datatype === 'char' || c.datatype === 'unicodeChar')) return 'geometry';
   if (x === 'timestamp') return 'timestamp';
   if (c.datatype === 'char' || c.datatype === 'unicodeChar') return 'string';
   if (c.datatype === 'boolean') return c.arraysize ? 'array' : 'boolean';
@@ -65,7 +83,8 @@ export function columnType(c: ColumnMeta): ValueType {
     kind,
     datatype: c.datatype,
     arraysize: c.arraysize ?? null,
-    xtype: kind === 'geometry' ? (c.xtype!.toLowerCase() as GeometryShape) : (c.xtype ?? null),
+    // Result metadata repeats a region's xtype as declared; DALI shapes are matched in lower case.
+    xtype: kind === 'geometry' && !isRegionXtype(c.xtype) ? (c.xtype!.toLowerCase() as GeometryShape) : (c.xtype ?? null),
     unit: c.unit ?? null,
     ucd: c.ucd ?? null,
     utype: c.utype ?? null,
@@ -106,14 +125,14 @@ export function unify(a: ValueType, b: ValueType): ValueType | null {
   }
   if (a.kind !== b.kind) return null;
   if (a.kind === 'string') return { ...TEXT, unit: a.unit === b.unit ? a.unit : null };
-  if (a.kind === 'geometry') return a.xtype === b.xtype ? a : null;
+  if (a.kind === 'geometry') return (isRegion(a) ? isRegion(b) : a.xtype === b.xtype) ? a : null;
   if (a.kind === 'array') return a.datatype === b.datatype ? { ...a, arraysize: a.arraysize === b.arraysize ? a.arraysize : '*' } : null;
   return plain(a.kind, a.datatype, a.arraysize, a.xtype);
 }
 
 /** A human name of a type for error messages. */
 export function typeName(t: ValueType): string {
-  if (t.kind === 'geometry') return t.xtype!.toUpperCase();
+  if (t.kind === 'geometry') return isRegion(t) ? 'REGION' : t.xtype!.toUpperCase();
   if (t.kind === 'timestamp') return 'timestamp';
   if (t.kind === 'null') return 'NULL';
   if (t.kind === 'string') return 'string';
@@ -123,6 +142,7 @@ export function typeName(t: ValueType): string {
 
 /** The PostgreSQL type a value of this type is cast to when it is a computed result column. */
 export function pgTypeOfValue(t: ValueType): string {
+  if (isRegion(t)) return 'text';
   if (t.kind === 'geometry' || t.kind === 'array') {
     const base = pgScalar(t.datatype);
     return `${base}[]`;

@@ -1,6 +1,7 @@
 /** Schema migrations, applied in order at start, each once, under an advisory lock. */
 import type { Database } from './database.js';
 import { GEOMETRY_FUNCTIONS_SQL } from '../adql/sql-functions.js';
+import { REGION_FUNCTIONS_SQL } from '../adql/region-sql.js';
 
 /** One forward-only schema change. */
 interface Migration {
@@ -243,7 +244,7 @@ SELECT
   i.ra AS s_ra,
   i.dec AS s_dec,
   i.fov AS s_fov,
-  i.footprint AS s_region,
+  'POLYGON ICRS ' || array_to_string(i.footprint, ' ') AS s_region,
   i.fwhm AS s_resolution,
   i.naxis1::bigint AS s_xel1,
   i.naxis2::bigint AS s_xel2,
@@ -283,7 +284,7 @@ INSERT INTO "TAP_SCHEMA".columns (table_name, column_name, datatype, arraysize, 
 INSERT INTO "TAP_SCHEMA".columns (table_name, column_name, datatype, arraysize, xtype, unit, ucd, utype, description, principal, indexed, std, column_index) VALUES ('ivoa.obscore', 's_ra', 'double', NULL, NULL, 'deg', 'pos.eq.ra', 'obscore:Char.SpatialAxis.Coverage.Location.Coord.Position2D.Value2.C1', 'central right ascension, ICRS', 1, 0, 1, 10);
 INSERT INTO "TAP_SCHEMA".columns (table_name, column_name, datatype, arraysize, xtype, unit, ucd, utype, description, principal, indexed, std, column_index) VALUES ('ivoa.obscore', 's_dec', 'double', NULL, NULL, 'deg', 'pos.eq.dec', 'obscore:Char.SpatialAxis.Coverage.Location.Coord.Position2D.Value2.C2', 'central declination, ICRS', 1, 0, 1, 11);
 INSERT INTO "TAP_SCHEMA".columns (table_name, column_name, datatype, arraysize, xtype, unit, ucd, utype, description, principal, indexed, std, column_index) VALUES ('ivoa.obscore', 's_fov', 'double', NULL, NULL, 'deg', 'phys.angSize;instr.fov', 'obscore:Char.SpatialAxis.Coverage.Bounds.Extent.diameter', 'diameter (bounds) of the covered region', 1, 0, 1, 12);
-INSERT INTO "TAP_SCHEMA".columns (table_name, column_name, datatype, arraysize, xtype, unit, ucd, utype, description, principal, indexed, std, column_index) VALUES ('ivoa.obscore', 's_region', 'double', '*', 'polygon', NULL, 'pos.outline;obs.field', 'obscore:Char.SpatialAxis.Coverage.Support.Area', 'sky region covered by the data product (a DALI polygon: ra, dec of each corner)', 1, 0, 1, 13);
+INSERT INTO "TAP_SCHEMA".columns (table_name, column_name, datatype, arraysize, xtype, unit, ucd, utype, description, principal, indexed, std, column_index) VALUES ('ivoa.obscore', 's_region', 'char', '*', 'adql:REGION', NULL, 'pos.outline;obs.field', 'obscore:Char.SpatialAxis.Coverage.Support.Area', 'sky region covered by the data product, STC-S: POLYGON ICRS then ra dec (deg) of each corner', 1, 0, 1, 13);
 INSERT INTO "TAP_SCHEMA".columns (table_name, column_name, datatype, arraysize, xtype, unit, ucd, utype, description, principal, indexed, std, column_index) VALUES ('ivoa.obscore', 's_resolution', 'double', NULL, NULL, 'arcsec', 'pos.angResolution', 'obscore:Char.SpatialAxis.Resolution.Refval.value', 'spatial resolution of data as FWHM', 1, 0, 1, 14);
 INSERT INTO "TAP_SCHEMA".columns (table_name, column_name, datatype, arraysize, xtype, unit, ucd, utype, description, principal, indexed, std, column_index) VALUES ('ivoa.obscore', 's_xel1', 'long', NULL, NULL, NULL, 'meta.number', 'obscore:Char.SpatialAxis.numBins1', 'number of elements along the first spatial axis', 1, 0, 1, 15);
 INSERT INTO "TAP_SCHEMA".columns (table_name, column_name, datatype, arraysize, xtype, unit, ucd, utype, description, principal, indexed, std, column_index) VALUES ('ivoa.obscore', 's_xel2', 'long', NULL, NULL, NULL, 'meta.number', 'obscore:Char.SpatialAxis.numBins2', 'number of elements along the second spatial axis', 1, 0, 1, 16);
@@ -312,17 +313,20 @@ INSERT INTO "TAP_SCHEMA".columns (table_name, column_name, datatype, arraysize, 
   },
   {
     id: 6,
-    description: 'TAP_SCHEMA as each caller sees it; ivoa.obscore positions for the spatial index',
+    description: 'who may see what (one rule), TAP_SCHEMA as each caller sees it; ivoa.obscore positions',
     // Queries read TAP_SCHEMA through these views; the caller is set per transaction in vodax.viewer.
     sql: `
-CREATE FUNCTION vodax.schema_visible(schema_name text) RETURNS boolean
+CREATE FUNCTION vodax.schema_visible_to(schema_name text, viewer text) RETURNS boolean
   LANGUAGE sql STABLE AS $fn$
   SELECT NOT EXISTS (
     SELECT 1 FROM vodax.databases d
     WHERE d.name = schema_name AND d.level = 'L3'
-      AND d.owner IS DISTINCT FROM nullif(current_setting('vodax.viewer', true), '')
-      AND NOT EXISTS (SELECT 1 FROM vodax.shares s
-                      WHERE s.database = d.name AND s.username = nullif(current_setting('vodax.viewer', true), '')))
+      AND d.owner IS DISTINCT FROM viewer
+      AND NOT EXISTS (SELECT 1 FROM vodax.shares s WHERE s.database = d.name AND s.username = viewer))
+$fn$;
+CREATE FUNCTION vodax.schema_visible(schema_name text) RETURNS boolean
+  LANGUAGE sql STABLE AS $fn$
+  SELECT vodax.schema_visible_to(schema_name, nullif(current_setting('vodax.viewer', true), ''))
 $fn$;
 CREATE FUNCTION vodax.table_visible(tap_table text) RETURNS boolean
   LANGUAGE sql STABLE AS $fn$
@@ -340,6 +344,11 @@ ALTER TABLE vodax.tables ALTER COLUMN database DROP NOT NULL;
 INSERT INTO vodax.tables (table_name, database, pg_schema, pg_table, ra_column, dec_column, hpx_column)
   VALUES ('ivoa.obscore', NULL, 'ivoa', 'obscore', 's_ra', 's_dec', 'vodax_hpx');
 `,
+  },
+  {
+    id: 7,
+    description: 'ADQL regions: vodax.stcs_polygon reads STC-S text (adql:REGION columns such as ivoa.obscore.s_region) as a polygon',
+    sql: REGION_FUNCTIONS_SQL,
   },
 ];
 
