@@ -5,7 +5,8 @@
  */
 import type { Database } from '../storage/database.js';
 import type { Viewer } from './registry.js';
-import type { ColumnMeta, TapDatatype } from './types.js';
+import type { ColumnMeta } from './types.js';
+import { readTapColumns } from './tap-columns.js';
 
 /** One queryable table. */
 export interface CatalogTable {
@@ -67,26 +68,6 @@ export class Catalog {
   }
 }
 
-// Schemas visible to $1: those that are not LSST databases (TAP_SCHEMA, ivoa) and visible databases.
-// Keep in step with src/registry/tableset.ts: another user's L3 schema does not exist.
-const VISIBLE_SCHEMA = `(d.name IS NULL OR d.level <> 'L3' OR d.owner = $1
-  OR EXISTS (SELECT 1 FROM vodax.shares s WHERE s.database = d.name AND s.username = $1))`;
-
-interface ColumnRow {
-  table_name: string;
-  column_name: string;
-  datatype: TapDatatype;
-  arraysize: string | null;
-  xtype: string | null;
-  unit: string | null;
-  ucd: string | null;
-  utype: string | null;
-  description: string | null;
-  principal: number;
-  indexed: number;
-  std: number;
-}
-
 /**
  * The real name of a declared column: TAP_SCHEMA writes names that are ADQL reserved words
  * delimited (TAP 1.1 declares its own column `"size"`), so the quotes are not part of it.
@@ -111,41 +92,17 @@ export async function loadCatalog(db: Database, viewer: Viewer): Promise<Catalog
   }>(
     `SELECT t.schema_name, t.table_name, t.description, vt.pg_schema, vt.pg_table, vt.ra_column, vt.dec_column, vt.hpx_column, vt.row_count
      FROM "TAP_SCHEMA".tables t
-     LEFT JOIN vodax.databases d ON d.name = t.schema_name
      LEFT JOIN vodax.tables vt ON vt.table_name = t.table_name
-     WHERE ${VISIBLE_SCHEMA}
+     WHERE vodax.schema_visible_to(t.schema_name, $1)
      ORDER BY t.schema_name, t.table_index, t.table_name`,
     [viewer.user],
   );
-  const columns = await db.query<ColumnRow & Record<string, unknown>>(
-    `SELECT c.table_name, c.column_name, c.datatype, c.arraysize, c.xtype, c.unit, c.ucd, c.utype, c.description,
-            c.principal, c.indexed, c.std
-     FROM "TAP_SCHEMA".columns c JOIN "TAP_SCHEMA".tables t ON t.table_name = c.table_name
-     LEFT JOIN vodax.databases d ON d.name = t.schema_name
-     WHERE ${VISIBLE_SCHEMA}
-     ORDER BY c.table_name, c.column_index, c.column_name`,
-    [viewer.user],
+  const declared = await readTapColumns(
+    db,
+    tables.map((t) => t.table_name),
   );
   const byTable = new Map<string, ColumnMeta[]>();
-  for (const r of columns) {
-    const list = byTable.get(r.table_name) ?? [];
-    list.push(
-      Object.freeze({
-        name: declaredName(r.column_name),
-        datatype: r.datatype,
-        arraysize: r.arraysize,
-        xtype: r.xtype,
-        unit: r.unit,
-        ucd: r.ucd,
-        utype: r.utype,
-        description: r.description,
-        principal: r.principal === 1,
-        indexed: r.indexed === 1,
-        std: r.std === 1,
-      }),
-    );
-    byTable.set(r.table_name, list);
-  }
+  for (const [table, cols] of declared) byTable.set(table, cols.map((c) => Object.freeze({ ...c, name: declaredName(c.name) })));
   return new Catalog(
     tables.map((t) => {
       // TAP names are `schema.table`; the PostgreSQL names equal them (TAP_SCHEMA's own tables too).

@@ -6,7 +6,8 @@ import type { Database } from '../storage/database.js';
 import { NotFoundError } from '../errors.js';
 import { canonicalLevel } from './levels.js';
 import { pgTypeOf, qualified, quoteIdent } from './pg-types.js';
-import type { ColumnMeta, Level, TapDatatype } from './types.js';
+import type { ColumnMeta, Level } from './types.js';
+import { readTapColumns } from './tap-columns.js';
 import { LEVELS } from './types.js';
 
 /** Who is asking: a user name, or null for anonymous. */
@@ -51,8 +52,8 @@ export interface Page<T> {
   more: boolean;
 }
 
-// SQL fragment: databases the viewer ($1) may see. L3 is private to owner and shares.
-const VISIBLE = `(d.level <> 'L3' OR d.owner = $1 OR EXISTS (SELECT 1 FROM vodax.shares s WHERE s.database = d.name AND s.username = $1))`;
+// SQL fragment: databases the viewer ($1) may see (L3 is private to its owner and shares), by the one rule in the database.
+const VISIBLE = `vodax.schema_visible_to(d.name, $1)`;
 
 /** Read access to the catalog registry. */
 export class Registry {
@@ -154,36 +155,7 @@ export class Registry {
 
   /** A table's declared columns, in TAP_SCHEMA order. */
   async columns(tapName: string): Promise<ColumnMeta[]> {
-    const rows = await this.db.query<{
-      column_name: string;
-      datatype: TapDatatype;
-      arraysize: string | null;
-      xtype: string | null;
-      unit: string | null;
-      ucd: string | null;
-      utype: string | null;
-      description: string | null;
-      principal: number;
-      indexed: number;
-      std: number;
-    }>(
-      `SELECT column_name, datatype, arraysize, xtype, unit, ucd, utype, description, principal, indexed, std
-       FROM "TAP_SCHEMA".columns WHERE table_name = $1 ORDER BY column_index, column_name`,
-      [tapName],
-    );
-    return rows.map((r) => ({
-      name: r.column_name,
-      datatype: r.datatype,
-      arraysize: r.arraysize,
-      xtype: r.xtype,
-      unit: r.unit,
-      ucd: r.ucd,
-      utype: r.utype,
-      description: r.description,
-      principal: r.principal === 1,
-      indexed: r.indexed === 1,
-      std: r.std === 1,
-    }));
+    return (await readTapColumns(this.db, [tapName])).get(tapName) ?? [];
   }
 
   /** The table's CREATE TABLE statement, rebuilt from the catalogs (declared columns only). */

@@ -2,11 +2,7 @@
 import type { Database } from '../storage/database.js';
 import type { Viewer } from './registry.js';
 import type { SchemaDescription, TableDescription } from '../vosi/tableset.js';
-import type { TapDatatype } from './types.js';
-
-// Schemas visible to $1: those that are not LSST databases (TAP_SCHEMA, ivoa) and visible databases.
-const VISIBLE_SCHEMA = `(d.name IS NULL OR d.level <> 'L3' OR d.owner = $1
-  OR EXISTS (SELECT 1 FROM vodax.shares s WHERE s.database = d.name AND s.username = $1))`;
+import { readTapColumns } from './tap-columns.js';
 
 /** Read the visible schemas and tables; columns too when `withColumns`; one table when `only` names it. */
 export async function readTableset(
@@ -34,14 +30,13 @@ export async function readTableset(
             t.table_name, t.table_type, t.description, t.utype, vt.row_count
      FROM "TAP_SCHEMA".schemas s
      JOIN "TAP_SCHEMA".tables t ON t.schema_name = s.schema_name
-     LEFT JOIN vodax.databases d ON d.name = s.schema_name
      LEFT JOIN vodax.tables vt ON vt.table_name = t.table_name
-     WHERE ${VISIBLE_SCHEMA} ${tableFilter}
+     WHERE vodax.schema_visible_to(s.schema_name, $1) ${tableFilter}
      ORDER BY s.schema_index, s.schema_name, t.table_index, t.table_name`,
     params,
   );
   const names = tables.map((t) => t.table_name);
-  const columns = options.withColumns ? await readColumns(db, names) : new Map<string, TableDescription['columns']>();
+  const columns = options.withColumns ? await readTapColumns(db, names) : new Map<string, TableDescription['columns']>();
   const keys = options.withColumns ? await readKeys(db, names) : new Map<string, TableDescription['foreignKeys']>();
   const pks = options.withColumns ? await readPrimaryKeys(db, names) : new Map<string, string[]>();
   const schemas = new Map<string, SchemaDescription>();
@@ -63,47 +58,6 @@ export async function readTableset(
     });
   }
   return [...schemas.values()];
-}
-
-/** Columns of the given tables, in column_index order. */
-async function readColumns(db: Database, tables: string[]): Promise<Map<string, TableDescription['columns']>> {
-  const rows = await db.query<{
-    table_name: string;
-    column_name: string;
-    datatype: TapDatatype;
-    arraysize: string | null;
-    xtype: string | null;
-    unit: string | null;
-    ucd: string | null;
-    utype: string | null;
-    description: string | null;
-    principal: number;
-    indexed: number;
-    std: number;
-  }>(
-    `SELECT table_name, column_name, datatype, arraysize, xtype, unit, ucd, utype, description, principal, indexed, std
-     FROM "TAP_SCHEMA".columns WHERE table_name = ANY($1) ORDER BY table_name, column_index, column_name`,
-    [tables],
-  );
-  const out = new Map<string, TableDescription['columns']>();
-  for (const r of rows) {
-    const list = out.get(r.table_name) ?? [];
-    list.push({
-      name: r.column_name,
-      datatype: r.datatype,
-      arraysize: r.arraysize,
-      xtype: r.xtype,
-      unit: r.unit,
-      ucd: r.ucd,
-      utype: r.utype,
-      description: r.description,
-      principal: r.principal === 1,
-      indexed: r.indexed === 1,
-      std: r.std === 1,
-    });
-    out.set(r.table_name, list);
-  }
-  return out;
 }
 
 /** Foreign keys leaving the given tables. */
