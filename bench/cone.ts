@@ -1,0 +1,245 @@
+/**
+ * Cone-search benchmark on the sample catalog at `--scale 100` (2 million objects; BENCH_SCALE
+ * changes it): a 0.1 degree cone over HTTP through a running vodax (TAP sync), beside the same
+ * SQL run directly in PostgreSQL, beside the same cone without the HEALPix predicate (an exact
+ * haversine filter over the whole table); EXPLAIN of both; requests per second under load; and
+ * where the time of one request goes. Printed beside the mission's reference figures (GAVO
+ * DaCHS with a million rows on this kind of machine) and the target, ten times better.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { parseAdql } from '../src/adql/parser.js';
+import { validate } from '../src/adql/validator.js';
+import { translate } from '../src/adql/translator.js';
+import { constCircleTest } from '../src/adql/geometry-sql.js';
+import { queryPlan } from '../src/adql/query-plan.js';
+import { loadCatalog, type Catalog } from '../src/registry/catalog.js';
+import { openQuery, prepareQuery } from '../src/tap/execute.js';
+import { DEFAULT_FORMAT } from '../src/formats/registry.js';
+import type { CellValue } from '../src/registry/types.js';
+import { benchServer, printTable } from './support.js';
+import { sampleDatabase } from './sample-db.js';
+
+/** The mission's reference: GAVO DaCHS, a million rows, this kind of machine. */
+const REFERENCE = { coneMs: 40, requestsPerSecond: 17 };
+const RADIUS = 0.1;
+
+/** The ADQL of a 0.1 degree cone at (ra, dec). */
+export function coneAdql(ra: number, dec: number, radius = RADIUS): string {
+  return `SELECT objectId, ra, decl, rPsfMag FROM DC_W13_Stripe82.Object WHERE 1 = CONTAINS(POINT('ICRS', ra, decl), CIRCLE('ICRS', ${ra}, ${dec}, ${radius}))`;
+}
+
+/** The same cone as SQL without the HEALPix predicate: the exact test over every row. */
+function bruteForceSql(ra: number, dec: number, radius = RADIUS): string {
+  return `SELECT "objectId", ra, decl, "rPsfMag" FROM "DC_W13_Stripe82"."Object" WHERE ${constCircleTest('ra', 'decl', [ra, dec, radius], false)}`;
+}
+
+/** Cone centres spread over the Stripe 82 footprint (RA 300..60, Dec -1.1..1.1), the same every run. */
+function centres(n: number): Array<[number, number]> {
+  let s = 12345;
+  const next = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  return Array.from({ length: n }, () => [Number(((300 + 120 * next()) % 360).toFixed(4)), Number((-1.1 + 2.2 * next()).toFixed(4))]);
+}
+
+/** Durations (ms) of `runs` sequential calls, each given its run number. */
+async function durations(runs: number, fn: (i: number) => Promise<unknown>): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await fn(i);
+    out.push(performance.now() - t0);
+  }
+  return out;
+}
+
+function quantile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(s.length * q) - 1))]!;
+}
+
+const median = (xs: number[]) => quantile(xs, 0.5);
+
+/** Start bench/cone-server.ts over `databaseUrl`; resolves with its URL and the child. */
+async function startChildServer(databaseUrl: string, dataDir: string): Promise<{ url: string; child: ChildProcess }> {
+  const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'cone-server.ts');
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    env: { ...process.env, DATABASE_URL: databaseUrl, DATA_DIR: dataDir },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let text = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      text += d.toString();
+      const line = text.split('\n')[0]!;
+      if (text.includes('\n')) resolve(line.trim());
+    });
+    child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
+  });
+  return { url, child };
+}
+
+/** GET a TAP sync cone and read the whole answer; returns its byte count. */
+async function httpCone(base: string, ra: number, dec: number, format: string): Promise<number> {
+  const res = await fetch(`${base}/db/v0/tap/sync?${new URLSearchParams({ LANG: 'ADQL', QUERY: coneAdql(ra, dec), RESPONSEFORMAT: format })}`);
+  const body = await res.arrayBuffer();
+  if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${Buffer.from(body).toString().slice(0, 500)}`);
+  return body.byteLength;
+}
+
+/** `clients` loops of requests for `seconds`: completed requests per second and latencies. */
+async function load(clients: number, seconds: number, request: (i: number) => Promise<unknown>): Promise<{ rps: number; p50: number; p95: number; n: number }> {
+  const end = performance.now() + seconds * 1000;
+  const times: number[] = [];
+  let k = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (performance.now() < end) {
+        const s = performance.now();
+        await request(k++);
+        times.push(performance.now() - s);
+      }
+    }),
+  );
+  const elapsed = (performance.now() - t0) / 1000;
+  return { rps: times.length / elapsed, p50: median(times), p95: quantile(times, 0.95), n: times.length };
+}
+
+/** Rows of the cone through vodax's own execution path (read-only transaction, cursor). */
+async function executeCone(db: Parameters<typeof openQuery>[0], catalog: Catalog, ra: number, dec: number): Promise<CellValue[][]> {
+  const doc = await openQuery(db, prepareQuery(catalog, coneAdql(ra, dec), 100_000), { timeoutMs: 60_000, requestDate: new Date(), viewer: null });
+  const rows: CellValue[][] = [];
+  for await (const batch of doc.rows) rows.push(...batch);
+  return rows;
+}
+
+/** Run the cone benchmark and print its tables. */
+export async function benchCone(scale = Number(process.env.BENCH_SCALE ?? 100)): Promise<void> {
+  const server = await benchServer();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vodax-bench-cone-'));
+  let child: ChildProcess | null = null;
+  let sample: Awaited<ReturnType<typeof sampleDatabase>> | null = null;
+  try {
+    sample = await sampleDatabase(server.url, scale);
+    const { db } = sample;
+    const direct = new pg.Client({ connectionString: sample.url });
+    await direct.connect();
+    const objects = Number((await direct.query('SELECT count(*) AS n FROM "DC_W13_Stripe82"."Object"')).rows[0].n);
+    const catalog = await loadCatalog(db, { user: null });
+    const cs = centres(64);
+    const at = (i: number) => cs[i % cs.length]!;
+
+    // Same rows both ways, and the plans.
+    const [ra0, dec0] = at(0);
+    const v = validate(parseAdql(coneAdql(ra0, dec0)), catalog);
+    const t = translate(v, { maxrec: 100_000 });
+    const explain = (await direct.query(`EXPLAIN (FORMAT JSON) ${t.sql}`, t.params)).rows[0]['QUERY PLAN'];
+    const plan = queryPlan(v, t, explain);
+    const bruteExplain = (await direct.query(`EXPLAIN (FORMAT JSON) ${bruteForceSql(ra0, dec0)}`)).rows[0]['QUERY PLAN'];
+    const bruteTop = (bruteExplain as Array<{ Plan: { 'Node Type': string; Plans?: Array<{ 'Node Type': string }> } }>)[0]!.Plan;
+    let sameRows = true;
+    let coneRows = 0;
+    for (let i = 0; i < 3; i++) {
+      const [ra, dec] = at(i);
+      const tr = translate(validate(parseAdql(coneAdql(ra, dec)), catalog), { maxrec: 100_000 });
+      const a = (await direct.query(tr.sql, tr.params)).rows.map((r) => String(r.objectId)).sort();
+      const b = (await direct.query(bruteForceSql(ra, dec))).rows.map((r) => String(r.objectId)).sort();
+      sameRows &&= a.length === b.length && a.every((x, k) => x === b[k]);
+      coneRows += a.length;
+    }
+    const scan = plan.estimate!.scans[0]!;
+    printTable(
+      `0.1° cone on DC_W13_Stripe82.Object, ${objects.toLocaleString('en-US')} rows (scale ${scale}${sample.loadSeconds ? `, loaded in ${sample.loadSeconds.toFixed(1)} s` : ''})`,
+      ['check', 'result'],
+      [
+        ['querytype kind', plan.kind],
+        ['HEALPix condition', `order ${plan.spatial[0]!.healpix!.order}, ${plan.spatial[0]!.healpix!.ranges} ranges`],
+        ['EXPLAIN, with HEALPix', `${scan.method}${scan.indexes.length ? ` on ${scan.indexes.join(', ')}` : ''}; index used: ${plan.spatial[0]!.indexUsed ? 'yes' : 'NO'}`],
+        ['EXPLAIN, brute force', [bruteTop['Node Type'], ...(bruteTop.Plans ?? []).map((p) => p['Node Type'])].join(' > ')],
+        ['estimated rows / cost', `${plan.estimate!.rows} / ${plan.estimate!.cost.toFixed(1)}`],
+        ['rows per cone (mean of 3)', (coneRows / 3).toFixed(0)],
+        ['same rows as brute force', sameRows ? 'yes' : 'NO'],
+        ['machine load (1-min average / cores)', `${os.loadavg()[0]!.toFixed(1)} / ${os.cpus().length}`],
+      ],
+    );
+
+    // Latency: HTTP through vodax, the same SQL directly, and without the index.
+    const started = await startChildServer(sample.url, dataDir);
+    child = started.child;
+    const base = started.url;
+    await durations(20, (i) => httpCone(base, ...at(i), 'votable')); // warm-up
+    const runs = 100;
+    const httpVot = await durations(runs, (i) => httpCone(base, ...at(i), 'votable'));
+    const httpCsv = await durations(runs, (i) => httpCone(base, ...at(i), 'csv'));
+    const translated = cs.map(([ra, dec]) => translate(validate(parseAdql(coneAdql(ra, dec)), catalog), { maxrec: 100_000 }));
+    await durations(20, (i) => direct.query(translated[i % cs.length]!.sql, translated[i % cs.length]!.params));
+    const sql = await durations(runs, (i) => direct.query(translated[i % cs.length]!.sql, translated[i % cs.length]!.params));
+    const brute = await durations(Number(process.env.BENCH_BRUTE_RUNS ?? 5), (i) => direct.query(bruteForceSql(...at(i))));
+    const base0 = median(sql);
+    printTable(
+      'Cone latency (ms; sequential requests, loopback; ratio to the direct SQL)',
+      ['path', 'median', 'p95', 'ratio'],
+      [
+        ['HTTP TAP sync, VOTable', median(httpVot), quantile(httpVot, 0.95), median(httpVot) / base0],
+        ['HTTP TAP sync, CSV', median(httpCsv), quantile(httpCsv, 0.95), median(httpCsv) / base0],
+        ['SQL directly (HEALPix + exact)', base0, quantile(sql, 0.95), 1],
+        ['SQL without HEALPix (haversine scan)', median(brute), quantile(brute, 0.95), median(brute) / base0],
+      ],
+    );
+
+    // Throughput under load.
+    const clients = Number(process.env.BENCH_CLIENTS ?? 8);
+    const seconds = Number(process.env.BENCH_SECONDS ?? 5);
+    const loaded = await load(clients, seconds, (i) => httpCone(base, ...at(i), 'votable'));
+    printTable(
+      `Against the reference (GAVO DaCHS, 1 million rows); target 10x better`,
+      ['measure', 'DaCHS', 'target', 'vodax', 'vodax vs DaCHS'],
+      [
+        ['0.1° cone, ms (median, sequential)', REFERENCE.coneMs, REFERENCE.coneMs / 10, median(httpVot), `${(REFERENCE.coneMs / median(httpVot)).toFixed(1)}x faster`],
+        [`cones/s, ${clients} clients for ${seconds} s`, REFERENCE.requestsPerSecond, REFERENCE.requestsPerSecond * 10, loaded.rps, `${(loaded.rps / REFERENCE.requestsPerSecond).toFixed(1)}x more`],
+        ['latency under load, ms (p50 / p95)', '', '', `${loaded.p50.toFixed(1)} / ${loaded.p95.toFixed(1)}`, ''],
+        ['machine load (1-min average / cores)', '', '', `${os.loadavg()[0]!.toFixed(1)} / ${os.cpus().length}`, ''],
+      ],
+    );
+
+    // Where one request's time goes, stage by stage in this process.
+    const catalogMs = await durations(runs, () => loadCatalog(db, { user: null }));
+    const prepareMs = await durations(runs, (i) => Promise.resolve(prepareQuery(catalog, coneAdql(...at(i)), 100_000)));
+    const executeMs = await durations(runs, (i) => executeCone(db, catalog, ...at(i)));
+    const rows = await executeCone(db, catalog, ...at(0));
+    const columns = prepareQuery(catalog, coneAdql(...at(0)), 100_000).columns;
+    const serializeMs = await durations(runs, async () => {
+      for await (const chunk of DEFAULT_FORMAT.writer.write({ columns, rows: [rows], overflowed: () => false, info: { query: coneAdql(...at(0)) } })) void chunk;
+    });
+    const stages = [
+      ['loadCatalog (2 queries over TAP_SCHEMA)', median(catalogMs)],
+      ['parse + validate + translate', median(prepareMs)],
+      ['execute: read-only transaction + cursor, rows drained', median(executeMs)],
+      [`VOTable serialization (${rows.length} rows)`, median(serializeMs)],
+    ] as const;
+    const accounted = stages.reduce((n, [, ms]) => n + ms, 0);
+    printTable(
+      'Where a cone request goes (ms, medians of stages run alone)',
+      ['stage', 'ms', 'of HTTP'],
+      [
+        ...stages.map(([name, ms]) => [name, ms, `${((ms / median(httpVot)) * 100).toFixed(0)}%`]),
+        ['rest: HTTP, Koa middleware (auth, limits), client', Math.max(0, median(httpVot) - accounted), `${((Math.max(0, median(httpVot) - accounted) / median(httpVot)) * 100).toFixed(0)}%`],
+        ['HTTP TAP sync, VOTable, whole', median(httpVot), '100%'],
+      ],
+    );
+    await direct.end();
+  } finally {
+    if (child && child.exitCode === null) {
+      const exited = new Promise((r) => child!.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    await sample?.db.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    await server.stop();
+  }
+}
