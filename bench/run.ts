@@ -5,6 +5,7 @@
 import { benchIngest } from './ingest.js';
 import { benchTapStream } from './tap-stream.js';
 import { benchUws } from './uws.js';
+import { benchCutout } from './cutout.js';
 
 const only = process.argv.slice(2);
 const want = (name: string) => only.length === 0 || only.includes(name);
@@ -13,3 +14,4 @@ const sizes = process.env.BENCH_ROWS ? process.env.BENCH_ROWS.split(',').map(Num
 if (want('ingest')) await benchIngest(sizes ?? [1_000_000, 10_000_000]);
 if (want('stream')) await benchTapStream();
 if (want('uws')) await benchUws();
+if (want('cutout')) await benchCutout();

@@ -20,6 +20,7 @@ import { serverHeader } from './server-header.js';
 import { imageRoutes } from '../lsst/image-routes.js';
 import type { JobEngine } from '../uws/engine.js';
 import { uwsRoutes } from '../uws/routes.js';
+import { imageJobRoutes } from '../lsst/image-job-routes.js';
 
 /** What the routes are built over; one instance per running server. */
 export interface Services {
@@ -58,6 +59,8 @@ export function createApp(services: Services): Koa {
     serviceRoutes('/db/v0/tap', services.config, TAP_UDFS, SECURITY_METHODS),
   ];
   if (services.jobs?.hasKind('tap')) routers.push(uwsRoutes('/db/v0/tap/async', services.jobs, { kind: 'tap', publicUrl: services.config.publicUrl }));
+  // Last: its UWS binding answers /image/v0/{job}, which must not shadow the other /image/v0 routes.
+  if (services.jobs?.hasKind('image')) routers.push(...imageJobRoutes(services.config, services.db, services.jobs));
   for (const router of routers) {
     app.use(router.routes());
     app.use(router.allowedMethods({ throw: true }));
