@@ -6,12 +6,16 @@ import { benchIngest } from './ingest.js';
 import { benchTapStream } from './tap-stream.js';
 import { benchUws } from './uws.js';
 import { benchCutout } from './cutout.js';
+import { benchAdql } from './adql.js';
+import { benchCone } from './cone.js';
 
 const only = process.argv.slice(2);
 const want = (name: string) => only.length === 0 || only.includes(name);
 const sizes = process.env.BENCH_ROWS ? process.env.BENCH_ROWS.split(',').map(Number) : null;
 
 if (want('ingest')) await benchIngest(sizes ?? [1_000_000, 10_000_000]);
+if (want('adql')) await benchAdql();
+if (want('cone')) await benchCone(Number(process.env.BENCH_SCALE ?? 100));
 if (want('stream')) await benchTapStream();
 if (want('uws')) await benchUws();
 if (want('cutout')) await benchCutout();

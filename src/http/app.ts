@@ -14,6 +14,7 @@ import { metaRoutes } from '../lsst/meta-routes.js';
 import { vosiRoutes } from '../tap/vosi-routes.js';
 import { syncRoutes } from '../tap/sync-routes.js';
 import { serviceRoutes } from '../tap/service-routes.js';
+import { querytypeRoutes } from '../tap/querytype-routes.js';
 import { USER_FUNCTIONS } from '../adql/functions.js';
 import { errorStyleMiddleware } from './error-style.js';
 import { serverHeader } from './server-header.js';
@@ -56,6 +57,7 @@ export function createApp(services: Services): Koa {
     imageRoutes(services.config, services.db),
     vosiRoutes('/db/v0/tap', services.db, startedAt),
     syncRoutes('/db/v0/tap', services.config, services.db),
+    querytypeRoutes('/db/v0/tap', services.config, services.db),
     serviceRoutes('/db/v0/tap', services.config, TAP_UDFS, SECURITY_METHODS),
   ];
   if (services.jobs?.hasKind('tap')) routers.push(uwsRoutes('/db/v0/tap/async', services.jobs, { kind: 'tap', publicUrl: services.config.publicUrl }));
