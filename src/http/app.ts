@@ -15,6 +15,7 @@ import { vosiRoutes } from '../tap/vosi-routes.js';
 import { syncRoutes } from '../tap/sync-routes.js';
 import { serviceRoutes } from '../tap/service-routes.js';
 import { querytypeRoutes } from '../tap/querytype-routes.js';
+import { CatalogCache } from '../registry/catalog.js';
 import { USER_FUNCTIONS } from '../adql/functions.js';
 import { errorStyleMiddleware } from './error-style.js';
 import { serverHeader } from './server-header.js';
@@ -51,13 +52,14 @@ export function createApp(services: Services): Koa {
   app.use(authMiddleware(services.db));
   app.use(admission(services.config.limits));
   const startedAt = new Date();
+  const catalogs = new CatalogCache(services.db);
   const routers = [
     landingRoutes(services.registry),
     metaRoutes(services.registry),
     imageRoutes(services.config, services.db),
     vosiRoutes('/db/v0/tap', services.db, startedAt),
-    syncRoutes('/db/v0/tap', services.config, services.db),
-    querytypeRoutes('/db/v0/tap', services.config, services.db),
+    syncRoutes('/db/v0/tap', services.config, services.db, catalogs),
+    querytypeRoutes('/db/v0/tap', services.config, services.db, catalogs),
     serviceRoutes('/db/v0/tap', services.config, TAP_UDFS, SECURITY_METHODS),
   ];
   if (services.jobs?.hasKind('tap')) routers.push(uwsRoutes('/db/v0/tap/async', services.jobs, { kind: 'tap', publicUrl: services.config.publicUrl }));

@@ -350,6 +350,27 @@ INSERT INTO vodax.tables (table_name, database, pg_schema, pg_table, ra_column, 
     description: 'ADQL regions: vodax.stcs_polygon reads STC-S text (adql:REGION columns such as ivoa.obscore.s_region) as a polygon',
     sql: REGION_FUNCTIONS_SQL,
   },
+  {
+    id: 8,
+    description: 'a catalog version that every change to what queries may see moves on',
+    // Servers cache catalogs and compare this number per request, so a table ingested or a share
+    // revoked from another process (the command line) takes effect at once.
+    sql: `
+CREATE SEQUENCE vodax.catalog_version;
+CREATE FUNCTION vodax.bump_catalog_version() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  PERFORM nextval('vodax.catalog_version');
+  RETURN NULL;
+END
+$fn$;
+CREATE TRIGGER bump_catalog_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON "TAP_SCHEMA".schemas FOR EACH STATEMENT EXECUTE FUNCTION vodax.bump_catalog_version();
+CREATE TRIGGER bump_catalog_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON "TAP_SCHEMA".tables FOR EACH STATEMENT EXECUTE FUNCTION vodax.bump_catalog_version();
+CREATE TRIGGER bump_catalog_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON "TAP_SCHEMA".columns FOR EACH STATEMENT EXECUTE FUNCTION vodax.bump_catalog_version();
+CREATE TRIGGER bump_catalog_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON vodax.databases FOR EACH STATEMENT EXECUTE FUNCTION vodax.bump_catalog_version();
+CREATE TRIGGER bump_catalog_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON vodax.tables FOR EACH STATEMENT EXECUTE FUNCTION vodax.bump_catalog_version();
+CREATE TRIGGER bump_catalog_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON vodax.shares FOR EACH STATEMENT EXECUTE FUNCTION vodax.bump_catalog_version();
+`,
+  },
 ];
 
 /** Apply every migration not yet applied; safe when several processes start at once. */

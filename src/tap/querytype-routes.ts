@@ -9,7 +9,7 @@ import type { Config } from '../config.js';
 import type { Database } from '../storage/database.js';
 import { readDaliParams } from '../http/dali-params.js';
 import { tapQueryParameters } from './parameters.js';
-import { loadCatalog } from '../registry/catalog.js';
+import type { CatalogCache } from '../registry/catalog.js';
 import { parseAdql } from '../adql/parser.js';
 import { validate } from '../adql/validator.js';
 import { translate } from '../adql/translator.js';
@@ -30,14 +30,14 @@ export async function explainJson(db: Database, sql: string, params: unknown[], 
 }
 
 /** The querytype endpoint under `base` (the TAP service root). */
-export function querytypeRoutes(base: string, config: Config, db: Database): Router {
+export function querytypeRoutes(base: string, config: Config, db: Database, catalogs: CatalogCache): Router {
   const r = new Router({ prefix: base });
   r.get('/querytype', async (ctx: Context) => {
     ctx.state.errorStyle = 'dali';
-    const params = await readDaliParams(ctx, { maxFields: 200, maxFieldBytes: 1 << 20, maxFileBytes: 0 });
+    const params = await readDaliParams(ctx, { maxFields: config.limits.maxParameters, maxFieldBytes: 1 << 20, maxFileBytes: 0 });
     const tap = tapQueryParameters(params, config.limits, ctx.get('accept') || undefined);
     const user = (ctx.state.user as string | undefined) ?? null;
-    const catalog = await loadCatalog(db, { user });
+    const catalog = await catalogs.get({ user });
     const validated = validate(parseAdql(tap.query), catalog);
     const translation = translate(validated, { maxrec: tap.maxrec });
     const explain = await explainJson(db, translation.sql, translation.params, Math.min(EXPLAIN_TIMEOUT_MS, config.limits.syncTimeout * 1000), user);

@@ -7,12 +7,13 @@ import type { Config } from '../config.js';
 import type { Database } from '../storage/database.js';
 import { readDaliParams } from '../http/dali-params.js';
 import { tapQueryParameters } from './parameters.js';
-import { prepareQuery, openQuery } from './execute.js';
-import { loadCatalog } from '../registry/catalog.js';
+import { prepareQuery } from './execute.js';
+import { resultStream } from '../formats/copy/fast-stream.js';
+import type { CatalogCache } from '../registry/catalog.js';
 import { openUploads, parseUploadParam, UploadSpool } from './upload.js';
 
 /** The sync endpoint under `base`. */
-export function syncRoutes(base: string, config: Config, db: Database): Router {
+export function syncRoutes(base: string, config: Config, db: Database, catalogs: CatalogCache): Router {
   const r = new Router({ prefix: base });
   const handler = async (ctx: Context) => {
     ctx.state.errorStyle = 'dali';
@@ -30,18 +31,18 @@ export function syncRoutes(base: string, config: Config, db: Database): Router {
     const tap = tapQueryParameters(params, config.limits, ctx.get('accept') || undefined);
     const uploads = await openUploads(parseUploadParam(params.get('upload') ?? [], config.limits.uploadUrls), spool, config.limits);
     const viewer = (ctx.state.user as string | undefined) ?? null;
-    const catalog = (await loadCatalog(db, { user: viewer })).withTables(uploads.tables);
+    const catalog = (await catalogs.get({ user: viewer })).withTables(uploads.tables);
     const prepared = prepareQuery(catalog, tap.query, tap.maxrec);
-    const doc = await openQuery(db, prepared, {
+    const body = await resultStream(db, prepared, tap.format.format.writer, {
       signal: abort.signal,
       timeoutMs: config.limits.syncTimeout * 1000,
       requestDate,
       viewer,
       session: uploads.tables.length ? uploads.session : undefined,
-    });
+    }, { tmpDir: config.dataDir });
     ctx.status = 200;
     ctx.type = tap.format.contentType;
-    ctx.body = Readable.from(tap.format.format.writer.write(doc, { tmpDir: config.dataDir }));
+    ctx.body = Readable.from(body);
   };
   r.get('/sync', handler);
   r.post('/sync', handler);

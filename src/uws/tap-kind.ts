@@ -10,9 +10,10 @@ import type { Config } from '../config.js';
 import type { Database } from '../storage/database.js';
 import type { DaliParams } from '../http/dali-params.js';
 import { daliErrorDocument, DALI_ERROR_CONTENT_TYPE } from '../formats/dali-error.js';
-import { loadCatalog } from '../registry/catalog.js';
+import { CatalogCache } from '../registry/catalog.js';
 import { tapQueryParameters } from '../tap/parameters.js';
-import { openQuery, prepareQuery } from '../tap/execute.js';
+import { prepareQuery } from '../tap/execute.js';
+import { resultStream } from '../formats/copy/fast-stream.js';
 import { openUploads, parseUploadParam, UploadSpool } from '../tap/upload.js';
 import { joinUnder } from '../auth/safe-path.js';
 import type { JobKind, JobParameters } from './types.js';
@@ -24,6 +25,7 @@ function daliParams(params: JobParameters): DaliParams {
 
 /** The 'tap' job kind over a database, with the service limits of `config`. */
 export function tapJobKind(db: Database, config: Config): JobKind {
+  const catalogs = new CatalogCache(db);
   return {
     name: 'tap',
     // No validate(): TAP accepts any job (303) and reports bad parameters as the job's ERROR.
@@ -39,18 +41,18 @@ export function tapJobKind(db: Database, config: Config): JobKind {
           if (fs.existsSync(file)) spool.use(req.part, file); // else openUploads names the missing part
         }
         const uploads = await openUploads(requests, spool, config.limits);
-        const catalog = (await loadCatalog(db, { user: ctx.owner })).withTables(uploads.tables);
+        const catalog = (await catalogs.get({ user: ctx.owner })).withTables(uploads.tables);
         const prepared = prepareQuery(catalog, tap.query, tap.maxrec);
-        const doc = await openQuery(db, prepared, {
+        const body = await resultStream(db, prepared, tap.format.format.writer, {
           signal: ctx.signal,
           timeoutMs: job.executionDuration * 1000,
           requestDate: job.created,
           viewer: ctx.owner,
           session: uploads.tables.length ? uploads.session : undefined,
-        });
+        }, { tmpDir: config.dataDir });
         const file = `result.${tap.format.format.extension}`;
         await pipeline(
-          Readable.from(tap.format.format.writer.write(doc, { tmpDir: config.dataDir })),
+          Readable.from(body),
           fs.createWriteStream(path.join(ctx.resultDir, file)),
           { signal: ctx.signal },
         );

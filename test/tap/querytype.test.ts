@@ -8,7 +8,7 @@ import { createLogger } from '../../src/log.js';
 import { errorMiddleware } from '../../src/http/errors.js';
 import { errorStyleMiddleware } from '../../src/http/error-style.js';
 import { querytypeRoutes } from '../../src/tap/querytype-routes.js';
-import { loadCatalog, type Catalog } from '../../src/registry/catalog.js';
+import { CatalogCache, loadCatalog, type Catalog } from '../../src/registry/catalog.js';
 import { parseAdql } from '../../src/adql/parser.js';
 import { validate } from '../../src/adql/validator.js';
 import { translate } from '../../src/adql/translator.js';
@@ -33,7 +33,7 @@ describe('querytype (/db/v0/tap/querytype, DB3)', () => {
     app.silent = true;
     app.use(errorStyleMiddleware());
     app.use(errorMiddleware(createLogger('silent')));
-    app.use(querytypeRoutes('/db/v0/tap', loadConfig({ LOG_FORMAT: 'silent' }), db).routes());
+    app.use(querytypeRoutes('/db/v0/tap', loadConfig({ LOG_FORMAT: 'silent' }), db, new CatalogCache(db)).routes());
     server = http.createServer(app.callback());
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/db/v0/tap/querytype`;
