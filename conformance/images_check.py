@@ -125,6 +125,27 @@ def check_image(url, tmpdir):
     check(status == 400 and f'x 0..{nx - 1}, y 0..{ny - 1}' in msg, f'a box off the image is a 400 naming the bounds ({msg})')
 
 
+def check_hdf5(url, tmpdir):
+    """The HDF5 answer, read by h5py, holds the same pixels and WCS as the FITS answer."""
+    import h5py  # Debian python3-h5py
+    import numpy as np
+    box = 'x=40&y=30&width=24&height=16'
+    status, body = get(f'{url}/cutout?{box}&format=hdf5')
+    check(status == 200 and body[:8] == b'\x89HDF\r\n\x1a\n', f'HDF5 cutout of {url}')
+    path = os.path.join(tmpdir, 'cutout.h5')
+    with open(path, 'wb') as f:
+        f.write(body)
+    fits_hdus = get_fits(f'{url}/cutout?{box}', tmpdir)
+    with h5py.File(path, 'r') as h5:
+        for name in ('image', 'mask', 'variance'):
+            check(name in h5, f'h5py finds dataset {name}')
+        image = h5['image'][()]
+        check(np.array_equal(image, fits_hdus['IMAGE'].data, equal_nan=True), 'HDF5 image pixels equal the FITS cutout')
+        attrs = h5['image'].attrs
+        header = fits_hdus['IMAGE'].header
+        check(all(abs(float(attrs[k]) - float(header[k])) < 1e-12 for k in ('CRPIX1', 'CRPIX2', 'CRVAL1', 'CRVAL2')), 'HDF5 WCS attributes equal the FITS header')
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--url', default='http://127.0.0.1:8080')
@@ -142,6 +163,7 @@ def main():
             for url in urls:
                 print(f'-- {url}')
                 check_image(url, tmpdir)
+            check_hdf5(urls[0], tmpdir)
     print(f'{len(FAILURES)} failed')
     return 1 if FAILURES else 0
 
