@@ -2,8 +2,10 @@
  * One storage module for the embedded and an external PostgreSQL alike: parameterised
  * queries, transactions, and streaming read-only cursors that can be cancelled.
  */
+import type { Readable } from 'node:stream';
 import pg from 'pg';
 import Cursor from 'pg-cursor';
+import { to as copyTo } from 'pg-copy-streams';
 import { BadRequestError, UnavailableError, VodaxError } from '../errors.js';
 
 // BIGINT comes back as bigint: exact, where the pg default gives strings.
@@ -54,6 +56,11 @@ export interface ResultField {
 /** A streamed result: fields are known once the first batch (possibly empty) has arrived. */
 export interface RowStream extends AsyncIterable<unknown[][]> {
   fields(): ResultField[];
+}
+
+/** The raw bytes of a COPY ... TO STDOUT, with the columns of the query it copies. */
+export interface CopyOutStream extends AsyncIterable<Buffer> {
+  fields: ResultField[];
 }
 
 /** A query was cancelled on purpose (abort, timeout). */
@@ -179,6 +186,91 @@ export class Database {
       fields: () => fields,
       [Symbol.asyncIterator]: () => gen,
     };
+  }
+
+  /**
+   * COPY out of a read-only query, in the transaction, timeout, viewer and session that
+   * streamReadOnly uses. `sql` (parameters inlined) is described first, in the same round trip as
+   * the transaction's start; `build` turns its result columns into the COPY statement to run, or
+   * null to run nothing (then the answer is null). Resolves once the first bytes (or the end)
+   * have arrived, so a query that fails at once fails here. Aborting `signal`, and stopping the
+   * iteration early, cancel the COPY in the database.
+   */
+  async copyOutReadOnly(sql: string, build: (fields: ResultField[]) => string | null, options: StreamOptions = {}): Promise<CopyOutStream | null> {
+    let fields: ResultField[] = [];
+    let declined = false;
+    const db = this;
+    async function* run(): AsyncGenerator<Buffer> {
+      const client = await db.connect();
+      let broken: Error | null = null;
+      let setUp = false;
+      let copy: (Readable & { rowCount?: number }) | null = null;
+      let finished = false;
+      const onAbort = () => void db.cancelBackend(client);
+      try {
+        options.signal?.throwIfAborted();
+        options.signal?.addEventListener('abort', onAbort, { once: true });
+        if (options.session) {
+          setUp = true;
+          await options.session.setup(client);
+        }
+        const timeout = Math.max(0, Math.floor(options.timeoutMs ?? 0));
+        const results = (await client.query(
+          `BEGIN TRANSACTION READ ONLY; SET LOCAL statement_timeout = ${timeout}; ` +
+            `SELECT set_config('vodax.viewer', ${client.escapeLiteral(options.viewer ?? '')}, true); ` +
+            `SELECT * FROM (${sql}) AS q LIMIT 0`,
+        )) as unknown as pg.QueryResult[];
+        fields = results[results.length - 1].fields.map((f) => ({ name: f.name, dataTypeID: f.dataTypeID }));
+        const statement = build(fields);
+        if (statement === null) {
+          declined = true;
+          return;
+        }
+        copy = client.query(copyTo(statement));
+        // Not destroyed when the consumer stops: the connection is still in COPY mode until cancelled.
+        for await (const chunk of copy.iterator({ destroyOnReturn: false })) yield chunk as Buffer;
+        finished = true;
+        await client.query('COMMIT');
+      } catch (e) {
+        finished = true;
+        broken = e instanceof Error && !('code' in e) ? e : null;
+        throw options.signal?.aborted ? new QueryCancelledError('query cancelled') : mapPgError(e);
+      } finally {
+        if (copy && !finished) {
+          // Consumer gone mid-COPY: cancel it and read on until the backend stops sending.
+          await db.cancelBackend(client);
+          try {
+            for await (const _ of copy.iterator({ destroyOnReturn: false })) void _;
+          } catch {
+            /* the cancellation itself */
+          }
+        }
+        options.signal?.removeEventListener('abort', onAbort);
+        await client.query('ROLLBACK').catch((e: Error) => {
+          broken ??= e;
+        });
+        if (setUp) {
+          await options.session!.cleanup(client).catch((e: Error) => {
+            broken ??= e;
+          });
+        }
+        client.release(broken ?? undefined);
+      }
+    }
+    const gen = run();
+    const first = await gen.next();
+    if (declined) return null;
+    async function* rest(): AsyncGenerator<Buffer> {
+      try {
+        if (first.done) return;
+        yield first.value;
+        yield* gen;
+      } finally {
+        await gen.return(undefined);
+      }
+    }
+    const it = rest();
+    return { fields, [Symbol.asyncIterator]: () => it };
   }
 
   /** Ask PostgreSQL to cancel whatever this client's backend is running. */

@@ -1,0 +1,50 @@
+/**
+ * Reading PostgreSQL's binary COPY stream: an 11-byte signature, flags and a header extension,
+ * then tuples (a 16-bit field count, then per field a 32-bit length, -1 for NULL, and the bytes,
+ * all big-endian), then a 16-bit -1. The stream arrives in chunks that cut tuples anywhere;
+ * `TupleChunks` hands out buffers that hold whole tuples only, carrying the cut piece over.
+ */
+
+const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
+
+/** Whole tuples of a binary COPY stream, chunk by chunk. */
+export class TupleChunks {
+  private rest: Buffer | null = null;
+  private headerDone = false;
+  /** True once the trailer (field count -1) was seen. */
+  ended = false;
+
+  /**
+   * Appends a chunk and answers a buffer and the offsets [start, end) of the whole tuples it
+   * now holds; `parse` is told where they end by a walk over their field lengths.
+   */
+  feed(chunk: Buffer): { buf: Buffer; start: number } {
+    let buf = this.rest ? Buffer.concat([this.rest, chunk]) : chunk;
+    this.rest = null;
+    let start = 0;
+    if (!this.headerDone) {
+      if (buf.length < 19) {
+        this.rest = buf;
+        return { buf, start: buf.length };
+      }
+      if (!buf.subarray(0, 11).equals(SIGNATURE)) throw new Error('not a binary COPY stream');
+      start = 19 + buf.readUInt32BE(15);
+      if (buf.length < start) {
+        this.rest = buf;
+        return { buf, start: buf.length };
+      }
+      this.headerDone = true;
+    }
+    return { buf, start };
+  }
+
+  /** Keeps `buf[from..]` (an incomplete tuple) for the next chunk. */
+  keep(buf: Buffer, from: number): void {
+    if (from < buf.length) this.rest = Buffer.from(buf.subarray(from));
+  }
+
+  /** True when bytes of an unfinished tuple are left over. */
+  get pending(): boolean {
+    return this.rest !== null && this.rest.length > 0;
+  }
+}

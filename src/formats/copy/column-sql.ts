@@ -1,0 +1,98 @@
+/**
+ * SQL that makes PostgreSQL write a value exactly as the generic serializers write the value the
+ * node driver parsed from PostgreSQL's text output: numbers in JavaScript's Number#toString form,
+ * timestamps in DALI form. Pure text building; nothing here runs a query.
+ */
+import type { ColumnMeta } from '../../registry/types.js';
+import { isArrayColumn, isIntegerDatatype, isStringColumn } from '../table-writer.js';
+
+/** PostgreSQL type OIDs the fast paths know. */
+export const PG_OID = {
+  bool: 16,
+  int8: 20,
+  int2: 21,
+  int4: 23,
+  text: 25,
+  float4: 700,
+  float8: 701,
+  varchar: 1043,
+  timestamp: 1114,
+} as const;
+
+/** The reference to result column `i` of the wrapped query (see wrappedQuery). */
+export function columnRef(i: number): string {
+  return `q."c${i}"`;
+}
+
+/** `SELECT <exprs> FROM (<sql>) AS q(c0, c1, ...)` over its `columns` result columns: positional names, so duplicate result names do not clash. */
+export function wrappedQuery(sql: string, columns: number, exprs: string[]): string {
+  const names = Array.from({ length: columns }, (_, i) => `"c${i}"`).join(', ');
+  return `SELECT ${exprs.join(', ')} FROM (${sql}) AS q(${names})`;
+}
+
+/**
+ * Text of a float4/float8 value in Number#toString form of the double the driver parses from
+ * PostgreSQL's text. PostgreSQL's shortest-digit output (extra_float_digits >= 1) has the same
+ * digits, but switches to exponents at other thresholds (below 1e-4, and from 1e15 for float8
+ * or 1e6 for float4, where JavaScript waits until 1e-7 and 1e21), prints -0, and pads exponents
+ * to two digits. Inside a range where both print fixed-point the text is taken as it is;
+ * elsewhere it is rewritten. One more difference: past 2^53 a short decimal can lie exactly
+ * halfway between two doubles, which JavaScript prints (it reads back as the even one) and
+ * PostgreSQL avoids with more digits; so there the shortest rounding of PostgreSQL's digits
+ * that reads back as the same double is used.
+ */
+export function jsNumberSql(ref: string, oid: number): string {
+  const high = oid === PG_OID.float4 ? '1e5' : '1e13';
+  const t = `(${ref})::text`;
+  const shorter =
+    oid === PG_OID.float8
+      ? `CASE WHEN e0 >= 15 THEN (SELECT r.c FROM generate_series(1, 16) AS k, LATERAL (SELECT round(t::numeric, k - 1 - e0) AS c) AS r` +
+        ` WHERE k < length(d0) AND CASE WHEN abs(r.c) < 1.797693134862315807e308 THEN r.c::float8 = x END ORDER BY k LIMIT 1) END`
+      : 'NULL::numeric';
+  const rewrite =
+    `(SELECT CASE` +
+    ` WHEN e >= 21 OR e <= -7 THEN s || left(d, 1) || CASE WHEN length(d) > 1 THEN '.' || substr(d, 2) ELSE '' END` +
+    ` || 'e' || CASE WHEN e < 0 THEN '-' ELSE '+' END || abs(e)::text` +
+    ` WHEN e < 0 THEN s || '0.' || repeat('0', -e - 1) || d` +
+    ` WHEN length(d) <= e + 1 THEN s || d || repeat('0', e + 1 - length(d))` +
+    ` ELSE s || left(d, e + 1) || '.' || substr(d, e + 2) END` +
+    ` FROM (SELECT s, CASE WHEN c IS NULL THEN d0 ELSE rtrim(ltrim(c::text, '-'), '0') END AS d,` +
+    ` CASE WHEN c IS NULL THEN e0 ELSE length(ltrim(c::text, '-')) - 1 END AS e` +
+    ` FROM (SELECT s, d0, e0, ${shorter} AS c` +
+    ` FROM (SELECT x, t, CASE WHEN left(t, 1) = '-' THEN '-' ELSE '' END AS s,` +
+    ` replace(ltrim(split_part(t, 'e', 1), '-'), '.', '') AS d0, split_part(t, 'e', 2)::int AS e0` +
+    ` FROM (SELECT ${t} AS t, (${ref})::float8 AS x) AS t0) AS t1) AS t2) AS t3)`;
+  return (
+    `CASE WHEN ${ref} = 0 THEN '0'` +
+    ` WHEN abs(${ref}) >= CAST(1e-3 AS float8) AND abs(${ref}) < CAST(${high} AS float8) THEN ${t}` +
+    ` WHEN strpos(${t}, 'e') = 0 THEN ${t}` +
+    ` ELSE ${rewrite} END`
+  );
+}
+
+/** A timestamp as the driver hands it to the writers: PostgreSQL's text with its first space a 'T'. */
+export function timestampSql(ref: string): string {
+  return `regexp_replace((${ref})::text, ' ', 'T')`;
+}
+
+/**
+ * The text (SQL, NULL for NULL) a text serializer writes for a column of PostgreSQL type `oid`,
+ * before any quoting; null when no exact rewrite is known. `plainFormatter` is the reference.
+ */
+export function plainTextSql(col: ColumnMeta, oid: number, ref: string): string | null {
+  if (isStringColumn(col)) {
+    if (oid === PG_OID.text || oid === PG_OID.varchar) return ref;
+    if (oid === PG_OID.timestamp) return timestampSql(ref);
+    return null;
+  }
+  if (isArrayColumn(col)) return null;
+  if (col.datatype === 'boolean') return oid === PG_OID.bool ? `CASE ${ref} WHEN true THEN 'true' WHEN false THEN 'false' END` : null;
+  const int = oid === PG_OID.int2 || oid === PG_OID.int4 || oid === PG_OID.int8;
+  if (isIntegerDatatype(col.datatype)) return int ? `(${ref})::text` : null;
+  if (col.datatype === 'float' || col.datatype === 'double') {
+    if (oid === PG_OID.float4 || oid === PG_OID.float8) return jsNumberSql(ref, oid);
+    // Small integers print the same as numbers; int8 may not (Number loses digits past 2^53).
+    if (oid === PG_OID.int2 || oid === PG_OID.int4) return `(${ref})::text`;
+  }
+  return null;
+}

@@ -1,0 +1,91 @@
+/**
+ * The fast paths of TAP results: where PostgreSQL can format the rows exactly as the generic
+ * serializer would (CSV, TSV, VOTable BINARY2 over the column types it knows), the answer is
+ * streamed from a COPY instead of rows parsed and formatted in Node. Anything else answers null
+ * and goes the generic way (openQuery and the writer).
+ */
+import type { Database, ResultField } from '../../storage/database.js';
+import { openQuery, type PreparedQuery, type RunOptions } from '../../tap/execute.js';
+import type { TableWriter, WriteOptions } from '../table-writer.js';
+import { csvWriter } from '../csv-writer.js';
+import { tsvWriter } from '../tsv-writer.js';
+import { votableBinary2Writer } from '../votable-binary2-writer.js';
+import { inlineParams } from './inline-params.js';
+import { textCopySql, textDocument } from './copy-text.js';
+import { binary2CopyPlan, binary2Document } from './copy-binary2.js';
+
+/** Bytes of the binary COPY header: more than these means a row has arrived. */
+const COPY_HEADER_BYTES = 19;
+
+/**
+ * Reads `copy` until its first row (or its end) has arrived, so that a query failing at once
+ * throws here, before any output; answers the same bytes, from the start.
+ */
+async function primed(copy: AsyncIterable<Buffer>): Promise<AsyncIterable<Buffer>> {
+  const it = copy[Symbol.asyncIterator]();
+  const early: Buffer[] = [];
+  let bytes = 0;
+  let done = false;
+  try {
+    while (bytes <= COPY_HEADER_BYTES) {
+      const next = await it.next();
+      if (next.done) {
+        done = true;
+        break;
+      }
+      early.push(next.value);
+      bytes += next.value.length;
+    }
+  } catch (e) {
+    await it.return?.();
+    throw e;
+  }
+  async function* replay(): AsyncGenerator<Buffer> {
+    try {
+      yield* early;
+      if (done) return;
+      for (let next = await it.next(); !next.done; next = await it.next()) yield next.value;
+    } finally {
+      await it.return?.();
+    }
+  }
+  return replay();
+}
+
+/**
+ * The whole answer document of `q` in the format of `writer`, streamed from a COPY, or null when
+ * there is no fast path for that format or for the query's column types. Resolves once the first
+ * row has arrived (errors before it are thrown, so the caller can still answer 400); options as
+ * for openQuery, with the same cancellation.
+ */
+export async function fastDocumentStream(db: Database, q: PreparedQuery, writer: TableWriter, options: RunOptions): Promise<AsyncIterable<Buffer> | null> {
+  const kind = writer === csvWriter ? 'csv' : writer === tsvWriter ? 'tsv' : writer === votableBinary2Writer ? 'binary2' : null;
+  if (kind === null || q.maxrec === 0) return null;
+  const sql = inlineParams(q.sql, q.params);
+  if (sql === null) return null;
+  let plan: ReturnType<typeof binary2CopyPlan> = null;
+  const build = (fields: ResultField[]): string | null => {
+    if (kind !== 'binary2') return textCopySql(kind, sql, q.columns, fields);
+    plan = binary2CopyPlan(sql, q.columns, fields);
+    return plan?.copySql ?? null;
+  };
+  const copy = await db.copyOutReadOnly(sql, build, {
+    signal: options.signal,
+    timeoutMs: options.timeoutMs,
+    viewer: options.viewer,
+    session: options.session,
+  });
+  if (copy === null) return null;
+  const bytes = await primed(copy);
+  if (kind !== 'binary2') return textDocument(kind, q.columns, bytes, q.maxrec);
+  const info = { query: q.adql, lang: 'ADQL', requestDate: options.requestDate.toISOString() };
+  return binary2Document({ columns: q.columns, info }, plan!.plans, bytes, q.maxrec);
+}
+
+/**
+ * The answer document of `q` in the format of `writer`: the fast path where there is one, else
+ * openQuery and the writer. Resolves once the first rows have arrived, as openQuery does.
+ */
+export async function resultStream(db: Database, q: PreparedQuery, writer: TableWriter, options: RunOptions, writeOptions: WriteOptions = {}): Promise<AsyncIterable<Buffer>> {
+  return (await fastDocumentStream(db, q, writer, options)) ?? writer.write(await openQuery(db, q, options), writeOptions);
+}
