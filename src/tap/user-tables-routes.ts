@@ -4,6 +4,7 @@
  * database; `DELETE` drops it. GET of the same URL is the VOSI table (served by vosiRoutes).
  */
 import Router from '@koa/router';
+import type { Readable } from 'node:stream';
 import type { Context } from 'koa';
 import type { Config } from '../config.js';
 import type { Database } from '../storage/database.js';
@@ -20,15 +21,23 @@ export function userTablesRoutes(base: string, config: Config, db: Database): Ro
   r.put('/tables/:name', (ctx) =>
     unreadBodyCloses(ctx, async () => {
       ctx.state.errorStyle = 'dali';
+      // A client that goes away mid-body fails the load, which rolls back (listening from the
+      // start: the connection may close while the checks run, before the body is opened).
+      const cut = () => new BadRequestError('the request body was cut short');
+      let gone = false;
+      const streams: Readable[] = [];
+      ctx.req.once('close', () => {
+        if (ctx.req.complete) return;
+        gone = true;
+        for (const s of streams) s.destroy(cut());
+      });
       const target = await writableTarget(db, callerOf(ctx), ctx.params.name!);
       checkUserTableName(target.table);
       const format = formatOfContentType(ctx.get('content-type'));
       const body = () => {
+        if (gone) throw cut();
         const stream = limitedBody(ctx, config.limits.uploadBytes);
-        // A client that goes away mid-body fails the load, which rolls back.
-        ctx.req.once('close', () => {
-          if (!ctx.req.complete) stream.destroy(new BadRequestError('the request body was cut short'));
-        });
+        streams.push(stream);
         return stream;
       };
       const rows = await createUserTable(db, { target, owner: callerOf(ctx)!, format, body, maxTables: config.limits.userTablesMax });

@@ -290,6 +290,28 @@ describe('user tables over HTTP (PUT/DELETE /db/v0/tap/tables/{schema}.{table})'
     }
   });
 
+  it('rolls back when the client goes away mid-body: nothing left behind, the name free again', async () => {
+    const name = `${mine}.cutoff`;
+    const url = new URL(srv.url + tablePath(name));
+    await new Promise<void>((resolve) => {
+      const req = http.request(url, { method: 'PUT', headers: { authorization: `Bearer ${tokens[alice]}`, 'content-type': 'text/csv' } });
+      req.on('error', () => resolve());
+      req.write('k,v\n' + Array.from({ length: 2000 }, (_, i) => `${i},${i}\n`).join(''));
+      setTimeout(() => {
+        req.destroy();
+        resolve();
+      }, 300);
+    });
+    // The aborted load releases its lock and connection: the same name can be created at once.
+    let res = await call(srv.url, tokens[alice]!, 'PUT', tablePath(name), 'k\n1\n', 'text/csv');
+    for (let i = 0; i < 20 && res.status === 409; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      res = await call(srv.url, tokens[alice]!, 'PUT', tablePath(name), 'k\n1\n', 'text/csv');
+    }
+    expect(res.status, res.text).to.equal(201);
+    expect((await adql(srv.url, tokens[alice]!, `SELECT COUNT(*) AS n FROM ${name}`)).rows[1]).to.deep.equal(['1']);
+  });
+
   it('limits the tables one user holds (USER_TABLES_MAX): a clean 403 past it, room again after a DELETE', async () => {
     const { db } = await testDatabase();
     const dave = `dave${sfx}`;
