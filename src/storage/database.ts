@@ -159,7 +159,7 @@ export class Database {
         }
         await cursor.close();
         cursor = null;
-        await client.query('COMMIT');
+        // Read-only: the ROLLBACK in finally ends the transaction; no COMMIT round trip.
       } catch (e) {
         // The statement failed in the database: its portal is gone, nothing to close.
         cursor = null;
@@ -230,7 +230,6 @@ export class Database {
         // Not destroyed when the consumer stops: the connection is still in COPY mode until cancelled.
         for await (const chunk of copy.iterator({ destroyOnReturn: false })) yield chunk as Buffer;
         finished = true;
-        await client.query('COMMIT');
       } catch (e) {
         finished = true;
         broken = e instanceof Error && !('code' in e) ? e : null;
