@@ -227,6 +227,8 @@ export class Database {
           return;
         }
         copy = client.query(copyTo(statement));
+        // Errors reach the iteration below; this keeps one arriving between two reads from being uncaught.
+        copy.on('error', () => {});
         // Not destroyed when the consumer stops: the connection is still in COPY mode until cancelled.
         for await (const chunk of copy.iterator({ destroyOnReturn: false })) yield chunk as Buffer;
         finished = true;
@@ -237,12 +239,14 @@ export class Database {
       } finally {
         if (copy && !finished) {
           // Consumer gone mid-COPY: cancel it and read on until the backend stops sending.
-          await db.cancelBackend(client);
-          try {
-            for await (const _ of copy.iterator({ destroyOnReturn: false })) void _;
-          } catch {
+          const rest = copy;
+          const drained = (async () => {
+            for await (const _ of rest.iterator({ destroyOnReturn: false })) void _;
+          })().catch(() => {
             /* the cancellation itself */
-          }
+          });
+          await db.cancelBackend(client);
+          await drained;
         }
         options.signal?.removeEventListener('abort', onAbort);
         await client.query('ROLLBACK').catch((e: Error) => {

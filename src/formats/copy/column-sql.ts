@@ -96,3 +96,15 @@ export function plainTextSql(col: ColumnMeta, oid: number, ref: string): string 
   }
   return null;
 }
+
+/**
+ * The TD content (SQL, NULL for NULL) the TABLEDATA writer writes for a column of PostgreSQL
+ * type `oid`, before XML escaping; null when no exact rewrite is known. `tdFormatter` of
+ * votable-writer.ts is the reference: as plain text, but booleans T/F and infinities +Inf/-Inf.
+ */
+export function tdTextSql(col: ColumnMeta, oid: number, ref: string): string | null {
+  if (col.datatype === 'boolean' && !isArrayColumn(col)) return oid === PG_OID.bool ? `CASE ${ref} WHEN true THEN 'T' WHEN false THEN 'F' END` : null;
+  const plain = plainTextSql(col, oid, ref);
+  if (plain === null || !(oid === PG_OID.float4 || oid === PG_OID.float8)) return plain;
+  return `CASE WHEN ${ref} = 'Infinity' THEN '+Inf' WHEN ${ref} = '-Infinity' THEN '-Inf' ELSE ${plain} END`;
+}

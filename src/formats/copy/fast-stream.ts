@@ -1,6 +1,6 @@
 /**
  * The fast paths of TAP results: where PostgreSQL can format the rows exactly as the generic
- * serializer would (CSV, TSV, VOTable BINARY2 over the column types it knows), the answer is
+ * serializer would (CSV, TSV, VOTable TABLEDATA and BINARY2 over the column types it knows), the answer is
  * streamed from a COPY instead of rows parsed and formatted in Node. Anything else answers null
  * and goes the generic way (openQuery and the writer).
  */
@@ -10,8 +10,9 @@ import type { TableWriter, WriteOptions } from '../table-writer.js';
 import { csvWriter } from '../csv-writer.js';
 import { tsvWriter } from '../tsv-writer.js';
 import { votableBinary2Writer } from '../votable-binary2-writer.js';
+import { votableWriter } from '../votable-writer.js';
 import { inlineParams } from './inline-params.js';
-import { textCopySql, textDocument } from './copy-text.js';
+import { lineCopySql, tabledataDocument, textDocument } from './copy-text.js';
 import { binary2CopyPlan, binary2Document } from './copy-binary2.js';
 
 /** Bytes of the binary COPY header: more than these means a row has arrived. */
@@ -59,13 +60,13 @@ async function primed(copy: AsyncIterable<Buffer>): Promise<AsyncIterable<Buffer
  * for openQuery, with the same cancellation.
  */
 export async function fastDocumentStream(db: Database, q: PreparedQuery, writer: TableWriter, options: RunOptions): Promise<AsyncIterable<Buffer> | null> {
-  const kind = writer === csvWriter ? 'csv' : writer === tsvWriter ? 'tsv' : writer === votableBinary2Writer ? 'binary2' : null;
+  const kind = writer === csvWriter ? 'csv' : writer === tsvWriter ? 'tsv' : writer === votableWriter ? 'tabledata' : writer === votableBinary2Writer ? 'binary2' : null;
   if (kind === null || q.maxrec === 0) return null;
   const sql = inlineParams(q.sql, q.params);
   if (sql === null) return null;
   let plan: ReturnType<typeof binary2CopyPlan> = null;
   const build = (fields: ResultField[]): string | null => {
-    if (kind !== 'binary2') return textCopySql(kind, sql, q.columns, fields);
+    if (kind !== 'binary2') return lineCopySql(kind, sql, q.columns, fields);
     plan = binary2CopyPlan(sql, q.columns, fields);
     return plan?.copySql ?? null;
   };
@@ -77,8 +78,9 @@ export async function fastDocumentStream(db: Database, q: PreparedQuery, writer:
   });
   if (copy === null) return null;
   const bytes = await primed(copy);
-  if (kind !== 'binary2') return textDocument(kind, q.columns, bytes, q.maxrec);
+  if (kind === 'csv' || kind === 'tsv') return textDocument(kind, q.columns, bytes, q.maxrec);
   const info = { query: q.adql, lang: 'ADQL', requestDate: options.requestDate.toISOString() };
+  if (kind === 'tabledata') return tabledataDocument({ columns: q.columns, info }, bytes, q.maxrec);
   return binary2Document({ columns: q.columns, info }, plan!.plans, bytes, q.maxrec);
 }
 

@@ -9,6 +9,7 @@ import { plainNumber } from '../../../src/formats/table-writer.js';
 import { csvWriter } from '../../../src/formats/csv-writer.js';
 import { tsvWriter } from '../../../src/formats/tsv-writer.js';
 import { votableBinary2Writer } from '../../../src/formats/votable-binary2-writer.js';
+import { votableWriter } from '../../../src/formats/votable-writer.js';
 import { loadCatalog } from '../../../src/registry/catalog.js';
 import { openQuery, prepareQuery, type PreparedQuery } from '../../../src/tap/execute.js';
 import { fastDocumentStream } from '../../../src/formats/copy/fast-stream.js';
@@ -18,6 +19,7 @@ import { inlineParams } from '../../../src/formats/copy/inline-params.js';
 const WRITERS: [string, TableWriter][] = [
   ['CSV', csvWriter],
   ['TSV', tsvWriter],
+  ['VOTable TABLEDATA', votableWriter],
   ['VOTable BINARY2', votableBinary2Writer],
 ];
 const requestDate = new Date('2024-05-06T07:08:09.010Z');
@@ -110,6 +112,7 @@ describe('fast result paths (COPY)', function () {
       `(9223372036854775807, 1e13, 1e5, 23, 23, true, 'max', NULL, NULL)`,
       // 4.81e21 is halfway between two doubles: JavaScript prints it so, PostgreSQL with 16 digits.
       `(24, 4.81e21, 16777217, 24, 24, true, 'halfway', NULL, NULL)`,
+      `(25, 2, 2, 25, 25, true, 'a & b < c > d ' || chr(1) || ' ctrl ' || chr(11) || chr(65534) || ' <TD>', NULL, NULL)`,
     ];
     await db.query(`INSERT INTO copy_fast_test.awkward VALUES ${rows.join(', ')}`);
   });
@@ -140,12 +143,12 @@ describe('fast result paths (COPY)', function () {
     });
 
     it(`cuts ${name} at MAXREC exactly as the generic writer, overflow included`, async () => {
-      for (const maxrec of [1, 5, 23]) {
+      for (const maxrec of [1, 5, 24]) {
         const { generic, fast } = await both(db, awkward(maxrec), writer);
         expect(fast!.equals(generic), `MAXREC=${maxrec}`).to.equal(true);
       }
       const { fast } = await both(db, awkward(5), writer);
-      if (writer === votableBinary2Writer) expect(fast!.toString()).to.match(/<INFO name="QUERY_STATUS" value="OVERFLOW"/);
+      if (writer === votableBinary2Writer || writer === votableWriter) expect(fast!.toString()).to.match(/<INFO name="QUERY_STATUS" value="OVERFLOW"/);
       else expect(fast!.toString().trimEnd().split('\n')).to.have.length(6);
     });
   }
@@ -232,7 +235,7 @@ describe('fast result paths (COPY)', function () {
     expect(await db.query('SELECT 1 AS one')).to.deep.equal([{ one: 1 }]);
   });
 
-  for (const format of ['csv', 'tsv', 'votable/b2']) {
+  for (const format of ['csv', 'tsv', 'votable', 'votable/b2']) {
     it(`answers a query that fails at once with 400 and a DALI error (${format})`, async () => {
       const res = await fetch(`${srv.url}/db/v0/tap/sync`, {
         method: 'POST',
@@ -243,9 +246,9 @@ describe('fast result paths (COPY)', function () {
     });
   }
 
-  it('serves TAP sync CSV and BINARY2 through the fast path, equal to the generic writers', async () => {
+  it('serves TAP sync CSV, TABLEDATA and BINARY2 through the fast path, equal to the generic writers', async () => {
     const query = 'SELECT TOP 500 objectId, ra, decl, rPsfMag, extendedness FROM DC_W13_Stripe82.Object ORDER BY objectId';
-    for (const [format, writer] of [['csv', csvWriter], ['votable/b2', votableBinary2Writer]] as const) {
+    for (const [format, writer] of [['csv', csvWriter], ['votable', votableWriter], ['votable/b2', votableBinary2Writer]] as const) {
       const res = await fetch(`${srv.url}/db/v0/tap/sync`, { method: 'POST', body: new URLSearchParams({ LANG: 'ADQL', QUERY: query, RESPONSEFORMAT: format, MAXREC: '100' }) });
       expect(res.status).to.equal(200);
       const body = Buffer.from(await res.arrayBuffer()).toString('utf8');
