@@ -15,6 +15,7 @@ import { vosiRoutes } from '../tap/vosi-routes.js';
 import { syncRoutes } from '../tap/sync-routes.js';
 import { serviceRoutes } from '../tap/service-routes.js';
 import { querytypeRoutes } from '../tap/querytype-routes.js';
+import { userTablesRoutes } from '../tap/user-tables-routes.js';
 import { CatalogCache } from '../registry/catalog.js';
 import { USER_FUNCTIONS } from '../adql/functions.js';
 import { errorStyleMiddleware } from './error-style.js';
@@ -57,6 +58,7 @@ export function createApp(services: Services): Koa {
     landingRoutes(services.registry),
     metaRoutes(services.registry),
     imageRoutes(services.config, services.db),
+    userTablesRoutes('/db/v0/tap', services.config, services.db),
     vosiRoutes('/db/v0/tap', services.db, startedAt),
     syncRoutes('/db/v0/tap', services.config, services.db, catalogs),
     querytypeRoutes('/db/v0/tap', services.config, services.db, catalogs),

@@ -82,12 +82,18 @@ export async function readDaliParams(
         reject(e);
       }
     };
-    bb.on('field', (name, value, info) => {
+    bb.on('field', (name: string | undefined, value, info) => {
+      // busboy gives no name for `name=""`: a client error, never a crash.
+      if (!name) return fail(new BadRequestError('a multipart part has no name'));
       if (info.valueTruncated) return fail(new LimitExceededError(`parameter ${name} is longer than ${limits.maxFieldBytes} bytes`));
       if (++count > limits.maxFields) return fail(new BadRequestError(`too many parameters (more than ${limits.maxFields})`));
       add(params, name, value);
     });
-    bb.on('file', (field, stream, info) => {
+    bb.on('file', (field: string | undefined, stream, info) => {
+      if (!field) {
+        stream.resume();
+        return fail(new BadRequestError('a multipart part has no name'));
+      }
       if (!onFile) {
         stream.resume();
         return fail(new BadRequestError(`unexpected file part '${field}'`));

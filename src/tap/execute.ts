@@ -57,6 +57,8 @@ export async function openQuery(db: Database, q: PreparedQuery, options: RunOpti
     viewer: options.viewer,
   });
   const it = stream[Symbol.asyncIterator]();
+  // Aborted before the rows are read (client gone, job aborted): close the cursor and free its connection.
+  options.signal?.addEventListener('abort', () => void it.return?.(), { once: true });
   const first = await it.next();
   async function* rows(): AsyncGenerator<CellValue[][]> {
     let sent = 0;

@@ -19,10 +19,11 @@ export function syncRoutes(base: string, config: Config, db: Database, catalogs:
     ctx.state.errorStyle = 'dali';
     const requestDate = new Date();
     const spool = new UploadSpool(path.join(config.dataDir, 'tmp'));
-    // A client that goes away before the answer is complete cancels the query in the database.
+    // An answer not streamed to its end (client gone, HEAD) cancels the query and frees its connection.
     const abort = new AbortController();
+    let streamed = false;
     ctx.res.once('close', () => {
-      if (!ctx.res.writableFinished) abort.abort();
+      if (!streamed) abort.abort();
       spool.dispose();
     });
     const params = await readDaliParams(ctx, { maxFields: config.limits.maxParameters, maxFieldBytes: 1 << 20, maxFileBytes: config.limits.uploadBytes }, (part) =>
@@ -33,6 +34,12 @@ export function syncRoutes(base: string, config: Config, db: Database, catalogs:
     const viewer = (ctx.state.user as string | undefined) ?? null;
     const catalog = (await catalogs.get({ user: viewer })).withTables(uploads.tables);
     const prepared = prepareQuery(catalog, tap.query, tap.maxrec);
+    if (ctx.method === 'HEAD') {
+      // The query is valid; HEAD wants the headers only, so nothing is run.
+      ctx.status = 200;
+      ctx.type = tap.format.contentType;
+      return;
+    }
     const body = await resultStream(db, prepared, tap.format.format.writer, {
       signal: abort.signal,
       timeoutMs: config.limits.syncTimeout * 1000,
@@ -42,7 +49,12 @@ export function syncRoutes(base: string, config: Config, db: Database, catalogs:
     }, { tmpDir: config.dataDir });
     ctx.status = 200;
     ctx.type = tap.format.contentType;
-    ctx.body = Readable.from(body);
+    ctx.body = Readable.from(
+      (async function* () {
+        yield* body;
+        streamed = true;
+      })(),
+    );
   };
   r.get('/sync', handler);
   r.post('/sync', handler);

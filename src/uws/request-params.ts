@@ -95,8 +95,10 @@ async function readMultipart(ctx: Context, limits: ParamLimits, params: JobParam
   const fail = (e: Error) => {
     failure ??= e;
   };
-  bb.on('field', (name, value, info) => {
-    if (info.valueTruncated) fail(new LimitExceededError(`parameter ${name} is longer than ${limits.formBytes} bytes`));
+  bb.on('field', (name: string | undefined, value, info) => {
+    // busboy gives no name for `name=""`: a client error, never a crash.
+    if (!name) fail(new BadRequestError('a multipart part has no name'));
+    else if (info.valueTruncated) fail(new LimitExceededError(`parameter ${name} is longer than ${limits.formBytes} bytes`));
     else {
       try {
         add(params, name, value, limits);
@@ -105,7 +107,12 @@ async function readMultipart(ctx: Context, limits: ParamLimits, params: JobParam
       }
     }
   });
-  bb.on('file', (name, stream) => {
+  bb.on('file', (name: string | undefined, stream) => {
+    if (!name) {
+      fail(new BadRequestError('a multipart part has no name'));
+      stream.resume();
+      return;
+    }
     if (failure || !fileDir) {
       fail(failure ?? new BadRequestError('this resource takes no file uploads'));
       stream.resume();

@@ -158,4 +158,44 @@ describe('TAP sync (/db/v0/tap/sync)', () => {
       if (!q.includes('ivoa.obscore')) expect(tdRows(xml).length, q).to.be.greaterThan(0);
     }
   });
+
+  it('answers a multipart part without a name with 400, and keeps serving', async () => {
+    const body = '--B\r\nContent-Disposition: form-data; name=""\r\n\r\nx\r\n--B--\r\n';
+    const res = await fetch(`${srv.url}/db/v0/tap/sync`, { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=B' }, body });
+    expect(res.status).to.equal(400);
+    expect(await res.text()).to.match(/no name/);
+    expect((await sync(srv, { QUERY: 'SELECT TOP 1 ra FROM DC_W13_Stripe82.Object' })).status).to.equal(200);
+  });
+
+  it('answers HEAD without running the query, and frees every connection', async () => {
+    for (const format of ['votable', 'csv', 'votable/b2', 'fits']) {
+      for (let i = 0; i < 15; i++) {
+        const res = await fetch(`${srv.url}/db/v0/tap/sync?${new URLSearchParams({ QUERY: 'SELECT TOP 5 ra FROM DC_W13_Stripe82.Object', RESPONSEFORMAT: format })}`, {
+          method: 'HEAD',
+        });
+        expect(res.status).to.equal(200);
+      }
+    }
+    // 60 HEADs would have used up the pool if any had kept its connection.
+    const res = await sync(srv, { QUERY: 'SELECT TOP 2 ra FROM DC_W13_Stripe82.Object', RESPONSEFORMAT: 'csv' });
+    expect((await res.text()).trim().split(/\r?\n/)).to.have.length(3);
+    const bad = await fetch(`${srv.url}/db/v0/tap/sync?${new URLSearchParams({ QUERY: 'SELECT FROM nowhere' })}`, { method: 'HEAD' });
+    expect(bad.status).to.equal(400);
+  });
+
+  it('frees the connection of an answer the client never reads', async () => {
+    const { db } = await testDatabase();
+    for (let i = 0; i < 30; i++) {
+      const ac = new AbortController();
+      const res = await fetch(`${srv.url}/db/v0/tap/sync?${new URLSearchParams({ QUERY: 'SELECT objectId, ra FROM DC_W13_Stripe82.Object', RESPONSEFORMAT: i % 2 ? 'csv' : 'votable' })}`, {
+        signal: ac.signal,
+      });
+      expect(res.status).to.equal(200);
+      ac.abort();
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    const idle = await db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE state LIKE 'idle in transaction%' AND pid <> pg_backend_pid()`);
+    expect(idle[0]!.n).to.equal(0);
+    expect((await sync(srv, { QUERY: 'SELECT TOP 1 ra FROM DC_W13_Stripe82.Object' })).status).to.equal(200);
+  });
 });
