@@ -263,16 +263,21 @@ export class Database {
     const gen = run();
     const first = await gen.next();
     if (declined) return null;
-    async function* rest(): AsyncGenerator<Buffer> {
-      try {
-        if (first.done) return;
-        yield first.value;
-        yield* gen;
-      } finally {
+    // Not a generator: return() must release the connection even before the first next().
+    let held: IteratorResult<Buffer> | null = first;
+    const it: AsyncIterableIterator<Buffer> = {
+      next: async () => {
+        const r = held;
+        held = null;
+        return r ?? gen.next();
+      },
+      return: async () => {
+        held = null;
         await gen.return(undefined);
-      }
-    }
-    const it = rest();
+        return { done: true, value: undefined };
+      },
+      [Symbol.asyncIterator]: () => it,
+    };
     return { fields, [Symbol.asyncIterator]: () => it };
   }
 
