@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { createJob, get, harness, postForm, sleepingBackends, untilPhase, uwsSchemaProblems, type Harness } from './support.js';
+import { createJob, eventually, get, harness, postForm, sleepingBackends, untilPhase, uwsSchemaProblems, type Harness } from './support.js';
 
 describe('UWS binding', function () {
   this.timeout(30_000);
@@ -209,8 +209,9 @@ describe('UWS binding', function () {
       expect(res.status).to.equal(303);
       expect(res.headers.get('location')).to.equal(h.url + h.base);
       expect((await get(b.url)).status).to.equal(404);
-      expect(await sleepingBackends(h.db)).to.equal(0);
-      expect(fs.existsSync(path.join(h.dataDir, 'results', b.id))).to.equal(false);
+      // Cancelled in the database and its folder removed once the runner has stopped.
+      expect(await eventually(() => sleepingBackends(h.db), 0)).to.equal(0);
+      expect(await eventually(() => fs.existsSync(path.join(h.dataDir, 'results', b.id)), false)).to.equal(false);
     });
 
     it('the reaper destroys a job and its folder at its destruction time', async () => {
@@ -226,7 +227,7 @@ describe('UWS binding', function () {
         await new Promise((r) => setTimeout(r, 50));
       }
       expect(Date.now()).to.be.at.least(at.getTime());
-      expect(fs.existsSync(path.join(h.dataDir, 'results', id))).to.equal(false);
+      expect(await eventually(() => fs.existsSync(path.join(h.dataDir, 'results', id)), false)).to.equal(false);
     });
 
     it('a destruction later than allowed is clamped', async () => {

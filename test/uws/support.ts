@@ -150,6 +150,16 @@ export async function untilPhase(engine: JobEngine, id: string, phases: string[]
 }
 
 /** Sessions running pg_sleep in this database (other than ours). */
+/** Poll `probe` until it returns `want` or `ms` pass; answers the last value (work that ends just after an answer). */
+export async function eventually<T>(probe: () => T | Promise<T>, want: T, ms = 3000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v === want || Date.now() > end) return v;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 export async function sleepingBackends(db: Database): Promise<number> {
   const [row] = await db.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM pg_stat_activity
