@@ -1,5 +1,7 @@
 /** Running the server: storage, sample data on first start, HTTP, graceful shutdown. */
+import fs from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
@@ -20,6 +22,8 @@ export interface RunningServer {
 
 /** Start vodax with this configuration. */
 export async function startServer(config: Config, log: Logger, options: { sampleData?: boolean } = {}): Promise<RunningServer> {
+  // Spools (FITS, IPAC), uploads and job results live under DATA_DIR, even with an external database.
+  fs.mkdirSync(path.join(config.dataDir, 'tmp'), { recursive: true });
   const storage = await openStorage(config, log);
   try {
     if (options.sampleData !== false) await ensureSampleData(storage.db, log, { dataDir: config.dataDir, baseUrl: config.publicUrl ?? `http://${config.host}:${config.port}` });
