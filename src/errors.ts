@@ -78,6 +78,20 @@ export class MethodNotAllowedError extends VodaxError {
   }
 }
 
+/** The request conflicts with the resource's state: a name taken, a job no longer PENDING (409). */
+export class ConflictError extends VodaxError {
+  constructor(message: string) {
+    super(message, 409, 'Conflict');
+  }
+}
+
+/** The request body is in a format this endpoint does not read (415). */
+export class UnsupportedMediaTypeError extends VodaxError {
+  constructor(message: string) {
+    super(message, 415, 'UnsupportedMediaType');
+  }
+}
+
 /** A limit (size, count, concurrency) was exceeded. */
 export class LimitExceededError extends VodaxError {
   constructor(message: string, status = 413) {

@@ -6,27 +6,13 @@
  */
 import type { Readable } from 'node:stream';
 import type { Database } from '../storage/database.js';
-import { ForbiddenError, LimitExceededError, NotFoundError, UnauthorizedError, VodaxError, BadRequestError } from '../errors.js';
+import { BadRequestError, ConflictError, ForbiddenError, LimitExceededError, NotFoundError, UnauthorizedError, UnsupportedMediaTypeError } from '../errors.js';
 import type { TableMeta, TableSource } from '../registry/types.js';
 import { readCsv } from '../formats/csv-reader.js';
 import { readVotable } from '../formats/votable-reader.js';
 import { readFitsTable } from '../formats/fits-table-reader.js';
 import { loadTable } from './loader.js';
 import { dropTable } from './drop.js';
-
-/** A table of that name exists already (409). */
-export class ConflictError extends VodaxError {
-  constructor(message: string) {
-    super(message, 409, 'Conflict');
-  }
-}
-
-/** The request body is in a format this endpoint does not read (415). */
-export class UnsupportedMediaTypeError extends VodaxError {
-  constructor(message: string) {
-    super(message, 415, 'UnsupportedMediaType');
-  }
-}
 
 /** Table body formats, chosen by Content-Type. */
 export type UserTableFormat = 'votable' | 'csv' | 'tsv' | 'fits';

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Config } from '../config.js';
 import type { Database } from '../storage/database.js';
 import type { Logger } from '../log.js';
-import { BadRequestError, NotFoundError, UnavailableError, VodaxError, isVodaxError } from '../errors.js';
+import { BadRequestError, ConflictError, NotFoundError, UnavailableError, isVodaxError } from '../errors.js';
 import { JobStore, type JobRef, type ListFilter } from './store.js';
 import { JobFiles, isSafeName, newJobId } from './job-files.js';
 import { Reaper } from './reaper.js';
@@ -49,12 +49,8 @@ interface Execution {
 /** The reason given to an aborted signal: says which of the engine's stops it was. */
 class StopRequest extends Error {}
 
-/** A 409: the request does not fit the job's phase. */
-export class PhaseConflictError extends VodaxError {
-  constructor(message: string) {
-    super(message, 409, 'Conflict');
-  }
-}
+/** A change the job's phase no longer allows (409). */
+export class PhaseConflictError extends ConflictError {}
 
 /** The job engine. Create, `start()`, use, `stop()`. */
 export class JobEngine {
