@@ -36,7 +36,10 @@ export class RowSpool {
 
   /** A new, empty spool in a fresh directory under `tmpDir` (os.tmpdir() by default). */
   static async create(tmpDir?: string): Promise<RowSpool> {
-    const dir = await fs.mkdtemp(path.join(tmpDir ?? os.tmpdir(), 'vodax-spool-'));
+    const root = tmpDir ?? os.tmpdir();
+    // The scratch folder may not exist yet (a fresh DATA_DIR): make it rather than fail mid-answer.
+    await fs.mkdir(root, { recursive: true });
+    const dir = await fs.mkdtemp(path.join(root, 'vodax-spool-'));
     try {
       const handle = await fs.open(path.join(dir, 'rows'), 'w+');
       return new RowSpool(dir, handle);

@@ -1,5 +1,8 @@
 /** An HTTP server over the test database, on a free loopback port. */
+import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../../src/http/app.js';
 import { loadConfig } from '../../src/config.js';
@@ -17,14 +20,22 @@ export interface TestServer {
 /** Start the app over the shared test database. */
 export async function testServer(env: NodeJS.ProcessEnv = {}): Promise<TestServer> {
   const { db, url: dbUrl } = await testDatabase();
-  const config = loadConfig({ LOG_FORMAT: 'silent', ...env });
+  // A DATA_DIR of its own (spools, uploads), never the working tree's ./var.
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vodax-test-data-'));
+  const config = loadConfig({ LOG_FORMAT: 'silent', DATA_DIR: dataDir, ...env });
   const app = createApp({ config, log: createLogger('silent'), db, registry: new Registry(db, addressOf(dbUrl)) });
   const server = http.createServer(app.callback());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) =>
+        server.close(() => {
+          fs.rmSync(dataDir, { recursive: true, force: true });
+          resolve();
+        }),
+      ),
   };
 }
 
