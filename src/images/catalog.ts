@@ -7,6 +7,7 @@ import type { Database } from '../storage/database.js';
 import { NotFoundError } from '../errors.js';
 import type { Viewer } from '../registry/registry.js';
 import { canonicalLevel } from '../registry/levels.js';
+import type { ImageDescription } from './describe.js';
 import type { CelestialWcs } from '../wcs/projections.js';
 
 /** The planes an image may hold, in file order. */
@@ -14,7 +15,7 @@ export const PLANES = ['data', 'mask', 'variance'] as const;
 export type Plane = (typeof PLANES)[number];
 
 /** What registration needs to know of an image (everything but id, created and access_url). */
-export interface NewImage {
+export interface NewImage extends ImageDescription {
   level: string;
   collection: string;
   kind: string;
@@ -22,24 +23,6 @@ export interface NewImage {
   /** Relative to DATA_DIR/images, '/'-separated. */
   path: string;
   fileBytes: number;
-  planes: Plane[];
-  /** HDU index of each plane. */
-  hdus: Partial<Record<Plane, number>>;
-  naxis1: number;
-  naxis2: number;
-  bitpix: number;
-  compressed: boolean;
-  wcs: CelestialWcs;
-  ra: number;
-  dec: number;
-  /** Diameter of the circle around the centre that holds the image, deg. */
-  fov: number;
-  /** Corner polygon: ra1, dec1, ra2, dec2, ... (deg). */
-  footprint: number[];
-  /** arcsec per pixel. */
-  pixelScale: number;
-  /** Order-29 nested HEALPix index of the centre. */
-  hpx: bigint;
   band?: string | null;
   /** Band limits, metres. */
   emMin?: number | null;

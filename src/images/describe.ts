@@ -20,9 +20,13 @@ export interface ImageDescription {
   wcs: CelestialWcs;
   ra: number;
   dec: number;
+  /** Diameter of the circle around the centre that holds the image, deg. */
   fov: number;
+  /** Corner polygon: ra1, dec1, ra2, dec2, ... (deg). */
   footprint: number[];
+  /** arcsec per pixel. */
   pixelScale: number;
+  /** Order-29 nested HEALPix index of the centre. */
   hpx: bigint;
 }
 
