@@ -142,12 +142,7 @@ export class Database {
           setUp = true;
           await options.session.setup(client);
         }
-        // One round trip: read-only transaction, its timeout, and who is asking.
-        const timeout = Math.max(0, Math.floor(options.timeoutMs ?? 0));
-        await client.query(
-          `BEGIN TRANSACTION READ ONLY; SET LOCAL statement_timeout = ${timeout}; ` +
-            `SELECT set_config('vodax.viewer', ${client.escapeLiteral(options.viewer ?? '')}, true)`,
-        );
+        await client.query(beginReadOnly(client, options));
         cursor = client.query(new Cursor<unknown[]>(sql, params, { rowMode: 'array', types: userTypes }));
         for (;;) {
           const rows = await cursor.read(batchSize);
@@ -159,7 +154,6 @@ export class Database {
         }
         await cursor.close();
         cursor = null;
-        // Read-only: the ROLLBACK in finally ends the transaction; no COMMIT round trip.
       } catch (e) {
         // The statement failed in the database: its portal is gone, nothing to close.
         cursor = null;
@@ -169,16 +163,7 @@ export class Database {
         options.signal?.removeEventListener('abort', onAbort);
         // Consumer broke off early: the portal is suspended, so closing it is enough.
         if (cursor) await cursor.close().catch(() => {});
-        await client.query('ROLLBACK').catch((e: Error) => {
-          broken ??= e;
-        });
-        if (setUp) {
-          await options.session!.cleanup(client).catch((e: Error) => {
-            broken ??= e;
-          });
-        }
-        // A connection in an unknown state is destroyed rather than reused.
-        client.release(broken ?? undefined);
+        await endReadOnly(client, options, setUp, broken);
       }
     }
     const gen = run();
@@ -214,12 +199,8 @@ export class Database {
           setUp = true;
           await options.session.setup(client);
         }
-        const timeout = Math.max(0, Math.floor(options.timeoutMs ?? 0));
-        const results = (await client.query(
-          `BEGIN TRANSACTION READ ONLY; SET LOCAL statement_timeout = ${timeout}; ` +
-            `SELECT set_config('vodax.viewer', ${client.escapeLiteral(options.viewer ?? '')}, true); ` +
-            `SELECT * FROM (${sql}) AS q LIMIT 0`,
-        )) as unknown as pg.QueryResult[];
+        // The result's columns come in the same round trip as the transaction's start.
+        const results = (await client.query(`${beginReadOnly(client, options)}; SELECT * FROM (${sql}) AS q LIMIT 0`)) as unknown as pg.QueryResult[];
         fields = results[results.length - 1].fields.map((f) => ({ name: f.name, dataTypeID: f.dataTypeID }));
         const statement = build(fields);
         if (statement === null) {
@@ -249,15 +230,7 @@ export class Database {
           await drained;
         }
         options.signal?.removeEventListener('abort', onAbort);
-        await client.query('ROLLBACK').catch((e: Error) => {
-          broken ??= e;
-        });
-        if (setUp) {
-          await options.session!.cleanup(client).catch((e: Error) => {
-            broken ??= e;
-          });
-        }
-        client.release(broken ?? undefined);
+        await endReadOnly(client, options, setUp, broken);
       }
     }
     const gen = run();
@@ -302,6 +275,31 @@ export class Database {
   async close(): Promise<void> {
     await this.pool.end();
   }
+}
+
+/** The statement that opens a read-only transaction with its timeout and its viewer: one round trip. */
+function beginReadOnly(client: pg.PoolClient, options: StreamOptions): string {
+  const timeout = Math.max(0, Math.floor(options.timeoutMs ?? 0));
+  return (
+    `BEGIN TRANSACTION READ ONLY; SET LOCAL statement_timeout = ${timeout}; ` +
+    `SELECT set_config('vodax.viewer', ${client.escapeLiteral(options.viewer ?? '')}, true)`
+  );
+}
+
+/**
+ * End a read-only query's use of its connection: ROLLBACK (read-only, so no COMMIT is needed),
+ * the session's cleanup, and release — destroying a connection left in an unknown state.
+ */
+async function endReadOnly(client: pg.PoolClient, options: StreamOptions, setUp: boolean, broken: Error | null): Promise<void> {
+  await client.query('ROLLBACK').catch((e: Error) => {
+    broken ??= e;
+  });
+  if (setUp) {
+    await options.session!.cleanup(client).catch((e: Error) => {
+      broken ??= e;
+    });
+  }
+  client.release(broken ?? undefined);
 }
 
 /** Turn PostgreSQL errors that mean "cancelled" or "down" into vodax errors; keep others. */
