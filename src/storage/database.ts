@@ -261,6 +261,20 @@ export class Database {
     await this.pool.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => {});
   }
 
+  /** PostgreSQL's server_version_num (e.g. 170010), asked once per pool. */
+  serverVersion(): Promise<number> {
+    this.version ??= this.query<{ v: string }>("SELECT current_setting('server_version_num') AS v").then(
+      ([r]) => Number(r!.v),
+      (e: unknown) => {
+        this.version = undefined;
+        throw e;
+      },
+    );
+    return this.version;
+  }
+
+  private version: Promise<number> | undefined;
+
   /** True when the database answers a trivial query. */
   async ping(): Promise<boolean> {
     try {

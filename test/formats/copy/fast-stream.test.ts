@@ -78,10 +78,14 @@ function awkward(maxrec: number, columns = AWKWARD_COLUMNS, sql = AWKWARD_SQL): 
 
 describe('fast result paths (COPY)', function () {
   let db: Database;
+  // PostgreSQL 15 gets the generic writers for CSV, TSV and TABLEDATA (see fast-stream.ts).
+  let textPaths = true;
+  const runs = (writer: TableWriter) => textPaths || writer === votableBinary2Writer;
   let srv: TestServer;
 
   before(async () => {
     db = (await testDatabase()).db;
+    textPaths = (await db.serverVersion()) >= 160000;
     srv = await testServer();
     await db.query('DROP SCHEMA IF EXISTS copy_fast_test CASCADE');
     await db.query('CREATE SCHEMA copy_fast_test');
@@ -124,7 +128,8 @@ describe('fast result paths (COPY)', function () {
 
   for (const table of ['Object', 'Source', 'Science_Ccd_Exposure']) {
     for (const [name, writer] of WRITERS) {
-      it(`writes ${table} as ${name} byte for byte as the generic writer does`, async () => {
+      it(`writes ${table} as ${name} byte for byte as the generic writer does`, async function () {
+        if (!runs(writer)) this.skip();
         const q = await adql(db, `SELECT * FROM DC_W13_Stripe82.${table}`, 100_000);
         const { generic, fast } = await both(db, q, writer);
         expect(fast, 'the fast path was taken').not.to.equal(null);
@@ -135,14 +140,16 @@ describe('fast result paths (COPY)', function () {
   }
 
   for (const [name, writer] of WRITERS) {
-    it(`writes NULLs, NaN, infinities, extreme numbers, timestamps and awkward text as ${name} exactly as the generic writer`, async () => {
+    it(`writes NULLs, NaN, infinities, extreme numbers, timestamps and awkward text as ${name} exactly as the generic writer`, async function () {
+      if (!runs(writer)) this.skip();
       const { generic, fast } = await both(db, awkward(100), writer);
       expect(fast).not.to.equal(null);
       expect(fast!.toString('utf8')).to.equal(generic.toString('utf8'));
       expect(fast!.equals(generic)).to.equal(true);
     });
 
-    it(`cuts ${name} at MAXREC exactly as the generic writer, overflow included`, async () => {
+    it(`cuts ${name} at MAXREC exactly as the generic writer, overflow included`, async function () {
+      if (!runs(writer)) this.skip();
       for (const maxrec of [1, 5, 24]) {
         const { generic, fast } = await both(db, awkward(maxrec), writer);
         expect(fast!.equals(generic), `MAXREC=${maxrec}`).to.equal(true);
@@ -156,7 +163,7 @@ describe('fast result paths (COPY)', function () {
   it('writes a string query parameter into the COPY and answers the same rows', async () => {
     const q = await adql(db, "SELECT scienceCcdExposureId, filterName FROM DC_W13_Stripe82.Science_Ccd_Exposure WHERE filterName = 'r' OR filterName = 'it''s'", 1000);
     expect(q.params.length).to.be.greaterThan(0);
-    for (const [, writer] of WRITERS) {
+    for (const [, writer] of WRITERS.filter(([, w]) => runs(w))) {
       const { generic, fast } = await both(db, q, writer);
       expect(fast).not.to.equal(null);
       expect(fast!.equals(generic)).to.equal(true);
@@ -168,8 +175,10 @@ describe('fast result paths (COPY)', function () {
     for (const [, writer] of WRITERS) expect((await both(db, arrays, writer)).fast).to.equal(null);
     const wide = awkward(100, [{ name: 't', datatype: 'unicodeChar', arraysize: '*' }], 'SELECT t FROM copy_fast_test.awkward ORDER BY id');
     expect((await both(db, wide, votableBinary2Writer)).fast).to.equal(null);
-    const { generic, fast } = await both(db, wide, csvWriter);
-    expect(fast!.equals(generic)).to.equal(true);
+    if (textPaths) {
+      const { generic, fast } = await both(db, wide, csvWriter);
+      expect(fast!.equals(generic)).to.equal(true);
+    }
   });
 
   it('formats any float8 and float4 as JavaScript prints the value the driver parses', async () => {
@@ -210,7 +219,7 @@ describe('fast result paths (COPY)', function () {
     const marker = '1.2345671';
     const q = await adql(db, `SELECT a.objectId FROM DC_W13_Stripe82.Object AS a, DC_W13_Stripe82.Object AS b WHERE a.ra + b.ra < -${marker}`, 10);
     const ac = new AbortController();
-    const pending = fastDocumentStream(db, q, csvWriter, { timeoutMs: 60_000, requestDate, viewer: null, signal: ac.signal });
+    const pending = fastDocumentStream(db, q, votableBinary2Writer, { timeoutMs: 60_000, requestDate, viewer: null, signal: ac.signal });
     const outcome = pending.then(
       () => 'answered',
       (e: Error) => e.name,
@@ -224,7 +233,7 @@ describe('fast result paths (COPY)', function () {
   it('cancels the COPY in the database when the consumer stops part-way', async () => {
     const marker = '1.2345672';
     const q = await adql(db, `SELECT a.objectId, b.ra FROM DC_W13_Stripe82.Object AS a, DC_W13_Stripe82.Object AS b WHERE a.ra + b.ra > -${marker}`, 100_000_000);
-    for (const [, writer] of WRITERS) {
+    for (const [, writer] of WRITERS.filter(([, w]) => runs(w))) {
       const stream = await fastDocumentStream(db, q, writer, { timeoutMs: 60_000, requestDate, viewer: null });
       expect(stream).not.to.equal(null);
       let chunks = 0;
@@ -257,5 +266,15 @@ describe('fast result paths (COPY)', function () {
       const date = /<INFO name="REQUEST_DATE" value="[^"]*"\/>/;
       expect(body.replace(date, '')).to.equal(generic.replace(date, ''));
     }
+  });
+
+  it('takes the text paths on PostgreSQL 16 and later only, BINARY2 everywhere', async () => {
+    const q = await adql(db, 'SELECT TOP 3 objectId, ra FROM DC_W13_Stripe82.Object', 10);
+    const csv = await fastDocumentStream(db, q, csvWriter, { timeoutMs: 60_000, requestDate, viewer: null });
+    expect(csv === null, 'CSV declined').to.equal(!textPaths);
+    if (csv) for await (const _ of csv) void _;
+    const b2 = await fastDocumentStream(db, q, votableBinary2Writer, { timeoutMs: 60_000, requestDate, viewer: null });
+    expect(b2).not.to.equal(null);
+    for await (const _ of b2!) void _;
   });
 });
