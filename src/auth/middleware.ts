@@ -10,6 +10,11 @@ export function callerOf(ctx: Context): string | null {
   return (ctx.state.user as string | undefined) ?? null;
 }
 
+/** The caller as the registry and catalogs need it. */
+export function viewerOf(ctx: Context): { user: string | null } {
+  return { user: callerOf(ctx) };
+}
+
 /**
  * Sets `ctx.state.user` from a valid bearer token; answers 401 (with the challenge, set where
  * errors become answers) for an unknown, revoked or malformed one. Tokens are looked up on every

@@ -1,4 +1,5 @@
 /** `GET /`: the list of services for programs, a page that says what is here for browsers. */
+import { viewerOf } from '../auth/middleware.js';
 import Router from '@koa/router';
 import type { Registry } from '../registry/registry.js';
 import { sendResult } from '../lsst/envelope.js';
@@ -12,7 +13,7 @@ export function landingRoutes(registry: Registry): Router {
       sendResult(ctx, ['db', 'image', 'meta']);
       return;
     }
-    const dbs = await registry.allDatabases({ user: (ctx.state.user as string | undefined) ?? null });
+    const dbs = await registry.allDatabases(viewerOf(ctx));
     const rows = dbs
       .map((d) => {
         const href = `/meta/v0/db/${encodeURIComponent(d.level)}/${encodeURIComponent(d.name)}`;

@@ -1,4 +1,5 @@
 /** Structured request logging: one record per request with status, size and duration. */
+import { callerOf } from '../auth/middleware.js';
 import type { Context, Next } from 'koa';
 import type { Logger } from '../log.js';
 
@@ -15,7 +16,7 @@ export function requestLog(log: Logger) {
         status: ctx.status,
         bytes: ctx.res.getHeader('content-length') ?? null,
         ms: Number(process.hrtime.bigint() - t0) / 1e6,
-        user: (ctx.state.user as string | undefined) ?? null,
+        user: callerOf(ctx),
         aborted: !ctx.res.writableFinished,
       });
     });

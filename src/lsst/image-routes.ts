@@ -4,11 +4,11 @@
  * cutout forms, coadds by tract/patch/filter or by position alone). Routes parse parameters and
  * call the image core; the same requests sent as POST become image jobs (image-job-routes.ts).
  */
+import { viewerOf } from '../auth/middleware.js';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Config } from '../config.js';
 import type { Database } from '../storage/database.js';
-import type { Viewer } from '../registry/registry.js';
 import { BadRequestError, NotFoundError } from '../errors.js';
 import { baseUrl } from '../http/base-url.js';
 import { intParam, stringParam } from '../http/params.js';
@@ -20,10 +20,6 @@ import { coaddTargetOf, cutoutSpecOf as cutoutSpecFromParams, imageRequestOf, pa
 import { sendPage, sendResult } from './envelope.js';
 
 const MAX_COUNT = 100_000;
-
-function viewerOf(ctx: Context): Viewer {
-  return { user: (ctx.state.user as string | undefined) ?? null };
-}
 
 function has(ctx: Context, name: string): boolean {
   return ctx.query[name] !== undefined;

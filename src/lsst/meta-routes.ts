@@ -1,16 +1,13 @@
 /** The LSST v0 metadata face for databases: `/`, M1-M8 (SPEC section 4). */
+import { viewerOf } from '../auth/middleware.js';
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import type { Registry, Viewer } from '../registry/registry.js';
+import type { Registry } from '../registry/registry.js';
 import { intParam, stringParam } from '../http/params.js';
 import { sendPage, sendResult } from './envelope.js';
 
 const MAX_COUNT = 100_000;
 
-/** The caller as the registry needs it. */
-function viewerOf(ctx: Context): Viewer {
-  return { user: (ctx.state.user as string | undefined) ?? null };
-}
 
 /** Paging and filter parameters of a list request. */
 function listOptions(ctx: Context) {

@@ -3,6 +3,7 @@
  * Answers in the v0 envelope (or as a name/value table in any other format); errors in the
  * query are DALI error documents, as on the rest of the TAP face.
  */
+import { callerOf } from '../auth/middleware.js';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Config } from '../config.js';
@@ -36,7 +37,7 @@ export function querytypeRoutes(base: string, config: Config, db: Database, cata
     ctx.state.errorStyle = 'dali';
     const params = await readDaliParams(ctx, { maxFields: config.limits.maxParameters, maxFieldBytes: 1 << 20, maxFileBytes: 0 });
     const tap = tapQueryParameters(params, config.limits, ctx.get('accept') || undefined);
-    const user = (ctx.state.user as string | undefined) ?? null;
+    const user = callerOf(ctx);
     const catalog = await catalogs.get({ user });
     const validated = validate(parseAdql(tap.query), catalog);
     const translation = translate(validated, { maxrec: tap.maxrec });

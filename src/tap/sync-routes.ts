@@ -1,4 +1,5 @@
 /** TAP sync (`/db/v0/tap/sync`, GET and POST): also the LSST v0 DB2 endpoint. */
+import { callerOf } from '../auth/middleware.js';
 import Router from '@koa/router';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -31,7 +32,7 @@ export function syncRoutes(base: string, config: Config, db: Database, catalogs:
     );
     const tap = tapQueryParameters(params, config.limits, ctx.get('accept') || undefined);
     const uploads = await openUploads(parseUploadParam(params.get('upload') ?? [], config.limits.uploadUrls), spool, config.limits);
-    const viewer = (ctx.state.user as string | undefined) ?? null;
+    const viewer = callerOf(ctx);
     const catalog = (await catalogs.get({ user: viewer })).withTables(uploads.tables);
     const prepared = prepareQuery(catalog, tap.query, tap.maxrec);
     if (ctx.method === 'HEAD') {

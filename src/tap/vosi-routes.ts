@@ -1,6 +1,6 @@
 /** VOSI endpoints of the TAP service: tables (whole and per table) and availability. */
+import { viewerOf } from '../auth/middleware.js';
 import Router from '@koa/router';
-import type { Context } from 'koa';
 import type { Database } from '../storage/database.js';
 import { BadRequestError, NotFoundError } from '../errors.js';
 import { readTableset } from '../registry/tableset.js';
@@ -8,10 +8,6 @@ import { tablesetXml, tableXml } from '../vosi/tableset.js';
 import { availabilityXml } from '../vosi/availability.js';
 import { stringParam } from '../http/params.js';
 
-/** The caller's identity for visibility. */
-function viewerOf(ctx: Context) {
-  return { user: (ctx.state.user as string | undefined) ?? null };
-}
 
 /** Routes under `base` (e.g. /db/v0/tap): tables, tables/{name}, availability. */
 export function vosiRoutes(base: string, db: Database, startedAt: Date): Router {

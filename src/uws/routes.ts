@@ -2,6 +2,7 @@
  * The UWS 1.1 REST binding, generic over job kinds: mounted once per service at its async
  * base (TAP: /db/v0/tap/async; SODA: /image/v0/soda/async).
  */
+import { callerOf } from '../auth/middleware.js';
 import fs from 'node:fs';
 import Router from '@koa/router';
 import type { Context } from 'koa';
@@ -28,10 +29,6 @@ export interface UwsRouteOptions {
 /** Parameters UWS itself interprets; every other parameter belongs to the job. */
 const CONTROL = new Set(['phase', 'action', 'runid', 'executionduration', 'destruction']);
 
-/** The caller: `ctx.state.user`, null when anonymous. */
-function callerOf(ctx: Context): string | null {
-  return (ctx.state.user as string | undefined) ?? null;
-}
 
 /** The single value of a control parameter, or undefined; repeated values must agree. */
 function single(params: JobParameters, name: string): string | undefined {
