@@ -95,7 +95,7 @@ export interface SetOperation extends Ordering {
 /** One entry of the select list. */
 export type SelectItem = StarItem | QualifiedStarItem | DerivedColumn;
 
-/** `SELECT *` (always the only item). */
+/** `*`: every column of FROM (it may stand among other items). */
 export interface StarItem {
   kind: 'star';
   pos: Pos;

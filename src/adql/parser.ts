@@ -381,7 +381,11 @@ class Parser {
       }
     }
     const items = this.parseSelectList();
-    if (!this.atWord('FROM')) this.fail(items.length > 0 && items[0]!.kind !== 'star' ? "',' or FROM" : 'FROM', ['FROM']);
+    if (!this.atWord('FROM')) {
+      // A word after '*' cannot continue the list: most likely a misspelt FROM.
+      const afterStar = items[items.length - 1]!.kind === 'star' && this.peek().type === 'word';
+      this.fail(afterStar ? 'FROM' : "',' or FROM", ['FROM']);
+    }
     this.next();
     const from: TableRef[] = [];
     do from.push(this.parseTableRef());
@@ -407,13 +411,6 @@ class Parser {
   }
 
   private parseSelectList(): SelectItem[] {
-    if (this.atPunct('*')) {
-      const pos = this.next().pos;
-      if (this.atPunct(',')) {
-        this.failAt(this.peek().pos, "'*' must be the only item of the select list; use table.* to combine it with other columns");
-      }
-      return [{ kind: 'star', pos }];
-    }
     const items: SelectItem[] = [];
     do items.push(this.parseSelectItem());
     while (this.acceptPunct(','));
@@ -422,6 +419,10 @@ class Parser {
 
   private parseSelectItem(): SelectItem {
     const pos = this.peek().pos;
+    // A bare '*' may stand among other items (SELECT *, expr AS d ...): ADQL 2.1 lists '*' as a
+    // select list of its own, but every service and TOPCAT idiom mixes it, and it means the
+    // same columns wherever it stands.
+    if (this.acceptPunct('*')) return { kind: 'star', pos };
     // t.*, schema.t.*, catalog.schema.t.*
     let k = 0;
     while (this.isNameToken(this.peek(k)) && this.atPunct('.', k + 1)) k += 2;
@@ -431,7 +432,6 @@ class Parser {
       this.expectPunct('*');
       return { kind: 'qualifiedStar', qualifier, pos };
     }
-    if (this.atPunct('*')) this.failAt(pos, "'*' must be the only item of the select list; use table.* to combine it with other columns");
     const expr = this.parseExpr();
     const alias = this.parseOptionalAlias();
     return { kind: 'derivedColumn', expr, alias, pos };

