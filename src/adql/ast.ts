@@ -150,7 +150,7 @@ export interface DerivedTable {
 /**
  * `left [NATURAL] [INNER|LEFT|RIGHT|FULL [OUTER]] JOIN right [ON cond | USING (cols)]`, or
  * `left CROSS JOIN right`. A NATURAL or CROSS join has neither `on` nor `using`; any other has
- * exactly one of them.
+ * exactly one of them. A join written without ON or USING is NATURAL (ADQL 2.1 <qualified_join>).
  */
 export interface Join {
   kind: 'join';

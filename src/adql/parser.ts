@@ -508,7 +508,7 @@ class Parser {
         left = { kind: 'join', type: 'CROSS', natural: false, left, right, on: null, using: null, pos };
         continue;
       }
-      const natural = this.acceptWord('NATURAL');
+      let natural = this.acceptWord('NATURAL');
       let type: Join['type'] = 'INNER';
       if (this.acceptWord('INNER')) {
         type = 'INNER';
@@ -534,7 +534,9 @@ class Parser {
         while (this.acceptPunct(','));
         this.expectPunct(')', "',' or ')'");
       } else {
-        this.fail('ON or USING after the joined table', ['ON', 'USING']);
+        // ADQL's <qualified_join> makes the join specification optional: without one, the
+        // join is natural (on the columns both sides share; a cross join when there are none).
+        natural = true;
       }
       left = { kind: 'join', type, natural, left, right, on, using, pos };
     }

@@ -33,6 +33,7 @@ describe('ADQL grammar corners on PostgreSQL (sample data)', function () {
   let db: Database;
   let catalog: Catalog;
   let objects: Obj[];
+  let sources: Array<{ sourceId: bigint; objectId: bigint | null; filterName: string }>;
 
   async function run(adql: string): Promise<{ rows: unknown[][]; names: string[] }> {
     const t = translate(validate(parseAdql(adql), catalog));
@@ -45,6 +46,7 @@ describe('ADQL grammar corners on PostgreSQL (sample data)', function () {
     ({ db } = await testDatabase());
     catalog = await loadCatalog(db, { user: null });
     objects = await db.query<Obj & Record<string, unknown>>(`SELECT "objectId", ra, decl FROM "DC_W13_Stripe82"."Object"`);
+    sources = await db.query(`SELECT "sourceId", "objectId", "filterName" FROM "DC_W13_Stripe82"."Source"`);
   });
 
   it('SELECT *, DISTANCE(...) AS d ... ORDER BY d: every column, then d, nearest first', async () => {
@@ -66,5 +68,33 @@ describe('ADQL grammar corners on PostgreSQL (sample data)', function () {
     const want = [...objects].sort((a, b) => (a.objectId < b.objectId ? -1 : 1)).slice(0, 5);
     expect(rows.map((r) => [r[0], r[1], r[2 + star.indexOf('objectId')], r.at(-1)])).to.deep.equal(want.map((o) => [o.objectId, o.ra, o.objectId, o.decl]));
     void S;
+  });
+
+  it('a JOIN without ON or USING joins on the shared columns (inner, left outer, nested full outer)', async () => {
+    const a = `(SELECT objectId, ra FROM ${O} WHERE ra < 10) AS a`;
+    const b = `(SELECT objectId, sourceId FROM ${S} WHERE filterName = 'r') AS b`;
+    const inObj = new Set(objects.filter((o) => o.ra < 10).map((o) => o.objectId));
+    const rSources = sources.filter((x) => x.filterName === 'r');
+    const inner = await run(`SELECT objectId, sourceId FROM ${a} JOIN ${b}`);
+    const want = rSources.filter((x) => x.objectId !== null && inObj.has(x.objectId)).map((x) => `${x.objectId}:${x.sourceId}`);
+    expect(want.length).to.be.above(50);
+    expect(inner.rows.map((r) => `${r[0]}:${r[1]}`).sort()).to.deep.equal(want.sort());
+    const left = await run(`SELECT COUNT(*), COUNT(sourceId) FROM ${a} LEFT OUTER JOIN ${b}`);
+    const unmatched = [...inObj].filter((id) => !rSources.some((x) => x.objectId === id)).length;
+    expect(left.rows[0]!.map(Number)).to.deep.equal([want.length + unmatched, want.length]);
+    // (a JOIN b) FULL OUTER JOIN (c JOIN d): both sides natural joins, then natural on objectId.
+    const c = `(SELECT objectId, decl FROM ${O} WHERE ra > 350) AS c`;
+    const d = `(SELECT objectId, sourceId AS sid FROM ${S} WHERE filterName = 'g') AS d`;
+    const full = await run(`SELECT objectId FROM (${a} JOIN ${b}) FULL OUTER JOIN (${c} JOIN ${d})`);
+    const left2 = want.map((k) => k.split(':')[0]!);
+    const inC = new Set(objects.filter((o) => o.ra > 350).map((o) => o.objectId));
+    const right2 = sources.filter((x) => x.filterName === 'g' && x.objectId !== null && inC.has(x.objectId)).map((x) => String(x.objectId));
+    // The two sides cover disjoint RA ranges: nothing matches, every row of each side comes back once.
+    expect(full.rows.map((r) => String(r[0])).sort()).to.deep.equal([...left2, ...right2].sort());
+  });
+
+  it('a JOIN without ON or USING and no shared columns is a cross join', async () => {
+    const { rows } = await run(`SELECT COUNT(*) FROM (SELECT TOP 3 objectId FROM ${O}) AS x JOIN (SELECT TOP 4 filterName FROM ${S}) AS y`);
+    expect(Number(rows[0]![0])).to.equal(12);
   });
 });

@@ -60,3 +60,28 @@ describe('ADQL grammar corners: * among other select items', () => {
     void rejects;
   });
 });
+
+describe('ADQL grammar corners: joins without ON or USING', () => {
+  it('parses them as natural joins, nested and parenthesised too', () => {
+    const q = parseAdql('SELECT * FROM (t1 JOIN t4) FULL OUTER JOIN (t2 LEFT JOIN t3)');
+    const j = q.body.kind === 'select' ? q.body.from[0]! : null;
+    expect(j).to.deep.include({ kind: 'join', type: 'FULL', natural: true, on: null, using: null });
+    if (j?.kind !== 'join') throw new Error('not a join');
+    expect(j.left).to.deep.include({ kind: 'join', type: 'INNER', natural: true });
+    expect(j.right).to.deep.include({ kind: 'join', type: 'LEFT', natural: true });
+    // Left-deep, as with ON: the first join is natural, the second has its condition.
+    const k = parseAdql('SELECT * FROM a JOIN b JOIN c ON c.x = a.x');
+    const top = k.body.kind === 'select' ? k.body.from[0]! : null;
+    expect(top).to.deep.include({ kind: 'join', natural: false });
+    expect(top?.kind === 'join' && top.left).to.deep.include({ kind: 'join', natural: true });
+  });
+
+  it('joins on the shared columns, and merges them as NATURAL JOIN does', () => {
+    const v = check(`SELECT * FROM (SELECT objectId, ra FROM ${O}) AS a JOIN (SELECT objectId, filterName FROM ${S}) AS b`);
+    expect(v.columns.map((c) => c.name)).to.deep.equal(['objectId', 'ra', 'filterName']);
+    expect(translate(v).sql).to.contain('INNER JOIN');
+    expect(translate(v).sql).to.match(/ON \("t\d+"\."objectId" = "t\d+"\."objectId"\)/);
+    const none = check(`SELECT * FROM (SELECT ra FROM ${O}) AS a LEFT OUTER JOIN (SELECT filterName FROM ${S}) AS b`);
+    expect(translate(none).sql).to.contain('LEFT OUTER JOIN').and.contain('ON TRUE');
+  });
+});
