@@ -473,8 +473,8 @@ export type Position =
   | { form: 'coords'; lon: Expr; lat: Expr }
   | { form: 'point'; point: Expr };
 
-/** The deprecated leading coordinate-system string, or null when it was omitted. */
-export type Coordsys = StringLiteral | null;
+/** The deprecated leading coordinate system: a string, NULL, or null when it was omitted. */
+export type Coordsys = StringLiteral | NullLiteral | null;
 
 /** POINT([coordsys,] lon, lat). */
 export interface PointExpr {

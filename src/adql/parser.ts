@@ -15,6 +15,7 @@ import type {
   ColumnRef,
   ComparisonOp,
   Condition,
+  Coordsys,
   Expr,
   Identifier,
   Join,
@@ -24,7 +25,6 @@ import type {
   QueryExpr,
   SelectItem,
   SelectQuery,
-  StringLiteral,
   TableName,
   TableRef,
   WithQuery,
@@ -984,9 +984,17 @@ class Parser {
     const pos = t.pos;
     const args = this.parseArgs(name);
     const count = (want: string): never => this.failAt(pos, `${name} takes ${want}, found ${args.length} argument${args.length === 1 ? '' : 's'}`);
-    /** Split off the optional leading coordinate-system string. */
-    const coordsysSplit = (): [StringLiteral | null, Expr[]] =>
-      args[0]?.kind === 'string' ? [args[0], args.slice(1)] : [null, args];
+    /**
+     * Split off the optional leading coordinate system: a string, or NULL (ADQL 2.1's
+     * <coord_sys> is a string value expression, and NULL is how clients say "none") when the
+     * call only fits its form without that argument.
+     */
+    const coordsysSplit = (): [Coordsys, Expr[]] => {
+      const first = args[0];
+      if (first?.kind === 'string') return [first, args.slice(1)];
+      if (first?.kind === 'null' && !fitsGeometry(name, args) && fitsGeometry(name, args.slice(1))) return [first, args.slice(1)];
+      return [null, args];
+    };
     switch (name) {
       case 'POINT': {
         const [coordsys, rest] = coordsysSplit();
@@ -1063,6 +1071,31 @@ class Parser {
 
 function coords(lon: Expr, lat: Expr): Position {
   return { form: 'coords', lon, lat };
+}
+
+/** A POINT(...) or CENTROID(...) call: a point that can never be a coordinate. */
+function isExplicitPoint(e: Expr): boolean {
+  return e.kind === 'point' || (e.kind === 'geometryFunction' && e.name === 'CENTROID');
+}
+
+/** Do these arguments (without a coordinate system) fit one of the forms of geometry constructor `name`? */
+function fitsGeometry(name: string, rest: readonly Expr[]): boolean {
+  const coordsOk = (n: number) => rest.length === n && !rest.slice(0, 2).some(isExplicitPoint);
+  const pointOk = (n: number) => rest.length === n && isPointLike(rest[0]!);
+  switch (name) {
+    case 'POINT':
+      return rest.length === 2 && !rest.some(isExplicitPoint);
+    case 'CIRCLE':
+      return coordsOk(3) || pointOk(2);
+    case 'BOX':
+      return coordsOk(4) || pointOk(3);
+    case 'POLYGON': {
+      const explicit = rest.some(isExplicitPoint);
+      return (!explicit && rest.length >= 6 && rest.length % 2 === 0) || (rest.length >= 3 && rest.every(isPointLike));
+    }
+    default:
+      return false;
+  }
 }
 
 function isPointLike(e: Expr): boolean {

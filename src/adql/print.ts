@@ -6,6 +6,7 @@
 import type {
   AdqlQuery,
   Condition,
+  Coordsys,
   Expr,
   Identifier,
   OrderItem,
@@ -166,8 +167,9 @@ function printPosition(p: Position): string {
   return p.form === 'coords' ? `${printExpr(p.lon)}, ${printExpr(p.lat)}` : printExpr(p.point);
 }
 
-function withCoordsys(cs: { value: string } | null, rest: string): string {
-  return cs === null ? rest : `${printString(cs.value)}, ${rest}`;
+function withCoordsys(cs: Coordsys, rest: string): string {
+  if (cs === null) return rest;
+  return `${cs.kind === 'null' ? 'NULL' : printString(cs.value)}, ${rest}`;
 }
 
 /** Print a value expression, parenthesised when its precedence is below `minPrec`. */

@@ -688,7 +688,7 @@ class Validator {
   }
 
   private coordsys(c: Coordsys): void {
-    if (c === null) return;
+    if (c === null || c.kind === 'null') return;
     const v = c.value.trim().toUpperCase();
     if (v === '' || v === 'ICRS' || v.startsWith('ICRS ') || v === 'J2000' || v === 'FK5') return;
     throw errorAt(c.pos, `coordinate system "${c.value}" is not supported; positions are ICRS (write '' or 'ICRS', or leave it out)`);

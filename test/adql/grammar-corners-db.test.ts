@@ -97,4 +97,14 @@ describe('ADQL grammar corners on PostgreSQL (sample data)', function () {
     const { rows } = await run(`SELECT COUNT(*) FROM (SELECT TOP 3 objectId FROM ${O}) AS x JOIN (SELECT TOP 4 filterName FROM ${S}) AS y`);
     expect(Number(rows[0]![0])).to.equal(12);
   });
+
+  it('POINT(NULL, ra, decl) in a cone search returns the objects within the radius', async () => {
+    const { rows } = await run(`SELECT objectId, COORD1(POINT(NULL, ra, decl)) FROM ${O} WHERE 1 = CONTAINS(POINT(NULL, ra, decl), CIRCLE(NULL, 359.9, 0.2, 0.25))`);
+    const want = objects.filter((o) => sep(359.9, 0.2, o.ra, o.decl) < 0.25 - 1e-9).map((o) => o.objectId);
+    const edge = new Set(objects.filter((o) => Math.abs(sep(359.9, 0.2, o.ra, o.decl) - 0.25) <= 1e-9).map((o) => o.objectId));
+    expect(want.length).to.be.above(10);
+    expect(rows.map((r) => r[0] as bigint).filter((id) => !edge.has(id)).sort()).to.deep.equal(want.sort());
+    const ra = new Map(objects.map((o) => [o.objectId, o.ra]));
+    for (const r of rows) expect(r[1]).to.equal(ra.get(r[0] as bigint));
+  });
 });

@@ -85,3 +85,33 @@ describe('ADQL grammar corners: joins without ON or USING', () => {
     expect(translate(none).sql).to.contain('LEFT OUTER JOIN').and.contain('ON TRUE');
   });
 });
+
+describe('ADQL grammar corners: NULL as the coordinate system', () => {
+  it('takes a leading NULL as the coordinate system when the call fits only without it', () => {
+    const e = (q: string) => {
+      const b = parseAdql(`SELECT ${q} FROM t`).body;
+      if (b.kind !== 'select' || b.items[0]!.kind !== 'derivedColumn') throw new Error('no item');
+      return b.items[0]!.expr;
+    };
+    expect(e('POINT(NULL, ra, dec)')).to.deep.include({ kind: 'point' }).and.nested.include({ 'coordsys.kind': 'null', 'lon.kind': 'column' });
+    expect(e('POINT(NULL, 1)')).to.nested.include({ coordsys: null, 'lon.kind': 'null' });
+    expect(e('CIRCLE(NULL, POINT(1, 2), 3)')).to.nested.include({ 'coordsys.kind': 'null', 'center.form': 'point' });
+    expect(e('CIRCLE(NULL, 1, 2)')).to.nested.include({ coordsys: null, 'center.form': 'coords' });
+    expect(e('CIRCLE(NULL, 1, 2, 3)')).to.nested.include({ 'coordsys.kind': 'null', 'center.form': 'coords' });
+    expect(e('BOX(NULL, 1, 2, 3, 4)')).to.nested.include({ 'coordsys.kind': 'null' });
+    expect(e('POLYGON(NULL, 1, 2, 3, 4, 5, 6)')).to.nested.include({ 'coordsys.kind': 'null' });
+    expect(e('POLYGON(NULL, 1, 2, 3, 4, 5)')).to.nested.include({ coordsys: null });
+    for (const q of ['POINT(NULL, ra, dec)', 'CIRCLE(NULL, POINT(1, 2), 3)', 'POLYGON(NULL, a, b, c)']) {
+      const ast = parseAdql(`SELECT ${q} FROM t`);
+      expect(withoutPositions(parseAdql(printAdql(ast)))).to.deep.equal(withoutPositions(ast));
+    }
+  });
+
+  it('validates and translates POINT(NULL, ra, decl) like POINT(ra, decl)', () => {
+    const a = translate(check(`SELECT objectId FROM ${O} WHERE 1 = CONTAINS(POINT(NULL, ra, decl), CIRCLE(NULL, 0, 0, 1))`));
+    const b = translate(check(`SELECT objectId FROM ${O} WHERE 1 = CONTAINS(POINT(ra, decl), CIRCLE(0, 0, 1))`));
+    expect(a.sql).to.equal(b.sql);
+    expect(a.spatial).to.have.length(1);
+    rejects(`SELECT POINT(NULL, POINT(1, 2)) FROM ${O}`, 'POINT needs a number');
+  });
+});
