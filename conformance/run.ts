@@ -45,8 +45,11 @@ async function startServer(): Promise<{ url: string; child: ChildProcess; dir: s
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vodax-conformance-'));
   fs.chmodSync(dir, 0o755);
+  // URL uploads are on by default (taplint checks upload-http is declared). A client may upload
+  // by URL a table this same server serves (a job's result); the fetcher refuses loopback
+  // addresses unless allow-listed, so the server allow-lists exactly its own host:port.
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
-    env: { ...process.env, PORT: String(port), DATA_DIR: dir, LOG_FORMAT: 'silent', UPLOAD_URLS: 'true' },
+    env: { ...process.env, PORT: String(port), DATA_DIR: dir, LOG_FORMAT: 'silent', UPLOAD_URL_HOSTS: `127.0.0.1:${port}` },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;

@@ -28,8 +28,10 @@ export interface Limits {
   concurrentQueries: number;
   uploadBytes: number;
   uploadRows: number;
-  /** Whether TAP UPLOAD may name http(s) URLs, which the server then fetches. */
+  /** Whether TAP UPLOAD may name http(s) URLs, which the server then fetches (public addresses only). */
   uploadUrls: boolean;
+  /** Hosts (name, or name:port) URL uploads may fetch from even at loopback or private addresses. */
+  uploadUrlHosts: readonly string[];
   poolSize: number;
   /** Longest query string accepted (characters); longer is a 400. */
   queryStringChars: number;
@@ -58,6 +60,26 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): n
   return n;
 }
 
+/** Parse a true/false setting, or fail naming the variable. */
+function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new Error(`configuration: ${name} must be true or false, got '${raw}'`);
+}
+
+/** Parse a comma-separated list of host names or host:port (IPv6 in brackets), lower-cased. */
+function hosts(env: NodeJS.ProcessEnv, name: string): readonly string[] {
+  const entries = (env[name] ?? '').split(',').map((h) => h.trim().toLowerCase()).filter((h) => h !== '');
+  for (const h of entries) {
+    if (!/^(\[[0-9a-f:.]+\]|[a-z0-9_.-]+)(:\d{1,5})?$/.test(h)) {
+      throw new Error(`configuration: ${name} must list host names or host:port, separated by commas; '${h}' is neither`);
+    }
+  }
+  return Object.freeze(entries);
+}
+
 /** Read the configuration from an environment (process.env by default). */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const dataDir = path.resolve(env.DATA_DIR || './var');
@@ -84,7 +106,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       concurrentQueries: int(env, 'CONCURRENT_QUERIES', 8, 1),
       uploadBytes: int(env, 'UPLOAD_MAX_BYTES', 100 * 1024 * 1024, 1),
       uploadRows: int(env, 'UPLOAD_MAX_ROWS', 1_000_000, 1),
-      uploadUrls: env.UPLOAD_URLS === 'true' || env.UPLOAD_URLS === '1',
+      // On by default: TAPRegExt makes upload-http mandatory for a service that takes uploads.
+      uploadUrls: bool(env, 'UPLOAD_URLS', true),
+      uploadUrlHosts: hosts(env, 'UPLOAD_URL_HOSTS'),
       poolSize: int(env, 'DB_POOL_SIZE', 20, 2),
       queryStringChars: int(env, 'QUERY_STRING_MAX_CHARS', 16_384, 256),
       maxParameters: int(env, 'PARAMETERS_MAX', 200, 10),

@@ -31,7 +31,7 @@ export function syncRoutes(base: string, config: Config, db: Database, catalogs:
       spool.save(part),
     );
     const tap = tapQueryParameters(params, config.limits, ctx.get('accept') || undefined);
-    const uploads = await openUploads(parseUploadParam(params.get('upload') ?? [], config.limits.uploadUrls), spool, config.limits);
+    const uploads = await openUploads(parseUploadParam(params.get('upload') ?? [], config.limits.uploadUrls), spool, config.limits, abort.signal);
     const viewer = callerOf(ctx);
     const catalog = (await catalogs.get({ user: viewer })).withTables(uploads.tables);
     const prepared = prepareQuery(catalog, tap.query, tap.maxrec);

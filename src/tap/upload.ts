@@ -2,7 +2,9 @@
  * TAP UPLOAD (DALI, TAP 1.1 section 3.3.4): `UPLOAD=name,param:part` names a multipart file
  * part holding a VOTable (or CSV); it becomes table `TAP_UPLOAD.name`, a temporary table that
  * only this query's connection sees and that is dropped after it. Parts are spooled to disk,
- * never held in memory. Uploads by URL are refused: the server fetches nothing on request.
+ * never held in memory. `UPLOAD=name,http(s)://...` names a table the server fetches (when the
+ * configuration allows URL uploads) through net/safe-fetch: public addresses only, unless the
+ * host is allow-listed; size- and time-limited.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -17,6 +19,18 @@ import { quoteIdent } from '../registry/pg-types.js';
 import { readVotable } from '../formats/votable-reader.js';
 import { readCsv } from '../formats/csv-reader.js';
 import { createAndFill, HPX_COLUMN } from '../ingest/loader.js';
+import { fetchToFile } from '../net/safe-fetch.js';
+
+/** Total time a URL upload may take, redirects, headers and body (milliseconds). */
+export const URL_UPLOAD_TIMEOUT_MS = 60_000;
+
+/** How a URL upload is fetched: the size limit, the allow-list, cancellation; timeoutMs for tests. */
+export interface UrlFetchOptions {
+  maxBytes: number;
+  allowHosts: readonly string[];
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
 
 /** One `name,uri` pair of the UPLOAD parameter: an inline part, or (when allowed) a URL. */
 export type UploadRequest = { name: string; part: string; url?: undefined } | { name: string; url: string; part?: undefined };
@@ -71,25 +85,15 @@ export class UploadSpool {
     this.files.set(part, file);
   }
 
-  /** Fetch a URL into the spool (only when the configuration allows URL uploads), size-limited. */
-  async fetch(url: string, maxBytes: number): Promise<string> {
+  /** Fetch a URL into the spool, safely (see net/safe-fetch), streaming to disk. */
+  async fetch(url: string, options: UrlFetchOptions): Promise<string> {
     const file = this.newFile();
-    let res: Response;
-    try {
-      res = await fetch(url, { signal: AbortSignal.timeout(60_000), redirect: 'follow' });
-    } catch (e) {
-      throw new BadRequestError(`UPLOAD ${url}: cannot fetch it (${(e as Error).message})`);
-    }
-    if (!res.ok || !res.body) throw new BadRequestError(`UPLOAD ${url}: the server answered ${res.status}`);
-    let bytes = 0;
-    const limited = async function* (body: AsyncIterable<Uint8Array>) {
-      for await (const chunk of body) {
-        bytes += chunk.byteLength;
-        if (bytes > maxBytes) throw new LimitExceededError(`UPLOAD ${url} is larger than ${maxBytes} bytes`);
-        yield chunk;
-      }
-    };
-    await pipeline(limited(res.body as unknown as AsyncIterable<Uint8Array>), fs.createWriteStream(file));
+    await fetchToFile(url, file, {
+      maxBytes: options.maxBytes,
+      allowHosts: options.allowHosts,
+      signal: options.signal,
+      timeoutMs: options.timeoutMs ?? URL_UPLOAD_TIMEOUT_MS,
+    });
     return file;
   }
 
@@ -127,11 +131,15 @@ const UCD_DEC = /^pos\.eq\.dec(;meta\.main)?$/i;
 export async function openUploads(
   requests: readonly UploadRequest[],
   spool: UploadSpool,
-  limits: { uploadRows: number; uploadBytes: number },
+  limits: { uploadRows: number; uploadBytes: number; uploadUrlHosts: readonly string[] },
+  signal?: AbortSignal,
 ): Promise<OpenedUploads> {
   const sources: { req: UploadRequest; source: TableSource; pgTable: string }[] = [];
   for (const req of requests) {
-    const file = req.url !== undefined ? await spool.fetch(req.url, limits.uploadBytes) : spool.file(req.part);
+    const file =
+      req.url !== undefined
+        ? await spool.fetch(req.url, { maxBytes: limits.uploadBytes, allowHosts: limits.uploadUrlHosts, signal })
+        : spool.file(req.part);
     if (!file) throw new BadRequestError(`UPLOAD '${req.name}' names part '${req.part}', which the request does not contain`);
     const source = await readUploadFile(file, req);
     const ra = source.meta.columns.find((c) => c.ucd && UCD_RA.test(c.ucd) && (c.datatype === 'double' || c.datatype === 'float'));

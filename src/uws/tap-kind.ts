@@ -40,7 +40,7 @@ export function tapJobKind(db: Database, config: Config): JobKind {
           const file = joinUnder(ctx.uploadDir, req.part);
           if (fs.existsSync(file)) spool.use(req.part, file); // else openUploads names the missing part
         }
-        const uploads = await openUploads(requests, spool, config.limits);
+        const uploads = await openUploads(requests, spool, config.limits, ctx.signal);
         const catalog = (await catalogs.get({ user: ctx.owner })).withTables(uploads.tables);
         const prepared = prepareQuery(catalog, tap.query, tap.maxrec);
         const body = await resultStream(db, prepared, tap.format.format.writer, {
