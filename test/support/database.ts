@@ -68,9 +68,15 @@ async function start(): Promise<TestDatabase> {
   if (!serverUrl) {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vodax-test-'));
     fs.chmodSync(tmp, 0o755);
-    const embedded = await startEmbedded(path.join(tmp, 'pg'), 0, log);
-    serverUrl = embedded.url;
-    stopEmbedded = embedded.stop;
+    try {
+      const embedded = await startEmbedded(path.join(tmp, 'pg'), 0, log);
+      serverUrl = embedded.url;
+      stopEmbedded = embedded.stop;
+    } catch (e) {
+      fs.rmSync(tmp, { recursive: true, force: true });
+      // Rejected once, the promise stays rejected: every hook that needs the database fails at once with this.
+      throw new Error(`the test database could not be started: ${(e as Error).message}`);
+    }
   }
   const scratch = await createScratch(serverUrl);
   await migrate(scratch.db);
