@@ -7,7 +7,10 @@
  * Semantics chosen where ADQL leaves them open: `/` on two integers is PostgreSQL's integer
  * division (truncating); ROUND of a double rounds half away from zero only when a precision is
  * given (numeric arithmetic), otherwise as PostgreSQL's round(double); LIKE has no escape
- * character unless ESCAPE names one; TOP and the MAXREC limit become one LIMIT.
+ * character unless ESCAPE names one; TOP and the MAXREC limit become one LIMIT; RAND(seed) is a
+ * hash of the seed and the row (of a grouped SELECT's select list: the group), so the same seed
+ * gives each row the same value in every run, whatever order the rows are read in (identical rows
+ * get identical values), while RAND() stays PostgreSQL's random().
  */
 import type {
   AdqlQuery,
@@ -94,6 +97,14 @@ class Translator {
   private readonly crossmatches = new Map<Comparison, Crossmatch>();
   private readonly laterals = new Map<Source, Crossmatch>();
   private indexAllowed = true;
+  /**
+   * What RAND(seed) hashes where the expression being translated stands: the row of the
+   * SELECT's FROM sources, or (in the select list, HAVING and ORDER BY of a grouped SELECT)
+   * the group. A thunk, so queries without RAND(seed) never build it.
+   */
+  private randKey: () => string = () => "''";
+  /** The row key of the SELECT being translated, for RAND(seed) inside aggregate arguments. */
+  private randRowKey: () => string = () => "''";
 
   constructor(private readonly v: ValidatedQuery) {}
 
@@ -130,19 +141,55 @@ class Translator {
   private select(q: SelectQuery, types: ValueType[] | null, outerLimit: number | null): string {
     const info = this.v.selects.get(q)!;
     this.planCrossmatches(q);
-    const items = info.outputs.map((o, i) => `${this.outputSql(o, types?.[i] ?? null)} AS ${quoteIdent(o.name)}`);
-    let sql = `SELECT ${q.quantifier === 'DISTINCT' ? 'DISTINCT ' : ''}${items.join(', ')}`;
-    sql += ` FROM ${q.from.map((f) => this.fromSql(f)).join(', ')}`;
-    if (q.where !== null) sql += ` WHERE ${this.cond(q.where)}`;
-    if (q.groupBy.length > 0) sql += ` GROUP BY ${q.groupBy.map((g, i) => (info.group[i] != null ? String(info.group[i]) : this.expr(g))).join(', ')}`;
-    if (q.having !== null) sql += ` HAVING ${this.cond(q.having)}`;
-    if (q.orderBy.length > 0) {
-      sql += ` ORDER BY ${q.orderBy.map((o, i) => `${info.order[i] != null ? String(info.order[i]) : this.expr(o.expr)}${direction(o.direction)}`).join(', ')}`;
+    const savedKey = this.randKey;
+    const savedRow = this.randRowKey;
+    const rowKey = once(() => `CAST(ROW(${info.scope.sources.map((s) => `${quoteIdent(s.sqlAlias)}.*`).join(', ')}) AS text)`);
+    const groupKey = once(() => (isGrouped(q) ? this.groupKey(q, info.outputs, info.group) : rowKey()));
+    try {
+      this.randRowKey = rowKey;
+      this.randKey = groupKey;
+      const items = info.outputs.map((o, i) => `${this.outputSql(o, types?.[i] ?? null)} AS ${quoteIdent(o.name)}`);
+      let sql = `SELECT ${q.quantifier === 'DISTINCT' ? 'DISTINCT ' : ''}${items.join(', ')}`;
+      this.randKey = rowKey;
+      sql += ` FROM ${q.from.map((f) => this.fromSql(f)).join(', ')}`;
+      if (q.where !== null) sql += ` WHERE ${this.cond(q.where)}`;
+      if (q.groupBy.length > 0) sql += ` GROUP BY ${q.groupBy.map((g, i) => (info.group[i] != null ? String(info.group[i]) : this.expr(g))).join(', ')}`;
+      this.randKey = groupKey;
+      if (q.having !== null) sql += ` HAVING ${this.cond(q.having)}`;
+      if (q.orderBy.length > 0) {
+        sql += ` ORDER BY ${q.orderBy.map((o, i) => `${info.order[i] != null ? String(info.order[i]) : this.expr(o.expr)}${direction(o.direction)}`).join(', ')}`;
+      }
+      const limits = [q.top, outerLimit].filter((x): x is number => x !== null);
+      if (limits.length > 0) sql += ` LIMIT ${Math.min(...limits)}`;
+      if (q.offset !== null) sql += ` OFFSET ${q.offset}`;
+      return sql;
+    } finally {
+      this.randKey = savedKey;
+      this.randRowKey = savedRow;
     }
-    const limits = [q.top, outerLimit].filter((x): x is number => x !== null);
-    if (limits.length > 0) sql += ` LIMIT ${Math.min(...limits)}`;
-    if (q.offset !== null) sql += ` OFFSET ${q.offset}`;
-    return sql;
+  }
+
+  /** The text RAND(seed) hashes in a grouped SELECT: its GROUP BY values (none: one group). */
+  private groupKey(q: SelectQuery, outputs: Output[], group: Array<number | null>): string {
+    const saved = this.randKey;
+    this.randKey = this.randRowKey;
+    try {
+      const parts = q.groupBy.map((g, i) => (group[i] != null ? this.outputSql(outputs[group[i]! - 1]!, null) : this.expr(g)));
+      return parts.length === 0 ? "''" : `CAST(ROW(${parts.join(', ')}, NULL) AS text)`;
+    } finally {
+      this.randKey = saved;
+    }
+  }
+
+  /** Translate an aggregate's argument: it is evaluated per row, so RAND(seed) hashes the row. */
+  private aggregateArg<T>(f: () => T): T {
+    const saved = this.randKey;
+    this.randKey = this.randRowKey;
+    try {
+      return f();
+    } finally {
+      this.randKey = saved;
+    }
   }
 
   /** A result column: a column as it is, anything computed cast to its declared type. */
@@ -576,7 +623,7 @@ class Translator {
       case 'aggregate': {
         if (e.arg === null) return 'count(*)';
         const q = e.quantifier === 'DISTINCT' ? 'DISTINCT ' : '';
-        const arg = this.expr(e.arg);
+        const arg = this.aggregateArg(() => this.expr(e.arg!));
         if (e.name === 'AVG') return `avg(${q}CAST(${arg} AS double precision))`;
         return `${e.name.toLowerCase()}(${q}${arg})`;
       }
@@ -584,7 +631,8 @@ class Translator {
         return this.builtin(e);
       case 'userFunction': {
         const f = userFunction(e.name.name)!;
-        return f.sql(e.args.map((a) => this.expr(a)));
+        const args = () => e.args.map((a) => this.expr(a));
+        return f.sql(f.aggregate ? this.aggregateArg(args) : args());
       }
       case 'cast': {
         const inner = this.expr(e.expr, e.type.name === 'TIMESTAMP' ? undefined : context);
@@ -689,8 +737,15 @@ class Translator {
         return 'pi()';
       case 'POWER':
         return `power(${dbl(a[0]!)}, ${dbl(a[1]!)})`;
-      case 'RAND':
-        return 'random()';
+      case 'RAND': {
+        if (e.args.length === 0) return 'random()';
+        // A reproducible value in [0, 1): the top 53 bits of a hash of the row (or group) and
+        // the seed. Unlike setseed(), it touches no session state, and it does not depend on
+        // the order PostgreSQL happens to read rows in (parallel scans, synchronized scans).
+        const seed = e.args[0]!;
+        if (seed.kind !== 'number') throw errorAt(seed.pos, 'the seed of RAND must be a whole number');
+        return `(CAST((hashtextextended(${this.randKey()}, ${seed.text}) >> 11) + 4503599627370496 AS double precision) / 9007199254740992)`;
+      }
       case 'IN_UNIT': {
         const target = e.args[1]!;
         const f = unitFactor(t0!.unit ?? '', target.kind === 'string' ? target.value : '');
@@ -705,6 +760,34 @@ class Translator {
         return `${e.name.toLowerCase()}(${a.map(dbl).join(', ')})`;
     }
   }
+}
+
+/** A memoised thunk. */
+function once(f: () => string): () => string {
+  let v: string | null = null;
+  return () => (v ??= f());
+}
+
+/** Does the SELECT aggregate (GROUP BY, HAVING, or an aggregate of its own in the select list or ORDER BY)? */
+function isGrouped(q: SelectQuery): boolean {
+  if (q.groupBy.length > 0 || q.having !== null) return true;
+  // An explicit stack: select lists may hold chains of thousands of operators.
+  const stack: unknown[] = [...q.items, ...q.orderBy];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (node === null || typeof node !== 'object') continue;
+    if (Array.isArray(node)) {
+      stack.push(...node);
+      continue;
+    }
+    const kind = (node as { kind?: unknown }).kind;
+    if (kind === 'aggregate') return true;
+    if (kind === 'userFunction' && userFunction((node as { name: { name: string } }).name.name)?.aggregate) return true;
+    // A subquery's aggregates are its own.
+    if (kind === 'select' || kind === 'setOperation') continue;
+    for (const [k, x] of Object.entries(node)) if (k !== 'pos' && x !== null && typeof x === 'object') stack.push(x);
+  }
+  return false;
 }
 
 function polygonArray(parts: string[]): string {

@@ -763,7 +763,13 @@ class Validator {
       return { ...DOUBLE, unit: target.value, ucd: t.ucd };
     }
     if (n === 'RAND' && e.args.length === 1) {
-      throw errorAt(e.args[0]!.pos, 'RAND with a seed is not supported; use RAND()');
+      const seed = e.args[0]!;
+      // The seed becomes the bigint seed of a hash (see the translator).
+      if (seed.kind !== 'number' || seed.form !== 'integer' || BigInt(seed.text) >= 2n ** 63n) {
+        throw errorAt(seed.pos, 'the seed of RAND must be a whole number below 2^63');
+      }
+      this.value(seed, scope);
+      return DOUBLE;
     }
     const types = e.args.map((a) => this.numeric(a, scope, n));
     const a = types[0];

@@ -107,4 +107,41 @@ describe('ADQL grammar corners on PostgreSQL (sample data)', function () {
     const ra = new Map(objects.map((o) => [o.objectId, o.ra]));
     for (const r of rows) expect(r[1]).to.equal(ra.get(r[0] as bigint));
   });
+
+  it('RAND(seed) is reproducible per row, whatever the plan, uniform, and differs between seeds', async () => {
+    const values = async (q: string) => new Map((await run(q)).rows.map((r) => [r[0] as bigint, r[1] as number]));
+    const a = await values(`SELECT objectId, RAND(7) FROM ${O}`);
+    const b = await values(`SELECT objectId, RAND(7) AS r FROM ${O} WHERE ra >= 0 ORDER BY ra DESC`);
+    expect(a.size).to.equal(objects.length);
+    expect(b.size).to.equal(a.size);
+    expect([...a].filter(([id, x]) => b.get(id) !== x)).to.deep.equal([]);
+    const xs = [...a.values()];
+    expect(Math.min(...xs)).to.be.at.least(0);
+    expect(Math.max(...xs)).to.be.below(1);
+    const mean = xs.reduce((x, y) => x + y, 0) / xs.length;
+    expect(mean).to.be.closeTo(0.5, 0.02);
+    // Ten equal bins each hold about a tenth.
+    const bins = new Array<number>(10).fill(0);
+    for (const x of xs) bins[Math.floor(x * 10)]!++;
+    for (const n of bins) expect(n / xs.length).to.be.closeTo(0.1, 0.015);
+    const other = await values(`SELECT objectId, RAND(8) FROM ${O}`);
+    expect([...a].filter(([id, x]) => other.get(id) === x).length).to.be.below(3);
+    // A subsample: exactly the rows whose RAND(7) is below the cut, run after run.
+    const sub = (await run(`SELECT objectId FROM ${O} WHERE RAND(7) < 0.1`)).rows.map((r) => r[0] as bigint);
+    const want = [...a].filter(([, x]) => x < 0.1).map(([id]) => id);
+    expect(want.length).to.be.within(objects.length * 0.08, objects.length * 0.12);
+    expect(sub.sort()).to.deep.equal(want.sort());
+    expect((await run(`SELECT objectId FROM ${O} WHERE RAND(7) < 0.1`)).rows.map((r) => r[0] as bigint).sort()).to.deep.equal(want);
+  });
+
+  it('RAND(seed) in aggregates hashes each row, in a grouped select list the group', async () => {
+    const perRow = (await run(`SELECT objectId, RAND(3) FROM ${O}`)).rows.map((r) => r[1] as number);
+    const { rows } = await run(`SELECT AVG(RAND(3)), COUNT(*), RAND(3) FROM ${O}`);
+    expect(rows[0]![0] as number).to.be.closeTo(perRow.reduce((x, y) => x + y, 0) / perRow.length, 1e-9);
+    const g1 = (await run(`SELECT filterName, RAND(3), COUNT(*) FROM ${S} GROUP BY filterName`)).rows;
+    const g2 = (await run(`SELECT filterName AS f, RAND(3) FROM ${S} GROUP BY f ORDER BY RAND(3)`)).rows;
+    expect(g1).to.have.length(5);
+    expect(new Map(g2.map((r) => [r[0], r[1]]))).to.deep.equal(new Map(g1.map((r) => [r[0], r[1]])));
+    expect(g2.map((r) => r[1] as number)).to.deep.equal(g2.map((r) => r[1] as number).sort((x, y) => x - y));
+  });
 });

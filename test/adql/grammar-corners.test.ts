@@ -115,3 +115,17 @@ describe('ADQL grammar corners: NULL as the coordinate system', () => {
     rejects(`SELECT POINT(NULL, POINT(1, 2)) FROM ${O}`, 'POINT needs a number');
   });
 });
+
+describe('ADQL grammar corners: RAND(seed)', () => {
+  it('hashes the seed with the row, or in a grouped select list with the group', () => {
+    const t = translate(check(`SELECT RAND(42) FROM ${O} AS o, ${S} AS s WHERE RAND(42) < 0.5`)).sql;
+    expect(t.match(/hashtextextended\(CAST\(ROW\("t\d+"\.\*, "t\d+"\.\*\) AS text\), 42\)/g)).to.have.length(2);
+    expect(t).to.not.contain('setseed').and.not.contain('random()');
+    const g = translate(check(`SELECT filterName, RAND(1), SUM(RAND(2)) FROM ${S} GROUP BY filterName`)).sql;
+    expect(g).to.match(/hashtextextended\(CAST\(ROW\("t\d+"\."filterName", NULL\) AS text\), 1\)/);
+    expect(g).to.match(/sum\(\(CAST\(\(hashtextextended\(CAST\(ROW\("t\d+"\.\*\) AS text\), 2\)/);
+    expect(translate(check(`SELECT COUNT(*), RAND(5) FROM ${O}`)).sql).to.contain("hashtextextended('', 5)");
+    expect(translate(check(`SELECT RAND() FROM ${O}`)).sql).to.contain('random()');
+    rejects(`SELECT RAND(9223372036854775808) FROM ${O}`, 'below 2^63');
+  });
+});
