@@ -33,7 +33,7 @@ export interface Limits {
   /** Hosts (name, or name:port) URL uploads may fetch from even at loopback or private addresses. */
   uploadUrlHosts: readonly string[];
   poolSize: number;
-  /** Longest query string accepted (characters); longer is a 400. */
+  /** Longest query string accepted (characters); longer is a 414. */
   queryStringChars: number;
   /** Most parameters a request may carry (query string and form body); more is a 400. */
   maxParameters: number;
@@ -47,6 +47,12 @@ export interface Limits {
   requestQueueWait: number;
   /** Most tables one user may hold in their L3 databases (user tables over HTTP). */
   userTablesMax: number;
+  /** Seconds a client may go silent while sending its request (headers or body); then 408. */
+  requestIdleTimeout: number;
+  /** Largest header block (request line and headers, bytes); a longer URL is a 414, longer headers a 431. */
+  headerBytes: number;
+  /** Seconds a stopping server gives running requests before it cuts them. */
+  shutdownGrace: number;
 }
 
 /** Parse a positive integer setting, or fail naming the variable. */
@@ -117,6 +123,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       requestQueue: int(env, 'REQUEST_QUEUE', 256, 0),
       requestQueueWait: int(env, 'REQUEST_QUEUE_WAIT', 10, 0),
       userTablesMax: int(env, 'USER_TABLES_MAX', 100, 0),
+      requestIdleTimeout: int(env, 'REQUEST_IDLE_TIMEOUT', 15, 1),
+      headerBytes: int(env, 'HEADERS_MAX_BYTES', 16_384, 1024),
+      shutdownGrace: int(env, 'SHUTDOWN_GRACE', 3, 0),
     }),
   });
 }

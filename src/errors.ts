@@ -78,6 +78,20 @@ export class MethodNotAllowedError extends VodaxError {
   }
 }
 
+/** The server does not implement this request method at all (501). */
+export class NotImplementedError extends VodaxError {
+  constructor(message: string) {
+    super(message, 501, 'NotImplemented');
+  }
+}
+
+/** The client stopped sending its request before it was complete (408). */
+export class RequestTimeoutError extends VodaxError {
+  constructor(message: string) {
+    super(message, 408, 'RequestTimeout');
+  }
+}
+
 /** The request conflicts with the resource's state: a name taken, a job no longer PENDING (409). */
 export class ConflictError extends VodaxError {
   constructor(message: string) {

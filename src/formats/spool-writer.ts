@@ -7,6 +7,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { scratchPrefix } from '../scratch.js';
 import type { CellValue } from '../registry/types.js';
 
 const FRAME = 1 << 20;
@@ -39,7 +40,7 @@ export class RowSpool {
     const root = tmpDir ?? os.tmpdir();
     // The scratch folder may not exist yet (a fresh DATA_DIR): make it rather than fail mid-answer.
     await fs.mkdir(root, { recursive: true });
-    const dir = await fs.mkdtemp(path.join(root, 'vodax-spool-'));
+    const dir = await fs.mkdtemp(path.join(root, scratchPrefix('vodax-spool')));
     try {
       const handle = await fs.open(path.join(dir, 'rows'), 'w+');
       return new RowSpool(dir, handle);

@@ -69,7 +69,8 @@ export function createApp(services: Services): Koa {
   if (services.jobs?.hasKind('image')) routers.push(...imageJobRoutes(services.config, services.db, services.jobs));
   for (const router of routers) {
     app.use(router.routes());
-    app.use(router.allowedMethods({ throw: true }));
+    // Status and Allow header only; the error middleware turns them into the face's error document.
+    app.use(router.allowedMethods());
   }
   return app;
 }

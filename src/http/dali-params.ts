@@ -73,15 +73,20 @@ export async function readDaliParams(
       return;
     }
     const pending: Promise<void>[] = [];
+    const open = new Set<Readable>();
     let failed: Error | null = null;
+    // On failure the parts still being written are cut, and only once every consumer has
+    // settled does the caller hear of it: then nothing writes into a spool it removes.
     const fail = (e: Error) => {
-      if (!failed) {
-        failed = e;
-        ctx.req.unpipe(bb);
-        ctx.req.resume();
-        reject(e);
-      }
+      if (failed) return;
+      failed = e;
+      ctx.req.unpipe(bb);
+      ctx.req.resume();
+      for (const s of open) s.destroy(e);
+      void Promise.allSettled(pending).then(() => reject(e));
     };
+    ctx.req.once('aborted', () => fail(new BadRequestError('the client closed the connection before the request body ended')));
+    ctx.req.once('error', (e: Error) => fail(new BadRequestError(`the request body could not be read: ${e.message}`)));
     bb.on('field', (name: string | undefined, value, info) => {
       // busboy gives no name for `name=""`: a client error, never a crash.
       if (!name) return fail(new BadRequestError('a multipart part has no name'));
@@ -89,7 +94,8 @@ export async function readDaliParams(
       if (++count > limits.maxFields) return fail(new BadRequestError(`too many parameters (more than ${limits.maxFields})`));
       add(params, name, value);
     });
-    bb.on('file', (field: string | undefined, stream, info) => {
+    bb.on('file', (field: string | undefined, stream: Readable, info) => {
+      if (failed) return void stream.resume();
       if (!field) {
         stream.resume();
         return fail(new BadRequestError('a multipart part has no name'));
@@ -98,6 +104,8 @@ export async function readDaliParams(
         stream.resume();
         return fail(new BadRequestError(`unexpected file part '${field}'`));
       }
+      open.add(stream);
+      stream.once('close', () => open.delete(stream));
       stream.on('limit', () => fail(new LimitExceededError(`upload '${field}' is larger than ${limits.maxFileBytes} bytes`)));
       pending.push(
         onFile({ field, filename: info.filename ?? field, mimeType: info.mimeType, stream }).catch((e: Error) => {
@@ -107,10 +115,10 @@ export async function readDaliParams(
       );
     });
     bb.on('fieldsLimit', () => fail(new BadRequestError(`too many parameters (more than ${limits.maxFields})`)));
-    bb.on('partsLimit', () => fail(new BadRequestError('too many parts in the multipart body')));
+    bb.on('partsLimit', () => fail(new BadRequestError(`too many parts in the multipart body (at most ${limits.maxFields * 2})`)));
     bb.on('error', (e: Error) => fail(new BadRequestError(`malformed request body: ${e.message}`)));
     bb.on('close', () => {
-      Promise.all(pending).then(
+      void Promise.all(pending).then(
         () => {
           if (!failed) resolve();
         },

@@ -1,6 +1,6 @@
 /** The one place where errors become HTTP answers. */
 import type { Context, Next } from 'koa';
-import { isVodaxError, NotFoundError, UnavailableError, UnauthorizedError, VodaxError } from '../errors.js';
+import { isVodaxError, MethodNotAllowedError, NotFoundError, NotImplementedError, UnavailableError, UnauthorizedError, VodaxError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { bearerChallenge } from '../auth/challenge.js';
 import { daliErrorDocument, DALI_ERROR_CONTENT_TYPE } from '../formats/dali-error.js';
@@ -25,21 +25,29 @@ export const renderDaliError: ErrorRenderer = (e) => ({
 
 const RENDERERS: Record<ErrorStyle, ErrorRenderer> = { json: renderJsonError, dali: renderDaliError };
 
+/** The body of an error in the style of the route family the request belongs to. */
+export function renderError(e: VodaxError, ctx: Context): { type: string; body: string } {
+  const style: ErrorStyle = (ctx.state.errorStyle as ErrorStyle | undefined) ?? 'json';
+  return RENDERERS[style](e, ctx);
+}
+
 /** Koa middleware: map thrown errors to status and body; log real faults as errors. */
 export function errorMiddleware(log: Logger) {
   return async (ctx: Context, next: Next): Promise<void> => {
     try {
       await next();
-      if (ctx.status === 404 && ctx.body === undefined) {
-        throw new NotFoundError(`no resource at ${ctx.path}`);
+      if (ctx.body === undefined || ctx.body === null) {
+        // The routers' verdicts without a body: nothing here, or not with this method.
+        if (ctx.status === 404) throw new NotFoundError(`no resource at ${ctx.path}`);
+        if (ctx.status === 405) throw new MethodNotAllowedError(`${ctx.method} is not allowed on ${ctx.path} (allowed: ${ctx.response.get('Allow') || 'none'})`);
+        if (ctx.status === 501) throw new NotImplementedError(`${ctx.method} is not a method this service implements (allowed here: ${ctx.response.get('Allow') || 'none'})`);
       }
     } catch (err) {
       const e = toVodaxError(err, ctx, log);
-      const style: ErrorStyle = (ctx.state.errorStyle as ErrorStyle | undefined) ?? 'json';
-      const render = RENDERERS[style];
-      const { type, body } = render(e, ctx);
+      const { type, body } = renderError(e, ctx);
       if (ctx.headerSent || !ctx.writable) {
         // Too late for a status: the stream is cut, which the client sees as an error.
+        ctx.state.closedByServer = true;
         ctx.res.destroy();
         return;
       }
@@ -56,6 +64,9 @@ export function errorMiddleware(log: Logger) {
 function toVodaxError(err: unknown, ctx: Context, log: Logger): VodaxError {
   if (isVodaxError(err)) return err;
   const status = (err as { status?: number; expose?: boolean }).status;
+  // Koa's and the routers' own HTTP errors for methods.
+  if (status === 405) return new MethodNotAllowedError(`${ctx.method} is not allowed on ${ctx.path}`);
+  if (status === 501) return new NotImplementedError(`${ctx.method} is not a method this service implements`);
   if (typeof status === 'number' && status >= 400 && status < 500) {
     return new VodaxError((err as Error).message, status, 'BadRequest');
   }

@@ -6,20 +6,28 @@
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import type { Context, Next } from 'koa';
 import type { Limits } from '../config.js';
-import { BadRequestError, LimitExceededError, UnavailableError } from '../errors.js';
+import { BadRequestError, LimitExceededError, RequestTimeoutError, UnavailableError } from '../errors.js';
+import { renderError } from './errors.js';
 
 /** The limits the request checks use. */
-export type RequestLimits = Pick<Limits, 'uploadBytes' | 'queryStringChars' | 'maxParameters'>;
+export type RequestLimits = Pick<Limits, 'uploadBytes' | 'queryStringChars' | 'maxParameters' | 'headerBytes' | 'requestIdleTimeout'>;
 
 /** The limits admission uses. */
 export type AdmissionLimits = Pick<Limits, 'concurrentRequests' | 'concurrentRequestsPerCaller' | 'requestQueue' | 'requestQueueWait'>;
 
 /**
- * Cheap checks before anything else runs: declared body size (413), query-string length and
- * parameter count (400), a path that does not decode (400).
+ * Cheap checks before anything else runs: header size (431), declared body size (413),
+ * query-string length (414) and parameter count (400), a path that does not decode (400); and
+ * a body that stops arriving (408 after the idle timeout).
  */
 export function requestLimits(limits: RequestLimits) {
   return async (ctx: Context, next: Next): Promise<void> => {
+    const headerBytes = ctx.req.rawHeaders.reduce((n, h) => n + h.length + 2, 0);
+    if (headerBytes > limits.headerBytes) {
+      ctx.set('Connection', 'close');
+      throw new LimitExceededError(`the request headers (${headerBytes} bytes) are larger than the limit of ${limits.headerBytes} bytes`, 431);
+    }
+    watchBodyIdle(ctx, limits.requestIdleTimeout * 1000);
     const declared = ctx.get('content-length');
     if (declared !== '' && Number(declared) > limits.uploadBytes) {
       // The body is not read: close the connection after answering rather than drain it.
@@ -28,7 +36,8 @@ export function requestLimits(limits: RequestLimits) {
     }
     const qs = ctx.querystring;
     if (qs.length > limits.queryStringChars) {
-      throw new BadRequestError(`the query string (${qs.length} characters) is longer than ${limits.queryStringChars}; send long requests as POST`);
+      ctx.set('Connection', 'close');
+      throw new LimitExceededError(`the query string (${qs.length} characters) is longer than ${limits.queryStringChars}; send long requests as POST`, 414);
     }
     const count = qs === '' ? 0 : qs.split('&').filter((p) => p !== '').length;
     if (count > limits.maxParameters) throw new BadRequestError(`too many parameters (${count}; at most ${limits.maxParameters})`);
@@ -40,6 +49,32 @@ export function requestLimits(limits: RequestLimits) {
     }
     await next();
   };
+}
+
+/**
+ * A client that goes silent in the middle of its body (fewer bytes than its Content-Length, a
+ * chunked body that stops) gets a 408 after `ms` of silence, and its connection is closed, which
+ * ends every reader waiting for the body. Node emits 'timeout' on the request only while it is
+ * incomplete; once the body has ended the socket's timer is cleared, so a long answer is never cut.
+ */
+function watchBodyIdle(ctx: Context, ms: number): void {
+  const req = ctx.req;
+  if (req.complete || (ctx.get('content-length') === '' && ctx.get('transfer-encoding') === '') || ctx.get('content-length') === '0') return;
+  const socket = req.socket;
+  const clear = () => socket.setTimeout(0);
+  req.setTimeout(ms, () => {
+    clear();
+    const res = ctx.res;
+    if (!res.headersSent && !res.writableEnded) {
+      const { type, body } = renderError(new RequestTimeoutError(`the request body stopped arriving (nothing for ${ms / 1000} s)`), ctx);
+      res.writeHead(408, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), Connection: 'close' });
+      res.end(body, () => socket.destroy());
+    } else {
+      socket.destroy();
+    }
+  });
+  req.once('end', clear);
+  ctx.res.once('close', clear);
 }
 
 /**

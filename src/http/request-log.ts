@@ -10,14 +10,18 @@ export function requestLog(log: Logger) {
     // Several layers (logging, admission, cancellation, Koa's stream pipeline) each watch 'close'.
     ctx.res.setMaxListeners(32);
     ctx.res.once('close', () => {
+      const finished = ctx.res.writableFinished;
+      // What really happened: the status the client was sent (none when it left before the
+      // headers went out: Koa's provisional 404 is not an answer), and whether it was cut off.
       log.info('request', {
         method: ctx.method,
         path: ctx.path,
-        status: ctx.status,
+        status: ctx.res.headersSent ? ctx.res.statusCode : null,
         bytes: ctx.res.getHeader('content-length') ?? null,
         ms: Number(process.hrtime.bigint() - t0) / 1e6,
         user: callerOf(ctx),
-        aborted: !ctx.res.writableFinished,
+        aborted: !finished,
+        ...(finished ? {} : { abortedBy: ctx.state.closedByServer === true ? 'server' : 'client', phase: ctx.res.headersSent ? 'body' : 'before-headers' }),
       });
     });
     await next();

@@ -6,6 +6,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { scratchPrefix, scratchRoot } from '../scratch.js';
 import { Readable } from 'node:stream';
 import { BadRequestError, NotFoundError } from '../errors.js';
 import type { Viewer } from '../registry/registry.js';
@@ -148,9 +149,9 @@ export async function imageAnswer(dataDir: string, image: ImageRecord, req: Imag
       return { type: IMAGE_FORMAT_TYPES[req.format], filename: `${stem}.${req.format === 'png' ? 'png' : 'jpg'}`, length: body.length, body, box: cut, clipped };
     }
     if (req.format === 'hdf5') {
-      const tmpDir = path.join(dataDir, 'tmp');
+      const tmpDir = scratchRoot(dataDir);
       await fs.promises.mkdir(tmpDir, { recursive: true });
-      const tmp = path.join(tmpDir, `image-${crypto.randomBytes(8).toString('hex')}.h5`);
+      const tmp = path.join(tmpDir, `${scratchPrefix('image')}${crypto.randomBytes(8).toString('hex')}.h5`);
       const removeTmp = once(() => fs.promises.rm(tmp, { force: true }));
       try {
         await writeImageHdf5(tmp, file, image.hdus, planes, box, image.wcs, provenance, options.signal);

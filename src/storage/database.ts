@@ -74,13 +74,15 @@ export class QueryCancelledError extends VodaxError {
 export class Database {
   readonly pool: pg.Pool;
 
-  constructor(url: string, poolSize: number) {
+  /** `applicationName` names every connection in pg_stat_activity (vodax: after its process). */
+  constructor(url: string, poolSize: number, options: { applicationName?: string } = {}) {
     this.pool = new pg.Pool({
       connectionString: url,
       max: poolSize,
       idleTimeoutMillis: 30_000,
       connectionTimeoutMillis: 10_000,
       types: bigintTypes,
+      ...(options.applicationName ? { application_name: options.applicationName } : {}),
     });
     // An idle client erroring (server restart) must not crash the process.
     this.pool.on('error', () => {});
@@ -112,14 +114,39 @@ export class Database {
     }
   }
 
-  /** A pooled connection; the caller must release it. */
+  /**
+   * A pooled connection; the caller must release it (releasing twice is harmless). While it is
+   * out, an error of its connection (the server shutting down, 57P01) is kept for the release,
+   * which then discards the connection: pg gives a checked-out client no 'error' listener, and
+   * an unheard 'error' event would end the process.
+   */
   async connect(): Promise<pg.PoolClient> {
+    let client: pg.PoolClient;
     try {
-      return await this.pool.connect();
+      client = await this.pool.connect();
     } catch (e) {
       throw new UnavailableError(`database unreachable: ${(e as Error).message}`, 5);
     }
+    let failure: Error | undefined;
+    const onError = (e: Error) => {
+      failure ??= e;
+    };
+    client.on('error', onError);
+    const release = client.release.bind(client);
+    let released = false;
+    this.checkedOut.add(client);
+    client.release = (err?: Error | boolean) => {
+      if (released) return;
+      released = true;
+      this.checkedOut.delete(client);
+      client.removeListener('error', onError);
+      release(err ?? failure);
+    };
+    return client;
   }
+
+  /** Connections handed out and not yet released (closed by force when the pool closes). */
+  private readonly checkedOut = new Set<pg.PoolClient>();
 
   /**
    * Stream a read-only query in batches of array rows, under a statement timeout, with
@@ -141,8 +168,11 @@ export class Database {
         if (options.session) {
           setUp = true;
           await options.session.setup(client);
+          options.signal?.throwIfAborted();
         }
         await client.query(beginReadOnly(client, options));
+        // A cancel sent between two statements finds nothing to cancel: look before each one.
+        options.signal?.throwIfAborted();
         cursor = client.query(new Cursor<unknown[]>(sql, params, { rowMode: 'array', types: userTypes }));
         for (;;) {
           const rows = await cursor.read(batchSize);
@@ -167,6 +197,7 @@ export class Database {
       }
     }
     const gen = run();
+    releaseOnAbort(gen, options.signal);
     return {
       fields: () => fields,
       [Symbol.asyncIterator]: () => gen,
@@ -198,6 +229,7 @@ export class Database {
         if (options.session) {
           setUp = true;
           await options.session.setup(client);
+          options.signal?.throwIfAborted();
         }
         // The result's columns come in the same round trip as the transaction's start.
         const results = (await client.query(`${beginReadOnly(client, options)}; SELECT * FROM (${sql}) AS q LIMIT 0`)) as unknown as pg.QueryResult[];
@@ -207,6 +239,8 @@ export class Database {
           declined = true;
           return;
         }
+        // A cancel sent between two statements finds nothing to cancel: look before each one.
+        options.signal?.throwIfAborted();
         copy = client.query(copyTo(statement));
         // Errors reach the iteration below; this keeps one arriving between two reads from being uncaught.
         copy.on('error', () => {});
@@ -234,8 +268,14 @@ export class Database {
       }
     }
     const gen = run();
+    releaseOnAbort(gen, options.signal);
     const first = await gen.next();
     if (declined) return null;
+    if (options.signal?.aborted) {
+      // The client left while the first bytes came (a small result can finish before the cancel).
+      await gen.return(undefined);
+      throw new QueryCancelledError('query cancelled');
+    }
     // Not a generator: return() must release the connection even before the first next().
     let held: IteratorResult<Buffer> | null = first;
     const it: AsyncIterableIterator<Buffer> = {
@@ -285,10 +325,38 @@ export class Database {
     }
   }
 
-  /** Close every connection. */
-  async close(): Promise<void> {
-    await this.pool.end();
+  /**
+   * Close every connection: idle ones at once, those still out after `graceMs` by force (a
+   * request that never released its connection must not hold a stopping server).
+   */
+  async close(graceMs = 2000): Promise<{ forced: number }> {
+    const ended = this.pool.end();
+    let forced = 0;
+    const force = setTimeout(() => {
+      for (const client of this.checkedOut) {
+        forced++;
+        client.release(new Error('the database pool is closing'));
+      }
+    }, graceMs);
+    try {
+      await ended;
+    } finally {
+      clearTimeout(force);
+    }
+    return { forced };
   }
+}
+
+/**
+ * When `signal` aborts, end the generator: a suspended one runs its `finally` at once (its
+ * connection is released even if its consumer never asks for another value), a running one as
+ * soon as its current step is over. The consumer's own return() is then a no-op.
+ */
+function releaseOnAbort(gen: AsyncGenerator<unknown>, signal: AbortSignal | undefined): void {
+  if (!signal) return;
+  const end = () => void gen.return(undefined).catch(() => {});
+  if (signal.aborted) end();
+  else signal.addEventListener('abort', end, { once: true });
 }
 
 /** The statement that opens a read-only transaction with its timeout and its viewer: one round trip. */

@@ -56,9 +56,8 @@ export async function openQuery(db: Database, q: PreparedQuery, options: RunOpti
     session: options.session,
     viewer: options.viewer,
   });
+  // Aborted (client gone, job aborted): the stream closes its cursor and frees its connection itself.
   const it = stream[Symbol.asyncIterator]();
-  // Aborted before the rows are read (client gone, job aborted): close the cursor and free its connection.
-  options.signal?.addEventListener('abort', () => void it.return?.(), { once: true });
   const first = await it.next();
   async function* rows(): AsyncGenerator<CellValue[][]> {
     let sent = 0;

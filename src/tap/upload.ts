@@ -20,6 +20,7 @@ import { readVotable } from '../formats/votable-reader.js';
 import { readCsv } from '../formats/csv-reader.js';
 import { createAndFill, HPX_COLUMN } from '../ingest/loader.js';
 import { fetchToFile } from '../net/safe-fetch.js';
+import { scratchPrefix } from '../scratch.js';
 
 /** Total time a URL upload may take, redirects, headers and body (milliseconds). */
 export const URL_UPLOAD_TIMEOUT_MS = 60_000;
@@ -75,7 +76,7 @@ export class UploadSpool {
   private newFile(): string {
     if (this.dir === null) {
       fs.mkdirSync(this.root, { recursive: true });
-      this.dir = fs.mkdtempSync(path.join(this.root, 'upload-'));
+      this.dir = fs.mkdtempSync(path.join(this.root, scratchPrefix('upload')));
     }
     return path.join(this.dir, crypto.randomBytes(8).toString('hex'));
   }
@@ -112,9 +113,14 @@ export class UploadSpool {
     return this.files.get(part);
   }
 
-  /** Delete every spooled file. */
-  dispose(): void {
-    if (this.dir !== null) fs.rmSync(this.dir, { recursive: true, force: true });
+  /**
+   * Delete every spooled file. Never throws: it runs when a request or job has ended, where a
+   * failure has nobody to go to; what it cannot remove, the next start sweeps (sweepScratch).
+   */
+  async dispose(): Promise<void> {
+    const dir = this.dir;
+    this.dir = null;
+    if (dir !== null) await fs.promises.rm(dir, { recursive: true, force: true, maxRetries: 2 }).catch(() => {});
   }
 }
 

@@ -16,6 +16,7 @@ import { prepareQuery } from '../tap/execute.js';
 import { resultStream } from '../formats/copy/fast-stream.js';
 import { openUploads, parseUploadParam, UploadSpool } from '../tap/upload.js';
 import { joinUnder } from '../auth/safe-path.js';
+import { scratchRoot } from '../scratch.js';
 import type { JobKind, JobParameters } from './types.js';
 
 /** Job parameters as DALI parameters (both keep lower-case names). */
@@ -32,7 +33,7 @@ export function tapJobKind(db: Database, config: Config): JobKind {
     async run(job, ctx) {
       const params = daliParams(job.parameters);
       const tap = tapQueryParameters(params, config.limits);
-      const spool = new UploadSpool(path.join(config.dataDir, 'tmp'));
+      const spool = new UploadSpool(scratchRoot(config.dataDir));
       try {
         const requests = parseUploadParam(params.get('upload') ?? [], config.limits.uploadUrls);
         for (const req of requests) {
@@ -49,7 +50,7 @@ export function tapJobKind(db: Database, config: Config): JobKind {
           requestDate: job.created,
           viewer: ctx.owner,
           session: uploads.tables.length ? uploads.session : undefined,
-        }, { tmpDir: config.dataDir });
+        }, { tmpDir: scratchRoot(config.dataDir) });
         const file = `result.${tap.format.format.extension}`;
         await pipeline(
           Readable.from(body),
@@ -58,7 +59,7 @@ export function tapJobKind(db: Database, config: Config): JobKind {
         );
         return [{ id: 'result', file, mimeType: tap.format.contentType }];
       } finally {
-        spool.dispose();
+        await spool.dispose();
       }
     },
     errorDocument: (error) => ({ type: DALI_ERROR_CONTENT_TYPE, body: daliErrorDocument(error.message) }),

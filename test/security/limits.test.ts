@@ -41,9 +41,9 @@ describe('security: request limits and CORS', () => {
     expect(ok.status).to.equal(200);
   });
 
-  it('refuses long query strings and too many parameters with 400', async () => {
+  it('refuses long query strings (414) and too many parameters (400)', async () => {
     const long = await fetch(srv.url + '/meta/v0/db/L2?containing=' + 'x'.repeat(400));
-    expect(long.status).to.equal(400);
+    expect(long.status).to.equal(414);
     expect((await long.json()).error.message).to.match(/query string .* longer than 300/);
     const many = await fetch(srv.url + '/meta/v0/db/L2?' + Array.from({ length: 11 }, (_, i) => `p${i}=1`).join('&'));
     expect(many.status).to.equal(400);

@@ -1,10 +1,10 @@
 /** An HTTP server over the test database, on a free loopback port. */
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../../src/http/app.js';
+import { createHttpServer } from '../../src/http/http-server.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { Registry } from '../../src/registry/registry.js';
@@ -24,7 +24,7 @@ export async function testServer(env: NodeJS.ProcessEnv = {}): Promise<TestServe
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vodax-test-data-'));
   const config = loadConfig({ LOG_FORMAT: 'silent', DATA_DIR: dataDir, ...env });
   const app = createApp({ config, log: createLogger('silent'), db, registry: new Registry(db, addressOf(dbUrl)) });
-  const server = http.createServer(app.callback());
+  const server = createHttpServer(app.callback(), config.limits);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {

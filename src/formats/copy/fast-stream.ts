@@ -22,10 +22,9 @@ const COPY_HEADER_BYTES = 19;
  * Reads `copy` until its first row (or its end) has arrived, so that a query failing at once
  * throws here, before any output; answers the same bytes, from the start.
  */
-async function primed(copy: AsyncIterable<Buffer>, signal?: AbortSignal): Promise<AsyncIterable<Buffer>> {
+async function primed(copy: AsyncIterable<Buffer>): Promise<AsyncIterable<Buffer>> {
+  // Aborted (client gone, job aborted): the database ends the COPY and frees its connection itself.
   const it = copy[Symbol.asyncIterator]();
-  // Aborted before the answer is read (client gone, HEAD, job aborted): end the COPY and free its connection.
-  signal?.addEventListener('abort', () => void it.return?.(), { once: true });
   const early: Buffer[] = [];
   let bytes = 0;
   let done = false;
@@ -85,7 +84,7 @@ export async function fastDocumentStream(db: Database, q: PreparedQuery, writer:
     session: options.session,
   });
   if (copy === null) return null;
-  const bytes = await primed(copy, options.signal);
+  const bytes = await primed(copy);
   if (kind === 'csv' || kind === 'tsv') return textDocument(kind, q.columns, bytes, q.maxrec);
   const info = { query: q.adql, lang: 'ADQL', requestDate: options.requestDate.toISOString() };
   if (kind === 'tabledata') return tabledataDocument({ columns: q.columns, info }, bytes, q.maxrec);

@@ -1,0 +1,64 @@
+/**
+ * The Node HTTP server under the Koa application, with the protections that must act before
+ * Koa sees a request: a deadline for the headers, a header block large enough to parse and
+ * then refuse politely (414, 431) rather than reset, and answers for requests Node cannot
+ * parse that the client can read (the socket is drained, not reset under unread data).
+ */
+import http from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Limits } from '../config.js';
+
+/** The largest header block Node parses; beyond it the request is refused before Koa. */
+const PARSE_HEADER_BYTES = 256 * 1024;
+
+/** How long a refused client's further bytes are read (and dropped) before its socket closes. */
+const DRAIN_MS = 2000;
+
+/** An HTTP server for `handler` with the request protections of `limits`. */
+export function createHttpServer(handler: http.RequestListener, limits: Pick<Limits, 'requestIdleTimeout' | 'headerBytes'>): http.Server {
+  const server = http.createServer(
+    {
+      // Parsed up to here, so the request limits can answer 414/431 with a body the client reads.
+      maxHeaderSize: Math.max(PARSE_HEADER_BYTES, limits.headerBytes),
+      // Headers must arrive within the idle timeout (a slowloris holds nothing for long); bodies
+      // are watched by the request limits, responses (long downloads) have no deadline.
+      headersTimeout: limits.requestIdleTimeout * 1000,
+      requestTimeout: 0,
+      keepAliveTimeout: 5000,
+    },
+    handler,
+  );
+  server.on('clientError', (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex) => refuse(err, socket));
+  return server;
+}
+
+/** Answer a request Node could not parse, then drain and close its socket. */
+function refuse(err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex): void {
+  if (!socket.writable || err.code === 'ECONNRESET') {
+    socket.destroy();
+    return;
+  }
+  const [status, message] = clientErrorStatus(err);
+  const body = JSON.stringify({ error: { code: status === 408 ? 'RequestTimeout' : 'BadRequest', message } });
+  socket.end(
+    `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+  // Keep reading what the client still sends: closing with unread data would reset the
+  // connection, and the client would never see the answer.
+  socket.on('data', () => {});
+  socket.on('error', () => {});
+  setTimeout(() => socket.destroy(), DRAIN_MS).unref();
+}
+
+/** The status and message for a parse error of Node's HTTP server. */
+export function clientErrorStatus(err: NodeJS.ErrnoException & { rawPacket?: Buffer }): [number, string] {
+  if (err.code === 'HPE_HEADER_OVERFLOW') {
+    const raw = err.rawPacket?.toString('latin1') ?? '';
+    // A packet that starts a request line and never ends it: the URL is what is too long.
+    if (/^[A-Z]+ \S/.test(raw) && !raw.includes('\r\n')) return [414, 'the request URL is too long; send long requests as POST'];
+    return [431, 'the request headers are too large'];
+  }
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') return [408, 'the request did not arrive in time'];
+  return [400, `malformed HTTP request (${err.code ?? err.message})`];
+}
