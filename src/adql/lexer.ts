@@ -82,6 +82,32 @@ function isHexDigit(c: string | undefined): boolean {
   return isDigit(c) || (c !== undefined && /^[a-fA-F]$/.test(c));
 }
 
+/** The quoted text opening at `from` (quote `q`, doubled to escape itself): its content and where it ends. */
+function readQuoted(text: string, from: number, q: string): { value: string; end: number; closed: boolean } {
+  let value = '';
+  let j = from + 1;
+  for (;;) {
+    const close = text.indexOf(q, j);
+    if (close < 0) return { value: value + text.slice(j), end: text.length, closed: false };
+    value += text.slice(j, close);
+    if (text[close + 1] !== q) return { value, end: close + 1, closed: true };
+    value += q;
+    j = close + 2;
+  }
+}
+
+/** The offset after the spaces, newlines and -- comments starting at `from`. */
+function skipSeparators(text: string, from: number): number {
+  let k = from;
+  for (;;) {
+    const ch = text[k];
+    if (ch === ' ' || ch === '\t' || ch === '\n' || ch === '\r' || ch === '\f' || ch === '\v') k++;
+    else if (ch === '-' && text[k + 1] === '-') {
+      while (k < text.length && text[k] !== '\n' && text[k] !== '\r') k++;
+    } else return k;
+  }
+}
+
 /** Split ADQL text into tokens, ending with one `eof` token (or a `bad` one that swallows the rest). */
 export function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
@@ -167,31 +193,27 @@ export function tokenize(text: string): Token[] {
     }
     if (c === "'" || c === '"') {
       // String literal or delimited identifier; the quote doubles to escape itself.
-      let j = i + 1;
-      let value = '';
-      let closed = false;
-      while (j < n) {
-        const ch = text[j]!;
-        if (ch === c) {
-          if (text[j + 1] === c) {
-            value += c;
-            j += 2;
-            continue;
-          }
-          closed = true;
-          j++;
-          break;
-        }
-        value += ch;
-        j++;
+      let part = readQuoted(text, i, c);
+      let partStart = i;
+      let value = part.value;
+      // A character string literal continues in another quoted part after separators
+      // (spaces, newlines, -- comments): ADQL's <character_string_literal>, from SQL-92.
+      while (c === "'" && part.closed) {
+        const k = skipSeparators(text, part.end);
+        if (k === part.end || text[k] !== "'") break;
+        part = readQuoted(text, k, c);
+        partStart = k;
+        value += part.value;
       }
-      advanceLines(i, j);
-      if (!closed) {
+      const j = part.end;
+      if (!part.closed) {
+        advanceLines(i, partStart);
         const what = c === "'" ? 'string' : 'quoted identifier';
-        push('bad', `this ${what} is never closed (missing ${c})`, start, n);
+        push('bad', `this ${what} is never closed (missing ${c})`, posAt(partStart), n);
         i = n;
         break;
       }
+      advanceLines(i, j);
       if (c === '"' && value === '') push('bad', 'an empty quoted identifier ("") is not allowed', start, j);
       else push(c === "'" ? 'string' : 'quoted', value, start, j);
       i = j;

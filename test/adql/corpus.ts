@@ -178,6 +178,10 @@ export const VALID: readonly string[] = [
   'SELECT 1, 1.5, .5, 5., 1e10, 1E-3, 2.5e+4, .5e2, 5.E1 FROM t',
   'SELECT 0x2F, 0XFF, 0xdeadBEEF FROM t',
   "SELECT 'it''s', '', 'multi\nline' FROM t",
+  "SELECT 'first'\n'second' FROM t",
+  "SELECT a FROM t WHERE b = 'abc' -- the first part\n  'def'",
+  "SELECT 'a' 'b'   'c', 'x' FROM t",
+  "SELECT a FROM t WHERE b LIKE 'ab%'\n\t\r\n'%cd' ESCAPE '!'",
   'SELECT NULL FROM t',
   "SELECT a FROM t WHERE a = 'O''Brien'",
   // math, trig, string, unit functions
@@ -326,6 +330,7 @@ const INVALID_MARKED: readonly [string, string][] = [
   ['SELECT §offset FROM t', 'reserved word OFFSET'],
   // lexical errors
   ["SELECT a FROM t WHERE a = §'unclosed", 'never closed'],
+  ["SELECT a FROM t WHERE a = 'closed'\n  §'unclosed", 'never closed'],
   ['SELECT §"unclosed FROM t', 'never closed'],
   ['SELECT §"" FROM t', 'empty quoted identifier'],
   ['SELECT §12abc FROM t', 'malformed number'],

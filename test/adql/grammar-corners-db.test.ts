@@ -144,4 +144,10 @@ describe('ADQL grammar corners on PostgreSQL (sample data)', function () {
     expect(new Map(g2.map((r) => [r[0], r[1]]))).to.deep.equal(new Map(g1.map((r) => [r[0], r[1]])));
     expect(g2.map((r) => r[1] as number)).to.deep.equal(g2.map((r) => r[1] as number).sort((x, y) => x - y));
   });
+
+  it('a string literal continued across a newline and a comment is one value', async () => {
+    const { rows } = await run(`SELECT COUNT(*), MIN('ab' -- first part\n  'cd') FROM ${S} WHERE filterName = ''\n'r'`);
+    expect(Number(rows[0]![0])).to.equal(sources.filter((x) => x.filterName === 'r').length);
+    expect(rows[0]![1]).to.equal('abcd');
+  });
 });

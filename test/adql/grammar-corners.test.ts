@@ -129,3 +129,37 @@ describe('ADQL grammar corners: RAND(seed)', () => {
     rejects(`SELECT RAND(9223372036854775808) FROM ${O}`, 'below 2^63');
   });
 });
+
+describe('ADQL grammar corners: string literals continued after separators', () => {
+  const firstString = (q: string) => {
+    const b = parseAdql(q).body;
+    if (b.kind !== 'select' || b.items[0]!.kind !== 'derivedColumn') throw new Error('no item');
+    return b.items[0]!.expr;
+  };
+
+  it('joins the parts across spaces, newlines and comments, and keeps later positions right', () => {
+    expect(firstString("SELECT 'ab'\n  'cd' FROM t")).to.deep.include({ kind: 'string', value: 'abcd' });
+    expect(firstString("SELECT 'it''s' -- a comment\n -- another\n'' 'x''' FROM t")).to.deep.include({ value: "it'sx'" });
+    expect(firstString("SELECT 'a'\r\n'b' FROM t")).to.deep.include({ value: 'ab' });
+    try {
+      parseAdql("SELECT 'a'\n'b'\n'c' FROM t WHERE ");
+      expect.fail('accepted');
+    } catch (e) {
+      expect(e).to.be.instanceOf(QuerySyntaxError);
+      expect(e).to.deep.include({ line: 3, column: 18 });
+    }
+    // Delimited identifiers do not continue: "a" "b" is a column and its alias.
+    expect(parseAdql('SELECT "a" "b" FROM t').body).to.nested.include({ 'items[0].alias.name': 'b' });
+  });
+
+  it('reports an unclosed continuation where it opens, and validates and binds the joined value', () => {
+    try {
+      parseAdql("SELECT a FROM t WHERE a = 'x'\n  'unclosed");
+      expect.fail('accepted');
+    } catch (e) {
+      expect(e).to.deep.include({ line: 2, column: 3 });
+    }
+    const t = translate(check(`SELECT objectId FROM ${O} WHERE 'r' || 'Psf'\n 'Mag' = 'rPsfMag'`));
+    expect(t.params).to.deep.equal(['r', 'PsfMag', 'rPsfMag']);
+  });
+});
