@@ -152,14 +152,15 @@ export function tokenize(text: string): Token[] {
       continue;
     }
     if (isDigit(c) || (c === '.' && isDigit(text[i + 1]))) {
+      // The longest numeric literal wins and ends the token: what follows (12abc, 1e, 0x,
+      // 1.2.3) starts the next token, as SQL's lexical rules have it; the parser then judges
+      // the token sequence.
       let j = i;
       let form: 'integer' | 'decimal' | 'approximate' | 'hex' = 'integer';
-      let bad: string | null = null;
-      if (c === '0' && (text[i + 1] === 'x' || text[i + 1] === 'X')) {
+      if (c === '0' && (text[i + 1] === 'x' || text[i + 1] === 'X') && isHexDigit(text[i + 2])) {
         j = i + 2;
         while (isHexDigit(text[j])) j++;
         form = 'hex';
-        if (j === i + 2) bad = 'a hexadecimal literal needs digits after 0x';
       } else {
         while (isDigit(text[j])) j++;
         if (text[j] === '.') {
@@ -174,20 +175,10 @@ export function tokenize(text: string): Token[] {
             while (isDigit(text[k])) k++;
             form = 'approximate';
             j = k;
-          } else {
-            bad = 'an exponent needs digits after E';
-            j = k;
           }
         }
       }
-      if (bad === null && (isIdentPart(text[j]) || text[j] === '.')) {
-        let k = j;
-        while (isIdentPart(text[k]) || text[k] === '.') k++;
-        bad = `malformed number '${text.slice(i, k)}'`;
-        j = k;
-      }
-      if (bad !== null) push('bad', bad, start, j);
-      else push('number', text.slice(i, j), start, j, { numberForm: form });
+      push('number', text.slice(i, j), start, j, { numberForm: form });
       i = j;
       continue;
     }

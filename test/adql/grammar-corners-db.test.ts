@@ -150,4 +150,11 @@ describe('ADQL grammar corners on PostgreSQL (sample data)', function () {
     expect(Number(rows[0]![0])).to.equal(sources.filter((x) => x.filterName === 'r').length);
     expect(rows[0]![1]).to.equal('abcd');
   });
+
+  it('a number followed by letters is the number and the next token', async () => {
+    const { rows, names } = await run(`SELECT COUNT(*)n, 2e1x FROM ${O} WHERE ra < 10AND decl > 0OR ra > 359`);
+    expect(names).to.deep.equal(['n', 'x']);
+    expect(Number(rows[0]![0])).to.equal(objects.filter((o) => (o.ra < 10 && o.decl > 0) || o.ra > 359).length);
+    expect(rows[0]![1]).to.equal(20);
+  });
 });

@@ -163,3 +163,30 @@ describe('ADQL grammar corners: string literals continued after separators', () 
     expect(t.params).to.deep.equal(['r', 'PsfMag', 'rPsfMag']);
   });
 });
+
+describe('ADQL grammar corners: a number followed by letters', () => {
+  it('ends the number token where the numeric literal ends', () => {
+    const items = (q: string) => {
+      const b = parseAdql(q).body;
+      if (b.kind !== 'select') throw new Error('not a select');
+      return b.items.map((i) => (i.kind === 'derivedColumn' ? [i.expr.kind === 'number' ? i.expr.text : i.expr.kind, i.alias?.name ?? null] : [i.kind, null]));
+    };
+    expect(items('SELECT 12abc, 1e, 0x, 1.5f, 2E3x, 0x1g, 1E+5E FROM t')).to.deep.equal([
+      ['12', 'abc'],
+      ['1', 'e'],
+      ['0', 'x'],
+      ['1.5', 'f'],
+      ['2E3', 'x'],
+      ['0x1', 'g'],
+      ['1E+5', 'E'],
+    ]);
+    expect(items('SELECT 3FROM t')).to.deep.equal([['3', null]]);
+    expect(() => parseAdql('SELECT 1.2.3 FROM t')).to.throw(QuerySyntaxError, "found '.3'");
+  });
+
+  it('validates and translates such a query like its spaced-out form', () => {
+    const a = translate(check(`SELECT 2ra FROM ${O} WHERE ra > 1AND decl < 2`));
+    expect(a.columns.map((c) => c.name)).to.deep.equal(['ra']);
+    expect(a.sql).to.equal(translate(check(`SELECT 2 AS ra FROM ${O} WHERE ra > 1 AND decl < 2`)).sql);
+  });
+});
