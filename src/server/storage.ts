@@ -4,24 +4,40 @@ import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { Database } from '../storage/database.js';
 import { startEmbedded } from '../storage/embedded.js';
+import { applicationName, newInstanceId, startInstance, type Instance } from '../storage/instance.js';
 import { migrate } from '../storage/migrations.js';
 
 /** An open, migrated database and how to close it. */
 export interface Storage {
   db: Database;
   url: string;
-  close(): Promise<void>;
+  /** This process among the vodax processes on the database; its connections are named after it. */
+  instance: Instance;
+  /** Close the pool (answering how many connections had to be closed by force), then the embedded server. */
+  close(): Promise<{ forced: number }>;
 }
 
 /** Open the configured PostgreSQL (starting the embedded one if needed) and apply migrations. */
 export async function openStorage(config: Config, log: Logger): Promise<Storage> {
   const embedded = config.databaseUrl ? null : await startEmbedded(path.join(config.dataDir, 'pg'), config.embeddedPgPort, log);
   const url = config.databaseUrl ?? embedded!.url;
-  const db = new Database(url, config.limits.poolSize);
+  const instanceId = newInstanceId();
+  // Named connections let another vodax end this one's queries should this process die.
+  const db = new Database(url, config.limits.poolSize, { applicationName: applicationName(instanceId) });
+  let instance: Instance;
+  try {
+    // Before migrating: queries of a dead vodax may hold locks the migrations would wait for.
+    instance = await startInstance(db, instanceId, { log });
+  } catch (e) {
+    await db.close().catch(() => {});
+    await embedded?.stop();
+    throw e;
+  }
   try {
     const applied = await migrate(db);
     if (applied.length) log.info('migrations applied', { applied });
   } catch (e) {
+    await instance.stop();
     await db.close().catch(() => {});
     await embedded?.stop();
     throw e;
@@ -29,9 +45,12 @@ export async function openStorage(config: Config, log: Logger): Promise<Storage>
   return {
     db,
     url,
+    instance,
     close: async () => {
-      await db.close();
+      await instance.stop();
+      const closed = await db.close();
       await embedded?.stop();
+      return closed;
     },
   };
 }
