@@ -53,21 +53,22 @@ export function blockingDir(target: string, ids: UserIds): string | null {
 
 /**
  * The first entry under `dir` that `ids` could not use to run PostgreSQL from it: a folder it
- * cannot list and enter, a file it cannot read, a program it cannot execute; null when all is
- * usable. Symlinks are judged by what they point at.
+ * cannot list and enter, a file it cannot read, a program (any file when `programs`, else one
+ * its owner may execute) it cannot execute; null when all is usable. Symlinks are judged by
+ * what they point at.
  */
-export function unusableEntry(dir: string, ids: UserIds): string | null {
+export function unusableEntry(dir: string, ids: UserIds, programs = false): string | null {
   const st = fs.statSync(dir);
   if (!allows(st, ids, READ | EXECUTE)) return dir;
   for (const name of fs.readdirSync(dir)) {
     const p = path.join(dir, name);
     const s = fs.statSync(p);
     if (s.isDirectory()) {
-      const bad = unusableEntry(p, ids);
+      const bad = unusableEntry(p, ids, programs);
       if (bad) return bad;
     } else {
-      const programFile = (s.mode & 0o100) !== 0;
-      if (!allows(s, ids, programFile ? READ | EXECUTE : READ)) return p;
+      const program = programs || (s.mode & 0o100) !== 0;
+      if (!allows(s, ids, program ? READ | EXECUTE : READ)) return p;
     }
   }
   return null;

