@@ -40,10 +40,17 @@ export function parseAdql(text: string): AdqlQuery {
 /** How deep parentheses, subqueries and unary operators may nest before we refuse. */
 const MAX_DEPTH = 100;
 /**
- * How many operands one chain of a binary operator (a + b + ..., x AND y AND ...) may have:
- * chains build left-deep trees, and tree walkers (printer, validator, translator) recurse.
+ * How many operators one chain of a binary operator (a + b + ..., x OR y OR ...) may have.
+ * Scripts generate long OR chains; every tree walker handles chains iteratively, so this
+ * bounds time (parsing is linear), not the stack.
  */
-const MAX_CHAIN = 1000;
+const MAX_OPERATORS = 10_000;
+/**
+ * How many set operations (UNION, EXCEPT, INTERSECT) one query, and how many joins one FROM
+ * item, may chain: their walkers recurse, and PostgreSQL plans them one by one.
+ */
+const MAX_SET_OPERATIONS = 1000;
+const MAX_JOINS = 1000;
 
 const COMPARISON_OPS = new Set(['=', '<>', '!=', '<', '>', '<=', '>=']);
 const AGGREGATES = new Set(['COUNT', 'AVG', 'MAX', 'MIN', 'SUM']);
@@ -198,10 +205,11 @@ class Parser {
     this.depth--;
   }
 
-  /** Refuse the operator at the current token when its chain already has MAX_CHAIN operands. */
-  private checkChain(operands: number): void {
-    if (operands >= MAX_CHAIN) {
-      this.failAt(this.peek().pos, `too many operators in one expression (more than ${MAX_CHAIN - 1})`);
+  /** Refuse the operator at the current token when its chain already has `limit` operators. */
+  private checkChain(operators: number, limit = MAX_OPERATORS): void {
+    if (operators > limit) {
+      const what = limit === MAX_OPERATORS ? 'operators in one expression' : 'set operations in one query';
+      this.failAt(this.peek().pos, `too many ${what} (more than ${limit})`);
     }
   }
 
@@ -315,7 +323,7 @@ class Parser {
   private parseQueryExpression(): QueryExpr {
     let left = this.parseSetTerm();
     for (let n = 1; this.atWord('UNION') || this.atWord('EXCEPT'); n++) {
-      this.checkChain(n);
+      this.checkChain(n, MAX_SET_OPERATIONS);
       const opTok = this.next();
       const all = this.acceptWord('ALL');
       const right = this.parseSetTerm();
@@ -346,7 +354,7 @@ class Parser {
   private parseSetTerm(): QueryExpr {
     let left = this.parseSetPrimary();
     for (let n = 1; this.atWord('INTERSECT'); n++) {
-      this.checkChain(n);
+      this.checkChain(n, MAX_SET_OPERATIONS);
       this.next();
       const all = this.acceptWord('ALL');
       const right = this.parseSetPrimary();
@@ -500,7 +508,7 @@ class Parser {
     let left = this.parseTablePrimary();
     for (let n = 1; ; n++) {
       const pos = this.peek().pos;
-      if (n > MAX_CHAIN) this.failAt(pos, `too many joins in one FROM item (more than ${MAX_CHAIN})`);
+      if (n > MAX_JOINS) this.failAt(pos, `too many joins in one FROM item (more than ${MAX_JOINS})`);
       if (this.acceptWord('CROSS')) {
         this.expectWord('JOIN', 'JOIN after CROSS');
         const right = this.parseTablePrimary();

@@ -5,6 +5,7 @@
 
 import type {
   AdqlQuery,
+  BinaryExpr,
   Condition,
   Coordsys,
   Expr,
@@ -125,11 +126,18 @@ export function printCondition(c: Condition, minPrec = 0): string {
   let s: string;
   switch (c.kind) {
     case 'or':
-      s = `${printCondition(c.left, 1)} OR ${printCondition(c.right, 2)}`;
+    case 'and': {
+      // Chains of thousands of terms are left-deep: walk the left spine with a loop, not recursion.
+      const rights: Condition[] = [];
+      let x: Condition = c;
+      while (x.kind === c.kind) {
+        rights.push((x as typeof c).right);
+        x = (x as typeof c).left;
+      }
+      const word = c.kind === 'or' ? ' OR ' : ' AND ';
+      s = printCondition(x, prec) + rights.reverse().map((r) => word + printCondition(r, prec + 1)).join('');
       break;
-    case 'and':
-      s = `${printCondition(c.left, 2)} AND ${printCondition(c.right, 3)}`;
-      break;
+    }
     case 'not':
       // ADQL allows a single NOT before a predicate or a parenthesised condition.
       s = `NOT ${printCondition(c.operand, 4)}`;
@@ -191,7 +199,14 @@ export function printExpr(e: Expr, minPrec = 0): string {
     }
     case 'binary': {
       const p = BINARY_PREC[e.op]!;
-      const s = `${printExpr(e.left, p)} ${e.op} ${printExpr(e.right, p + 1)}`;
+      // The left spine of operators of this precedence, with a loop (chains may be long).
+      const rights: BinaryExpr[] = [];
+      let x: Expr = e;
+      while (x.kind === 'binary' && BINARY_PREC[x.op] === p) {
+        rights.push(x);
+        x = x.left;
+      }
+      const s = printExpr(x, p) + rights.reverse().map((b) => ` ${b.op} ${printExpr(b.right, p + 1)}`).join('');
       return p < minPrec ? `(${s})` : s;
     }
     case 'aggregate':

@@ -126,26 +126,30 @@ function hasAggregate(select: SelectQuery): boolean {
   return select.having !== null || select.items.some((i) => i.kind === 'derivedColumn' && containsAggregate(i.expr));
 }
 
-function containsAggregate(node: unknown): boolean {
-  if (node === null || typeof node !== 'object') return false;
-  if (Array.isArray(node)) return node.some(containsAggregate);
-  const kind = (node as { kind?: unknown }).kind;
-  if (kind === 'aggregate') return true;
-  // A subquery's aggregates are its own.
-  if (kind === 'select' || kind === 'setOperation') return false;
-  return Object.entries(node).some(([k, x]) => k !== 'pos' && containsAggregate(x));
+function containsAggregate(root: unknown): boolean {
+  // An explicit stack: expressions may be chains of thousands of operators.
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (node === null || typeof node !== 'object') continue;
+    if (Array.isArray(node)) {
+      // Element by element: spreading a list of 100,000 values would overflow the stack.
+      for (const x of node) stack.push(x);
+      continue;
+    }
+    const kind = (node as { kind?: unknown }).kind;
+    if (kind === 'aggregate') return true;
+    // A subquery's aggregates are its own.
+    if (kind === 'select' || kind === 'setOperation') continue;
+    for (const [k, x] of Object.entries(node)) if (k !== 'pos') stack.push(x);
+  }
+  return false;
 }
 
 /** Conjuncts of WHERE: `indexed column = value` (or IN a list of values) on one of the SELECT's tables. */
 function keyLookups(select: SelectQuery, v: ValidatedQuery, own: Set<Source>): Array<{ table: string; column: string }> {
   const out: Array<{ table: string; column: string }> = [];
-  const visit = (c: Condition | null) => {
-    if (c === null) return;
-    if (c.kind === 'and') {
-      visit(c.left);
-      visit(c.right);
-      return;
-    }
+  const visit = (c: Condition) => {
     let column: Expr | null = null;
     if (c.kind === 'comparison' && c.op === '=') column = keyColumn(c);
     else if (c.kind === 'inList' && !c.not && c.list.every(isValue)) column = c.value;
@@ -156,7 +160,13 @@ function keyLookups(select: SelectQuery, v: ValidatedQuery, own: Set<Source>): A
     const meta = table.columns.find((m) => m.name === bound.column.name);
     if (meta?.indexed) out.push({ table: tapName(table), column: meta.name });
   };
-  visit(select.where);
+  // An explicit stack, in text order: AND chains may be thousands of terms long.
+  const stack = select.where === null ? [] : [select.where];
+  while (stack.length > 0) {
+    const c = stack.pop()!;
+    if (c.kind === 'and') stack.push(c.right, c.left);
+    else visit(c);
+  }
   return out;
 }
 

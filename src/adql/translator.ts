@@ -238,11 +238,13 @@ class Translator {
   private planCrossmatches(q: SelectQuery): void {
     const conjuncts: Condition[] = [];
     const split = (c: Condition | null) => {
-      if (c === null) return;
-      if (c.kind === 'and') {
-        split(c.left);
-        split(c.right);
-      } else conjuncts.push(c);
+      // An explicit stack, in text order: AND chains may be thousands of terms long.
+      const stack = c === null ? [] : [c];
+      while (stack.length > 0) {
+        const x = stack.pop()!;
+        if (x.kind === 'and') stack.push(x.right, x.left);
+        else conjuncts.push(x);
+      }
     };
     split(q.where);
     const walk = (r: TableRef) => {
@@ -295,9 +297,17 @@ class Translator {
   private cond(c: Condition): string {
     switch (c.kind) {
       case 'and':
-        return `(${this.cond(c.left)} AND ${this.cond(c.right)})`;
-      case 'or':
-        return `(${this.cond(c.left)} OR ${this.cond(c.right)})`;
+      case 'or': {
+        // One flat AND/OR for the whole chain (PostgreSQL flattens it to one n-ary node too).
+        const parts: Condition[] = [];
+        let x: Condition = c;
+        while (x.kind === c.kind) {
+          parts.push((x as typeof c).right);
+          x = (x as typeof c).left;
+        }
+        parts.push(x);
+        return `(${parts.reverse().map((p) => this.cond(p)).join(c.kind === 'and' ? ' AND ' : ' OR ')})`;
+      }
       case 'not':
         return `(NOT ${this.cond(c.operand)})`;
       case 'comparison':
@@ -557,24 +567,27 @@ class Translator {
         return x === null || e.op === '~' ? null : e.op === '-' ? -x : x;
       }
       case 'binary': {
-        const a = this.constNum(e.left);
-        const b = this.constNum(e.right);
-        if (a === null || b === null) return null;
-        switch (e.op) {
-          case '+':
-            return a + b;
-          case '-':
-            return a - b;
-          case '*':
-            return a * b;
-          case '/': {
-            if (b === 0) return null;
-            const ints = isInteger(this.v.types.get(e.left)!) && isInteger(this.v.types.get(e.right)!);
-            return ints ? Math.trunc(a / b) : a / b;
-          }
-          default:
-            return null;
+        // Fold the left spine with a loop: chains may be thousands of operators long.
+        const spine: Array<Extract<Expr, { kind: 'binary' }>> = [];
+        for (let x: Expr = e; x.kind === 'binary'; x = x.left) {
+          if (x.op !== '+' && x.op !== '-' && x.op !== '*' && x.op !== '/') return null;
+          spine.push(x);
         }
+        let a = this.constNum(spine[spine.length - 1]!.left);
+        for (let k = spine.length - 1; k >= 0 && a !== null; k--) {
+          const node = spine[k]!;
+          const b = this.constNum(node.right);
+          if (b === null) return null;
+          if (node.op === '+') a += b;
+          else if (node.op === '-') a -= b;
+          else if (node.op === '*') a *= b;
+          else {
+            if (b === 0) return null;
+            const ints = isInteger(this.v.types.get(node.left)!) && isInteger(this.v.types.get(node.right)!);
+            a = ints ? Math.trunc(a / b) : a / b;
+          }
+        }
+        return a;
       }
       case 'function':
         if (e.name === 'PI') return Math.PI;
@@ -615,11 +628,8 @@ class Translator {
         return this.v.columnRefs.get(e)!.sql;
       case 'unary':
         return e.op === '+' ? `(${this.expr(e.operand)})` : `(${e.op}${this.expr(e.operand)})`;
-      case 'binary': {
-        if (e.op === '||') return `(CAST(${this.expr(e.left)} AS text) || CAST(${this.expr(e.right)} AS text))`;
-        const op = e.op === '^' ? '#' : e.op;
-        return `(${this.expr(e.left)} ${op} ${this.expr(e.right)})`;
-      }
+      case 'binary':
+        return this.binaryChain(e);
       case 'aggregate': {
         if (e.arg === null) return 'count(*)';
         const q = e.quantifier === 'DISTINCT' ? 'DISTINCT ' : '';
@@ -685,6 +695,26 @@ class Translator {
       case 'geometryFunction':
         return this.geometryFunction(e);
     }
+  }
+
+  /**
+   * A chain of binary operators, walked with a loop. PostgreSQL analyses expressions
+   * recursively, so its depth matters: + - * / stay as written (left to right, without inner
+   * parentheses: PostgreSQL gives them ADQL's precedence and associativity; the validator
+   * bounds their depth), while || and the bitwise operators, which are associative, become
+   * balanced trees (depth log n), so chains of thousands of terms run.
+   */
+  private binaryChain(top: Extract<Expr, { kind: 'binary' }>): string {
+    const group = (op: string) => (op === '+' || op === '-' ? 1 : op === '*' || op === '/' ? 2 : 0);
+    const spine: Array<Extract<Expr, { kind: 'binary' }>> = [];
+    // Only operators of one precedence level share a spine ('a * b + c' is + over a * chain).
+    for (let x: Expr = top; x.kind === 'binary' && (x.op === top.op || (group(x.op) !== 0 && group(x.op) === group(top.op))); x = x.left) spine.push(x);
+    spine.reverse();
+    const first = this.expr(spine[0]!.left);
+    if (group(top.op) !== 0) return `(${first}${spine.map((b) => ` ${b.op} ${this.expr(b.right)}`).join('')})`;
+    const operand = top.op === '||' ? (sql: string) => `CAST(${sql} AS text)` : (sql: string) => sql;
+    const operands = [operand(first), ...spine.map((b) => operand(this.expr(b.right)))];
+    return balanced(operands, top.op === '^' ? '#' : top.op);
   }
 
   private geometryFunction(e: Extract<Expr, { kind: 'geometryFunction' }>): string {
@@ -762,6 +792,13 @@ class Translator {
   }
 }
 
+/** `a op b op c ...` as a balanced tree of parentheses: depth log2(n), for associative operators. */
+function balanced(parts: string[], op: string): string {
+  if (parts.length === 1) return parts[0]!;
+  const mid = parts.length >> 1;
+  return `(${balanced(parts.slice(0, mid), op)} ${op} ${balanced(parts.slice(mid), op)})`;
+}
+
 /** A memoised thunk. */
 function once(f: () => string): () => string {
   let v: string | null = null;
@@ -772,12 +809,13 @@ function once(f: () => string): () => string {
 function isGrouped(q: SelectQuery): boolean {
   if (q.groupBy.length > 0 || q.having !== null) return true;
   // An explicit stack: select lists may hold chains of thousands of operators.
-  const stack: unknown[] = [...q.items, ...q.orderBy];
+  const stack: unknown[] = [q.items, q.orderBy];
   while (stack.length > 0) {
     const node = stack.pop();
     if (node === null || typeof node !== 'object') continue;
     if (Array.isArray(node)) {
-      stack.push(...node);
+      // Element by element: spreading a list of 100,000 values would overflow the stack.
+      for (const x of node) stack.push(x);
       continue;
     }
     const kind = (node as { kind?: unknown }).kind;

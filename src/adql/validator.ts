@@ -112,6 +112,11 @@ interface FromResult {
 }
 
 const INT32 = 2 ** 31;
+/**
+ * How deep + - * / may nest in one query: PostgreSQL (2 MB max_stack_depth) analyses about
+ * 4,500 levels; half of that leaves room for everything around the expression.
+ */
+const MAX_ARITHMETIC_DEPTH = 2000;
 
 class Validator {
   private counter = 0;
@@ -119,6 +124,8 @@ class Validator {
   private readonly v: ValidatedQuery;
   /** Whether an aggregate may appear where the expression being checked is. */
   private aggAllowed = false;
+  /** How many + - * / operators enclose the expression being checked, in PostgreSQL's tree. */
+  private arithmeticDepth = 0;
 
   constructor(
     private readonly catalog: Catalog,
@@ -455,10 +462,18 @@ class Validator {
   private cond(c: Condition, scope: Scope): void {
     switch (c.kind) {
       case 'and':
-      case 'or':
-        this.cond(c.left, scope);
-        this.cond(c.right, scope);
+      case 'or': {
+        // Long chains are left-deep trees: walk the spine with a loop, checking in text order.
+        const rights: Condition[] = [];
+        let x: Condition = c;
+        while (x.kind === 'and' || x.kind === 'or') {
+          rights.push(x.right);
+          x = x.left;
+        }
+        this.cond(x, scope);
+        for (let k = rights.length - 1; k >= 0; k--) this.cond(rights[k]!, scope);
         return;
+      }
       case 'not':
         this.cond(c.operand, scope);
         return;
@@ -566,27 +581,8 @@ class Validator {
         if (e.op === '~' && t.kind !== 'null' && !isInteger(t)) throw errorAt(e.pos, `the ~ operator needs an integer, not ${typeName(t)}`);
         return { ...t, kind: 'numeric', description: null, datatype: t.kind === 'null' ? 'int' : t.datatype };
       }
-      case 'binary': {
-        if (e.op === '||') {
-          for (const side of [e.left, e.right]) {
-            const t = this.value(side, scope);
-            if (t.kind === 'geometry' || t.kind === 'array') throw errorAt(side.pos, `|| cannot concatenate a ${typeName(t)}`);
-          }
-          return TEXT;
-        }
-        const what = `the ${e.op} operator`;
-        const l = this.numeric(e.left, scope, what);
-        const r = this.numeric(e.right, scope, what);
-        if (e.op === '&' || e.op === '|' || e.op === '^') {
-          for (const [side, t] of [[e.left, l], [e.right, r]] as const) {
-            if (t.kind !== 'null' && !isInteger(t)) throw errorAt(side.pos, `${what} needs integers, not ${typeName(t)}`);
-          }
-          return promote(l, r);
-        }
-        const p = promote(l, r);
-        if ((e.op === '+' || e.op === '-') && l.unit !== null && l.unit === r.unit) return { ...p, unit: l.unit };
-        return p;
-      }
+      case 'binary':
+        return this.binaryChain(e, scope);
       case 'aggregate':
         return this.aggregate(e, scope);
       case 'function':
@@ -685,6 +681,61 @@ class Validator {
         }
       }
     }
+  }
+
+  /**
+   * A chain of binary operators (a left-deep tree, possibly thousands of nodes long), typed
+   * bottom-up with a loop rather than recursion. PostgreSQL evaluates + - * / as written, a
+   * tree as deep as the chain: deeper than MAX_ARITHMETIC_DEPTH and it would run out of stack,
+   * so that is refused here (the translator makes || and the bitwise operators shallow).
+   */
+  private binaryChain(top: Extract<Expr, { kind: 'binary' }>, scope: Scope): ValueType {
+    const spine: Array<Extract<Expr, { kind: 'binary' }>> = [];
+    for (let x: Expr = top; x.kind === 'binary'; x = x.left) spine.push(x);
+    const arithmetic = (b: { op: string }) => b.op === '+' || b.op === '-' || b.op === '*' || b.op === '/';
+    const base = this.arithmeticDepth;
+    let depth = base + spine.filter(arithmetic).length;
+    try {
+      if (depth > MAX_ARITHMETIC_DEPTH) {
+        throw errorAt(top.pos, `this expression nests more than ${MAX_ARITHMETIC_DEPTH} arithmetic operators (+ - * /), more than the database evaluates; group the terms in parentheses, e.g. (a + b) + (c + d)`);
+      }
+      this.arithmeticDepth = depth;
+      let left = this.value(spine[spine.length - 1]!.left, scope);
+      for (let k = spine.length - 1; k >= 0; k--) {
+        const e = spine[k]!;
+        // The right operand of node k sits as deep as node k itself.
+        this.arithmeticDepth = depth;
+        if (arithmetic(e)) depth--;
+        const t = this.binaryType(e, left, scope);
+        if (k > 0) this.v.types.set(e, t);
+        left = t;
+      }
+      return left;
+    } finally {
+      this.arithmeticDepth = base;
+    }
+  }
+
+  /** The type of binary node `e` whose left operand has type `l` (its right operand is checked here). */
+  private binaryType(e: Extract<Expr, { kind: 'binary' }>, l: ValueType, scope: Scope): ValueType {
+    if (e.op === '||') {
+      if (l.kind === 'geometry' || l.kind === 'array') throw errorAt(e.left.pos, `|| cannot concatenate a ${typeName(l)}`);
+      const r = this.value(e.right, scope);
+      if (r.kind === 'geometry' || r.kind === 'array') throw errorAt(e.right.pos, `|| cannot concatenate a ${typeName(r)}`);
+      return TEXT;
+    }
+    const what = `the ${e.op} operator`;
+    if (l.kind !== 'numeric' && l.kind !== 'null') throw errorAt(e.left.pos, `${what} needs a number, not ${typeName(l)}`);
+    const r = this.numeric(e.right, scope, what);
+    if (e.op === '&' || e.op === '|' || e.op === '^') {
+      for (const [side, t] of [[e.left, l], [e.right, r]] as const) {
+        if (t.kind !== 'null' && !isInteger(t)) throw errorAt(side.pos, `${what} needs integers, not ${typeName(t)}`);
+      }
+      return promote(l, r);
+    }
+    const p = promote(l, r);
+    if ((e.op === '+' || e.op === '-') && l.unit !== null && l.unit === r.unit) return { ...p, unit: l.unit };
+    return p;
   }
 
   private coordsys(c: Coordsys): void {

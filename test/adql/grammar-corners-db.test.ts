@@ -157,4 +157,24 @@ describe('ADQL grammar corners on PostgreSQL (sample data)', function () {
     expect(Number(rows[0]![0])).to.equal(objects.filter((o) => (o.ra < 10 && o.decl > 0) || o.ra > 359).length);
     expect(rows[0]![1]).to.equal(20);
   });
+
+  it('chains of 10,000 OR, AND, || and | run, and 2,000 nested + - * / too, equal to brute force', async () => {
+    const ids = objects.slice(0, 10_001).map((o) => o.objectId);
+    const ors = await run(`SELECT objectId FROM ${O} WHERE ${ids.map((id) => `objectId = ${id}`).join(' OR ')}`);
+    expect(ors.rows.map((r) => String(r[0])).sort()).to.deep.equal(ids.map(String).sort());
+    const ands = await run(`SELECT COUNT(*) FROM ${O} WHERE ${Array.from({ length: 10_001 }, (_, k) => `ra > ${(k % 100) / 1000}`).join(' AND ')}`);
+    expect(Number(ands.rows[0]![0])).to.equal(objects.filter((o) => o.ra > 0.099).length);
+    const cat = await run(`SELECT TOP 1 ${Array.from({ length: 10_001 }, (_, k) => `'${k % 10}'`).join(' || ')} FROM ${O}`);
+    expect(cat.rows[0]![0]).to.equal(Array.from({ length: 10_001 }, (_, k) => String(k % 10)).join(''));
+    const bits = await run(`SELECT TOP 1 ${Array.from({ length: 10_001 }, (_, k) => `${1 << k % 20}`).join(' | ')} FROM ${O}`);
+    expect(bits.rows[0]![0]).to.equal(2 ** 20 - 1);
+    const o = objects[0]!;
+    const sum = await run(`SELECT ${Array.from({ length: 2001 }, () => 'ra').join(' - ')}, ABS(${Array.from({ length: 1000 }, () => 'decl').join(' + ')}) * ${Array.from({ length: 999 }, () => '1').join(' * ')} FROM ${O} WHERE objectId = ${o.objectId}`);
+    let want = o.ra;
+    for (let k = 0; k < 2000; k++) want -= o.ra;
+    let d = 0;
+    for (let k = 0; k < 1000; k++) d += o.decl;
+    expect(sum.rows[0]![0]).to.equal(want);
+    expect(sum.rows[0]![1]).to.equal(Math.abs(d));
+  });
 });

@@ -190,3 +190,63 @@ describe('ADQL grammar corners: a number followed by letters', () => {
     expect(a.sql).to.equal(translate(check(`SELECT 2 AS ra FROM ${O} WHERE ra > 1 AND decl < 2`)).sql);
   });
 });
+
+describe('ADQL grammar corners: chains of 10,000 operators', function () {
+  this.timeout(60_000);
+  const ors = `SELECT objectId FROM ${O} WHERE ${Array.from({ length: 10_001 }, (_, k) => `objectId = ${k}`).join(' OR ')}`;
+  const concat = `SELECT ${Array.from({ length: 10_001 }, () => "'x'").join(' || ')} FROM ${O}`;
+  const bits = `SELECT ${Array.from({ length: 10_001 }, (_, k) => `${k}`).join(' | ')} FROM ${O}`;
+
+  it('parses, prints, validates and translates them in linear time', () => {
+    for (const q of [ors, concat, bits]) {
+      const t0 = performance.now();
+      const ast = parseAdql(q);
+      const parse = performance.now() - t0;
+      expect(printAdql(parseAdql(printAdql(ast)))).to.equal(printAdql(ast));
+      const t1 = performance.now();
+      const t = translate(validate(ast, testCatalog()));
+      const rest = performance.now() - t1;
+      // Generous bounds for a loaded machine; measured about 40 ms and 160 ms.
+      expect(parse).to.be.below(2000);
+      expect(rest).to.be.below(4000);
+      // Flat OR, balanced || and |: PostgreSQL's recursive analysis stays shallow.
+      expect(t.sql.match(/\(\(\(\(\(\(\(\(\(\(\(\(\(\(\(\(\(\(\(\(\(\(/)).to.equal(null);
+    }
+    expect(translate(check(ors)).sql).to.contain(' OR ("t1"."objectId" = 10000))');
+  });
+
+  it('needs no deep stack: parse, print, validate and translate run in a 200 KB stack', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const script = `
+      import { parseAdql } from './src/adql/parser.ts';
+      import { validate } from './src/adql/validator.ts';
+      import { translate } from './src/adql/translator.ts';
+      import { printAdql } from './src/adql/print.ts';
+      import { testCatalog } from './test/adql/test-catalog.ts';
+      const terms = (n, f, op) => Array.from({ length: n + 1 }, (_, k) => f(k)).join(op);
+      const O = '${O}';
+      for (const q of [
+        'SELECT objectId FROM ' + O + ' WHERE ' + terms(10000, (k) => 'objectId = ' + k, ' OR '),
+        'SELECT objectId FROM ' + O + ' WHERE ' + terms(10000, (k) => 'ra > ' + k, ' AND '),
+        'SELECT ' + terms(10000, () => "'x'", ' || ') + ' FROM ' + O,
+        'SELECT ' + terms(10000, (k) => String(k), ' | ') + ' FROM ' + O,
+        'SELECT ' + terms(2000, () => 'ra', ' - ') + ' FROM ' + O,
+      ]) {
+        const a = parseAdql(q); printAdql(a); translate(validate(a, testCatalog()));
+      }
+      console.log('ok');`;
+    const out = execFileSync(process.execPath, ['--stack-size=200', '--import', 'tsx', '--input-type=module'], { input: script, encoding: 'utf8' });
+    expect(out.trim()).to.equal('ok');
+  });
+
+  it('bounds the depth of + - * / that PostgreSQL would analyse, with the place', () => {
+    const sum = (n: number) => Array.from({ length: n + 1 }, () => 'ra').join(' + ');
+    expect(() => check(`SELECT ${sum(2000)} FROM ${O}`)).to.not.throw();
+    const e = rejects(`SELECT ${sum(2001)} FROM ${O}`, 'nests more than 2000 arithmetic operators');
+    expect(e).to.deep.include({ line: 1, column: 8 });
+    // Depth adds up through parentheses and function calls; grouping halves it.
+    rejects(`SELECT ABS(${sum(1000)}) + ${sum(1000)} FROM ${O}`, 'nests more than 2000');
+    expect(() => check(`SELECT ${sum(1000)} + ABS(${sum(1000)}) FROM ${O}`)).to.not.throw();
+    expect(() => check(`SELECT (${sum(1500)}) + (${sum(1500)}) FROM ${O}`)).to.not.throw();
+  });
+});
