@@ -29,6 +29,8 @@ export function createHttpServer(handler: http.RequestListener, limits: Pick<Lim
     handler,
   );
   server.on('clientError', (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex) => refuse(err, socket));
+  // Node hands CONNECT to this event and, with no listener, drops the connection unanswered.
+  server.on('connect', (_req: http.IncomingMessage, socket: Duplex) => answerAndClose(socket, 501, 'NotImplemented', 'CONNECT is not a method this service implements'));
   return server;
 }
 
@@ -39,7 +41,12 @@ function refuse(err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Dup
     return;
   }
   const [status, message] = clientErrorStatus(err);
-  const body = JSON.stringify({ error: { code: status === 408 ? 'RequestTimeout' : 'BadRequest', message } });
+  answerAndClose(socket, status, status === 408 ? 'RequestTimeout' : 'BadRequest', message);
+}
+
+/** Write a whole JSON error answer on a raw socket, then drain and close it. */
+function answerAndClose(socket: Duplex, status: number, code: string, message: string): void {
+  const body = JSON.stringify({ error: { code, message } });
   socket.end(
     `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,

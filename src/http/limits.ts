@@ -64,13 +64,20 @@ function watchBodyIdle(ctx: Context, ms: number): void {
   const clear = () => socket.setTimeout(0);
   req.setTimeout(ms, () => {
     clear();
+    const error = new RequestTimeoutError(`the request body stopped arriving (nothing for ${ms / 1000} s)`);
+    // The request is destroyed too: once its answer is sent Node no longer ends it with the
+    // socket, and whatever waits for the rest of the body would wait for ever.
+    const cut = () => {
+      req.destroy(error);
+      socket.destroy();
+    };
     const res = ctx.res;
     if (!res.headersSent && !res.writableEnded) {
-      const { type, body } = renderError(new RequestTimeoutError(`the request body stopped arriving (nothing for ${ms / 1000} s)`), ctx);
+      const { type, body } = renderError(error, ctx);
       res.writeHead(408, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), Connection: 'close' });
-      res.end(body, () => socket.destroy());
+      res.end(body, cut);
     } else {
-      socket.destroy();
+      cut();
     }
   });
   req.once('end', clear);

@@ -1,11 +1,11 @@
 /** Running the server: storage, sample data on first start, HTTP, graceful shutdown. */
 import fs from 'node:fs';
-import http from 'node:http';
-import path from 'node:path';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { createApp } from '../http/app.js';
+import { createHttpServer } from '../http/http-server.js';
+import { scratchRoot, sweepScratch } from '../scratch.js';
 import { Registry } from '../registry/registry.js';
 import { addressOf, openStorage } from './storage.js';
 import { ensureSampleData } from './sample-data.js';
@@ -22,8 +22,11 @@ export interface RunningServer {
 
 /** Start vodax with this configuration. */
 export async function startServer(config: Config, log: Logger, options: { sampleData?: boolean } = {}): Promise<RunningServer> {
-  // Spools (FITS, IPAC), uploads and job results live under DATA_DIR, even with an external database.
-  fs.mkdirSync(path.join(config.dataDir, 'tmp'), { recursive: true });
+  // Spools (FITS, IPAC), uploads and job results live under DATA_DIR, even with an external
+  // database; what a dead server left there is removed now.
+  fs.mkdirSync(scratchRoot(config.dataDir), { recursive: true });
+  const swept = await sweepScratch(scratchRoot(config.dataDir));
+  if (swept.length) log.info('removed scratch files of a server that is gone', { count: swept.length });
   const storage = await openStorage(config, log);
   try {
     if (options.sampleData !== false) await ensureSampleData(storage.db, log, { dataDir: config.dataDir, baseUrl: config.publicUrl ?? `http://${config.host}:${config.port}` });
@@ -40,8 +43,7 @@ export async function startServer(config: Config, log: Logger, options: { sample
     throw e;
   }
   const app = createApp({ config, log, db: storage.db, registry, jobs });
-  const server = http.createServer(app.callback());
-  server.requestTimeout = 0; // long downloads are legitimate; the database enforces query timeouts
+  const server = createHttpServer(app.callback(), config.limits);
   const sockets = new Set<Socket>();
   server.on('connection', (s) => {
     sockets.add(s);
@@ -59,14 +61,19 @@ export async function startServer(config: Config, log: Logger, options: { sample
     url,
     close: () =>
       (closing ??= (async () => {
+        // Within SHUTDOWN_GRACE running requests may finish and jobs reach a stop; then the
+        // remaining sockets are cut (each cut request cancels its query and frees its
+        // connection) and connections still out are closed by force.
+        const graceMs = config.limits.shutdownGrace * 1000;
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
-        const deadline = setTimeout(() => sockets.forEach((s) => s.destroy()), 10_000);
-        await closed;
+        const deadline = setTimeout(() => sockets.forEach((s) => s.destroy()), graceMs);
+        const t0 = Date.now();
+        await Promise.all([closed, jobs.stop(graceMs)]);
         clearTimeout(deadline);
-        await jobs.stop();
-        await storage.close();
-        log.info('vodax stopped');
+        const t1 = Date.now();
+        const { forced } = await storage.close();
+        log.info('vodax stopped', { requestsAndJobsMs: t1 - t0, storageMs: Date.now() - t1, connectionsClosedByForce: forced });
       })()),
   };
 }

@@ -14,6 +14,8 @@ import { testDatabase } from './database.js';
 /** A running test server: its base URL and a way to stop it. */
 export interface TestServer {
   url: string;
+  /** Its own DATA_DIR (spools, uploads). */
+  dataDir: string;
   close(): Promise<void>;
 }
 
@@ -29,6 +31,7 @@ export async function testServer(env: NodeJS.ProcessEnv = {}): Promise<TestServe
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
+    dataDir,
     close: () =>
       new Promise((resolve) =>
         server.close(() => {
