@@ -31,6 +31,11 @@ export interface Source {
   outer: boolean;
   /** How errors name it. */
   label: string;
+  /**
+   * Set when the source's columns are not known: a table checked without a catalog (the
+   * offline `adql check`), or a query over one. Any column name resolves on it, untyped.
+   */
+  open?: { written: TableName | null };
 }
 
 /** A resolved column reference. */
@@ -66,6 +71,14 @@ export function qualifierMatches(q: TableName, s: Source): boolean {
   if (q.catalog !== null) return false;
   if (s.alias !== null) return q.schema === null && nameMatches(q.table, s.alias.name);
   if (s.cteName !== null) return q.schema === null && nameMatches(q.table, s.cteName);
+  const w = s.open?.written;
+  if (w) {
+    // Without a catalog only the name as written is known (its schema, if it was given).
+    const full = [w.catalog, w.schema, w.table].filter((x) => x !== null).map((x) => x.name).join('.');
+    if (q.schema === null && nameMatches(q.table, full)) return true;
+    if (!nameMatches(q.table, w.table.name)) return false;
+    return q.schema === null || w.schema === null || nameMatches(q.schema, w.schema.name);
+  }
   if (s.table !== null) {
     if (q.schema !== null) return nameMatches(q.schema, s.table.schema) && nameMatches(q.table, s.table.name);
     return nameMatches(q.table, s.table.name) || nameMatches(q.table, tapName(s.table));

@@ -63,6 +63,8 @@ export interface Output {
   expr: Expr | null;
   /** The column a `*` expanded to (or a plain column reference). */
   bound: BoundColumn | null;
+  /** Offline: stands for the unknown columns of a '*' over a table whose columns are not known. */
+  open?: true;
 }
 
 /** What the validator learnt about one SELECT. */
@@ -94,9 +96,28 @@ export interface ValidatedQuery {
   withs: Map<WithQuery, Output[]>;
 }
 
-/** Validate a parsed query against a catalog; throws QuerySyntaxError (with line and column) on any fault. */
-export function validate(query: AdqlQuery, catalog: Catalog): ValidatedQuery {
+/**
+ * Validate a parsed query against a catalog; throws QuerySyntaxError (with line and column) on
+ * any fault. Without a catalog (null: the offline `adql check`), tables are taken as written and
+ * their columns as untyped, and everything else is checked as the server checks it: functions,
+ * the types of literals and of what functions return, geometry, clause structure. A query
+ * validated so cannot be translated.
+ */
+export function validate(query: AdqlQuery, catalog: Catalog | null): ValidatedQuery {
   return new Validator(catalog, query).run();
+}
+
+/** The type of a column whose declaration is unknown (offline): it passes every check. */
+const UNKNOWN: ValueType = NULL_TYPE;
+
+/** The place of the columns of an open source among a result's outputs ('*' over an unknown table). */
+function openOutput(): Output {
+  return { name: '*', type: UNKNOWN, expr: null, bound: null, open: true };
+}
+
+/** Does this result have columns nobody knows (a '*' over an unknown table)? */
+function isOpen(outputs: readonly Output[]): boolean {
+  return outputs.some((o) => o.open === true);
 }
 
 interface Cte {
@@ -109,6 +130,8 @@ interface FromResult {
   sources: Source[];
   star: BoundColumn[];
   merged: BoundColumn[];
+  /** Offline: '*' also lists columns nobody knows. */
+  open?: boolean;
 }
 
 const INT32 = 2 ** 31;
@@ -128,7 +151,7 @@ class Validator {
   private arithmeticDepth = 0;
 
   constructor(
-    private readonly catalog: Catalog,
+    private readonly catalog: Catalog | null,
     query: AdqlQuery,
   ) {
     this.v = {
@@ -154,10 +177,15 @@ class Validator {
       }
       let outputs = this.queryExpr(w.query, null);
       if (w.columns !== null) {
-        if (w.columns.length !== outputs.length) {
-          throw errorAt(w.pos, `WITH query "${w.name.name}" names ${w.columns.length} columns but its query returns ${outputs.length}`);
+        if (isOpen(outputs)) {
+          // Offline, a '*' over an unknown table: the column list names them all.
+          outputs = uniqueNames(w.columns.map((c) => ({ name: c.name, type: UNKNOWN, expr: null, bound: null })));
+        } else {
+          if (w.columns.length !== outputs.length) {
+            throw errorAt(w.pos, `WITH query "${w.name.name}" names ${w.columns.length} columns but its query returns ${outputs.length}`);
+          }
+          outputs = uniqueNames(outputs.map((o, i) => ({ ...o, name: w.columns![i]!.name })));
         }
-        outputs = uniqueNames(outputs.map((o, i) => ({ ...o, name: w.columns![i]!.name })));
       }
       this.v.withs.set(w, outputs);
       this.ctes.push({ name: w.name, outputs });
@@ -179,6 +207,12 @@ class Validator {
   private setOperation(q: SetOperation, parent: Scope | null): Output[] {
     const left = this.queryExpr(q.left, parent);
     const right = this.queryExpr(q.right, parent);
+    if (isOpen(left) || isOpen(right)) {
+      // Offline with an unknown table's '*' on a side: the columns cannot be lined up.
+      const outputs = [...left.filter((o) => !o.open), openOutput()];
+      this.v.setOrder.set(q, q.orderBy.map((o) => this.outputPosition(o, outputs) ?? 1));
+      return outputs;
+    }
     if (left.length !== right.length) {
       throw errorAt(q.pos, `each side of ${q.op} must have the same number of columns: ${left.length} on the left, ${right.length} on the right`);
     }
@@ -203,11 +237,13 @@ class Validator {
   private select(q: SelectQuery, parent: Scope | null): Output[] {
     const scope: Scope = { parent, sources: [], merged: [] };
     const star: BoundColumn[] = [];
+    let openStar = false;
     for (const ref of q.from) {
       const r = this.fromItem(ref, scope, parent, false);
       for (const s of r.sources) this.addSource(scope, s, ref);
       scope.merged.push(...r.merged);
       star.push(...r.star);
+      openStar ||= r.open === true;
     }
     if (q.where !== null) this.condition(q.where, scope, false);
 
@@ -215,6 +251,7 @@ class Validator {
     for (const item of q.items) {
       if (item.kind === 'star') {
         for (const b of star) outputs.push({ name: b.column.name, type: b.type, expr: null, bound: b });
+        if (openStar) outputs.push(openOutput());
       } else if (item.kind === 'qualifiedStar') {
         const matches = scope.sources.filter((s) => qualifierMatches(item.qualifier, s));
         if (matches.length === 0) throw this.noSuchTable(item.qualifier.table, scope);
@@ -224,6 +261,7 @@ class Validator {
           const b = { source: s, column: c, sql: columnSql(s, c), type: c.type };
           outputs.push({ name: c.name, type: c.type, expr: null, bound: b });
         }
+        if (s.open) outputs.push(openOutput());
       } else {
         const type = this.expr(item.expr, scope, true);
         const bound = item.expr.kind === 'column' ? (this.v.columnRefs.get(item.expr) ?? null) : null;
@@ -256,6 +294,7 @@ class Validator {
   /** The result column an ORDER BY item names (position or name), or null for an expression. */
   private outputPosition(o: OrderItem, outputs: Output[], written: Output[] = outputs): number | null {
     if (o.position !== null) {
+      if (isOpen(outputs) && o.position >= 1) return o.position;
       if (o.position < 1 || o.position > outputs.length) throw errorAt(o.pos, `ORDER BY ${o.position}: the result has ${outputs.length} column${outputs.length === 1 ? '' : 's'}`);
       return o.position;
     }
@@ -297,7 +336,7 @@ class Validator {
     if (ref.kind === 'table') {
       const source = this.tableSource(ref, outer);
       this.v.sources.set(ref, source);
-      return { sources: [source], star: starOf(source), merged: [] };
+      return { sources: [source], star: starOf(source), merged: [], open: source.open !== undefined };
     }
     if (ref.kind === 'derivedTable') {
       const outputs = this.queryExpr(ref.query, outerScope);
@@ -306,12 +345,13 @@ class Validator {
         alias: ref.alias,
         table: null,
         cteName: null,
-        columns: outputs.map((o) => ({ name: o.name, sqlName: o.name, type: o.type })),
+        columns: outputs.filter((o) => !o.open).map((o) => ({ name: o.name, sqlName: o.name, type: o.type })),
         outer,
         label: ref.alias.name,
+        ...(isOpen(outputs) ? { open: { written: null } } : {}),
       };
       this.v.sources.set(ref, source);
-      return { sources: [source], star: starOf(source), merged: [] };
+      return { sources: [source], star: starOf(source), merged: [], open: source.open !== undefined };
     }
     return this.join(ref, scope, outerScope, outer);
   }
@@ -332,6 +372,12 @@ class Validator {
       pairs = names.map((id) => {
         const pick = (side: FromResult, what: string): BoundColumn => {
           const hits = side.star.filter((b) => nameMatches(id, b.column.name));
+          if (hits.length === 0 && side.open) {
+            // Offline: the column may be one nobody knows of an open source.
+            const s = side.sources.find((x) => x.open)!;
+            const column = { name: id.name, sqlName: id.name, type: UNKNOWN };
+            return { source: s, column, sql: columnSql(s, column), type: UNKNOWN };
+          }
           if (hits.length === 0) throw errorAt(id.pos, `no column "${id.name}" in the ${what} side of the join${didYouMean(suggest(id.name, side.star.map((b) => b.column.name)))}`);
           if (hits.length > 1) throw errorAt(id.pos, `column "${id.name}" is ambiguous in the ${what} side of the join`);
           return hits[0]!;
@@ -353,6 +399,7 @@ class Validator {
       sources,
       star: [...mergedCols, ...left.star.filter((b) => !isPaired(b)), ...right.star.filter((b) => !isPaired(b))],
       merged: [...left.merged, ...right.merged, ...mergedCols],
+      open: left.open === true || right.open === true,
     };
   }
 
@@ -366,21 +413,27 @@ class Validator {
           alias: ref.alias,
           table: null,
           cteName: cte.name.name,
-          columns: cte.outputs.map((o) => ({ name: o.name, sqlName: o.name, type: o.type })),
+          columns: cte.outputs.filter((o) => !o.open).map((o) => ({ name: o.name, sqlName: o.name, type: o.type })),
           outer,
           label: ref.alias?.name ?? cte.name.name,
+          ...(isOpen(cte.outputs) ? { open: { written: null } } : {}),
         };
       }
     }
     const written = [n.catalog, n.schema, n.table].filter((x): x is Identifier => x !== null).map((x) => x.name).join('.');
+    if (this.catalog === null) {
+      // Offline: the table is taken as written, its columns unknown.
+      return { sqlAlias: this.nextAlias(), alias: ref.alias, table: null, cteName: null, columns: [], outer, label: ref.alias?.name ?? written, open: { written: n } };
+    }
     const found = n.catalog !== null ? [] : this.catalog.find(n.schema, n.table);
     if (found.length === 0) {
-      const candidates = [...this.catalog.tables.map(tapName), ...this.ctes.map((c) => c.name.name)];
+      const catalog = this.catalog;
+      const candidates = [...catalog.tables.map(tapName), ...this.ctes.map((c) => c.name.name)];
       // Compare the bare name with bare names too, so "Objekt" finds DC_W13_Stripe82.Object.
       let hint = suggest(written, candidates);
       if (hint === null) {
-        const bare = suggest(n.table.name, this.catalog.tables.map((t) => t.name));
-        const t = bare === null ? undefined : this.catalog.tables.find((x) => x.name === bare);
+        const bare = suggest(n.table.name, catalog.tables.map((t) => t.name));
+        const t = bare === null ? undefined : catalog.tables.find((x) => x.name === bare);
         hint = t ? tapName(t) : null;
       }
       throw errorAt(n.pos, `no table "${written}"${didYouMean(hint)}`);
@@ -420,6 +473,7 @@ class Validator {
         const src = matches[0];
         if (!src) continue;
         const cols = src.columns.filter((c) => nameMatches(id, c.name));
+        if (cols.length === 0 && src.open) return this.openColumn(src, id);
         if (cols.length === 0) {
           throw errorAt(id.pos, `no column "${id.name}" in ${src.label}${didYouMean(suggest(id.name, src.columns.map((c) => c.name)))}`);
         }
@@ -440,10 +494,19 @@ class Validator {
       if (hits.length > 1) {
         throw errorAt(id.pos, `column "${id.name}" is ambiguous: ${hits.map((h) => `${h.source.label}.${h.column.name}`).join(' or ')}`);
       }
+      // Offline: a name no known column has may be a column of a table nobody described.
+      const open = s.sources.find((x) => x.open);
+      if (open) return this.openColumn(open, id);
     }
     const where = scope.sources.length === 1 ? scope.sources[0]!.label : 'the tables of FROM';
     const names = scope.sources.flatMap((s) => s.columns.map((c) => c.name));
     throw errorAt(id.pos, `no column "${id.name}" in ${where}${didYouMean(suggest(id.name, names))}`);
+  }
+
+  /** An untyped column of an open source (offline). */
+  private openColumn(src: Source, id: Identifier): BoundColumn {
+    const column = { name: id.name, sqlName: id.name, type: UNKNOWN };
+    return { source: src, column, sql: columnSql(src, column), type: UNKNOWN };
   }
 
   // -------------------------------------------------------------------------------------------
@@ -497,6 +560,7 @@ class Validator {
       case 'inSubquery': {
         const v = this.value(c.value, scope);
         const outs = this.queryExpr(c.query, scope);
+        if (isOpen(outs)) return;
         if (outs.length !== 1) throw errorAt(c.query.pos, `the subquery of IN must return one column, not ${outs.length}`);
         this.checkComparable(v, outs[0]!.type, c.pos, true);
         return;
@@ -627,6 +691,7 @@ class Validator {
       }
       case 'scalarSubquery': {
         const outs = this.queryExpr(e.query, scope);
+        if (isOpen(outs)) return UNKNOWN;
         if (outs.length !== 1) throw errorAt(e.pos, `a subquery used as a value must return one column, not ${outs.length}`);
         return outs[0]!.type;
       }
@@ -808,8 +873,10 @@ class Validator {
       const t = this.numeric(e.args[0]!, scope, 'IN_UNIT');
       const target = e.args[1]!;
       if (target.kind !== 'string') throw errorAt(target.pos, 'the unit of IN_UNIT must be a string literal');
-      if (t.unit === null) throw errorAt(e.args[0]!.pos, `IN_UNIT: the unit of this value is not known; known units: ${KNOWN_UNITS.join(', ')}`);
-      const f = unitFactor(t.unit, target.value);
+      // Offline, an untyped column's unit is unknown too: only the target can be checked.
+      const unit = t.unit ?? (this.catalog === null && t.kind === 'null' ? target.value : null);
+      if (unit === null) throw errorAt(e.args[0]!.pos, `IN_UNIT: the unit of this value is not known; known units: ${KNOWN_UNITS.join(', ')}`);
+      const f = unitFactor(unit, target.value);
       if ('error' in f) throw errorAt(target.pos, f.error);
       return { ...DOUBLE, unit: target.value, ucd: t.ucd };
     }

@@ -250,3 +250,66 @@ describe('ADQL grammar corners: chains of 10,000 operators', function () {
     expect(() => check(`SELECT (${sum(1500)}) + (${sum(1500)}) FROM ${O}`)).to.not.throw();
   });
 });
+
+describe('ADQL grammar corners: the offline check type-checks without a catalog', () => {
+  const offline = (q: string) => {
+    try {
+      validate(parseAdql(q), null);
+      return 'VALID';
+    } catch (e) {
+      if (!(e instanceof QuerySyntaxError)) throw e;
+      return e.message;
+    }
+  };
+  const server = (q: string) => {
+    try {
+      check(q);
+      return 'VALID';
+    } catch (e) {
+      if (!(e instanceof QuerySyntaxError)) throw e;
+      return e.message;
+    }
+  };
+
+  it('rejects what the server rejects without needing the catalog, with the same message', () => {
+    for (const q of [
+      `SELECT POINT(ra, decl) || 'x' FROM ${O}`,
+      `SELECT 'x' || CIRCLE(0, 0, 1) FROM ${O}`,
+      `SELECT nosuchfunc(ra) FROM ${O}`,
+      `SELECT pg_sleep(1) FROM ${O}`,
+      `SELECT ivo_hasword(ra) FROM ${O}`,
+      `SELECT CONTAINS(POINT(ra, decl), 1) FROM ${O}`,
+      `SELECT IN_UNIT(ra, 'parsec') FROM ${O}`,
+      `SELECT o.ra FROM ${O} AS x`,
+      `SELECT ra FROM ${O} WHERE COUNT(*) > 1`,
+      `SELECT 1 FROM ${O} UNION SELECT 1, 2 FROM ${O}`,
+      `WITH c (a, b) AS (SELECT ra FROM ${O}) SELECT a FROM c`,
+      `SELECT ra FROM ${O} WHERE 'a' LIKE 1`,
+      `SELECT REGION('CIRCLE ICRS 1 2 3') FROM ${O}`,
+      `SELECT LOWER(1) FROM ${O}`,
+    ]) {
+      const s = server(q);
+      expect(s, q).to.not.equal('VALID');
+      expect(offline(q), q).to.equal(s);
+    }
+  });
+
+  it('accepts what the server accepts, with stars and subqueries over tables it does not know', () => {
+    for (const q of [
+      `SELECT ivo_hasword(filterName, 'r') FROM ${S}`,
+      `SELECT IN_UNIT(ra, 'arcsec'), ra || 'x' FROM ${O}`,
+      `SELECT * FROM ${O} UNION SELECT * FROM ${O}`,
+      `SELECT x.ra FROM (SELECT * FROM ${O}) AS x ORDER BY 1`,
+      `WITH c (a, b) AS (SELECT objectId, ra FROM ${O}) SELECT a FROM c WHERE b > 1`,
+      `WITH c AS (SELECT * FROM ${O}) SELECT c.decl FROM c`,
+      `SELECT ra FROM ${O} WHERE objectId IN (SELECT objectId FROM ${S})`,
+      `SELECT (SELECT MAX(ra) FROM ${S}) FROM ${O}`,
+      `SELECT o.ra, s.ra FROM ${O} o JOIN ${S} s USING (objectId)`,
+      `SELECT "DC_W13_Stripe82.Object".ra FROM "DC_W13_Stripe82.Object"`,
+      `SELECT DC_W13_Stripe82.Object.ra, Object.decl FROM ${O}`,
+    ]) {
+      expect(server(q), q).to.equal('VALID');
+      expect(offline(q), q).to.equal('VALID');
+    }
+  });
+});
