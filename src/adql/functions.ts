@@ -70,6 +70,18 @@ export const USER_FUNCTIONS: readonly UserFunction[] = [
   },
 ];
 
+/**
+ * How this service implements what ADQL leaves to services, for the capabilities' language
+ * notes. ROUND: the standard does not say how halves round; both forms use one rule.
+ */
+export const ROUNDING_NOTE =
+  'ROUND(x) and ROUND(x, n) round half away from zero, on the decimal value of x (a DOUBLE read with 15 significant digits, a REAL with 6): ' +
+  'ROUND(2.5) = 3, ROUND(-2.5) = -3, ROUND(1.005, 2) = 1.01; TRUNCATE(x[, n]) cuts toward zero the same way.';
+
+/** The other choices the language notes describe: RAND(seed). */
+export const RAND_NOTE =
+  'RAND(seed) is reproducible: a hash of the seed and the row (in a grouped select list, the group), the same in every run; identical rows get identical values. RAND() is not reproducible.';
+
 /** The user-defined function of that name (case-insensitive), or undefined. */
 export function userFunction(name: string): UserFunction | undefined {
   const lower = name.toLowerCase();

@@ -5,8 +5,7 @@
  * result columns are cast to the type the validator declared, so values match metadata.
  *
  * Semantics chosen where ADQL leaves them open: `/` on two integers is PostgreSQL's integer
- * division (truncating); ROUND of a double rounds half away from zero only when a precision is
- * given (numeric arithmetic), otherwise as PostgreSQL's round(double); LIKE has no escape
+ * division (truncating); ROUND follows ROUNDING_NOTE (functions.ts); LIKE has no escape
  * character unless ESCAPE names one; TOP and the MAXREC limit become one LIMIT; RAND(seed) is a
  * hash of the seed and the row (of a grouped SELECT's select list: the group), so the same seed
  * gives each row the same value in every run, whatever order the rows are read in (identical rows
@@ -28,6 +27,7 @@ import type {
 import type { ColumnMeta } from '../registry/types.js';
 import { quoteIdent } from '../registry/pg-types.js';
 import { unitFactor, userFunction } from './functions.js';
+// ROUNDING_NOTE in functions.ts states the ROUND rule implemented in builtin().
 import type { BoundColumn, Source } from './scope.js';
 import { errorAt } from './scope.js';
 import type { Output, ValidatedQuery } from './validator.js';
@@ -751,8 +751,11 @@ class Translator {
       case 'ROUND':
       case 'TRUNCATE': {
         const fn = e.name === 'ROUND' ? 'round' : 'trunc';
-        if (a.length === 1) return int0 ? `(${a[0]})` : `${fn}(${a[0]})`;
-        return `CAST(${fn}(CAST(${a[0]} AS numeric), ${a[1]}) AS ${int0 ? pgTypeOfValue(t0!) : 'double precision'})`;
+        if (a.length === 1 && int0) return `(${a[0]})`;
+        // One rule for both forms (see ROUNDING_NOTE): numeric arithmetic on the decimal value,
+        // half away from zero; round(double precision) alone would round half to even.
+        const places = a.length === 1 ? '' : `, ${a[1]}`;
+        return `CAST(${fn}(CAST(${a[0]} AS numeric)${places}) AS ${int0 ? pgTypeOfValue(t0!) : 'double precision'})`;
       }
       case 'MOD': {
         const t1 = this.v.types.get(e.args[1]!)!;

@@ -3,6 +3,10 @@ import type { Limits } from '../config.js';
 import { OUTPUT_FORMATS } from '../formats/registry.js';
 import { escapeXml } from '../xml/escape.js';
 import { fillTemplate, readResource } from './template.js';
+import { RAND_NOTE, ROUNDING_NOTE } from '../adql/functions.js';
+
+/** What the service decided where ADQL leaves it open, appended to the language's description. */
+const LANGUAGE_NOTES = [ROUNDING_NOTE, RAND_NOTE];
 
 /** A user-defined function as TAPRegExt declares it. */
 export interface UdfDeclaration {
@@ -61,7 +65,7 @@ export function tapCapabilitiesXml(input: CapabilitiesInput): string {
   const uploadMethods = ['upload-inline', ...(input.limits.uploadUrls ? ['upload-http', 'upload-https'] : [])]
     .map((m) => `    <uploadMethod ivo-id="${TAPREGEXT}#${m}"/>`)
     .join('\n');
-  return fillTemplate(readResource('tap-capabilities.xml'), {
+  const xml = fillTemplate(readResource('tap-capabilities.xml'), {
     uploadMethods,
     base: escapeXml(input.base),
     securityMethods,
@@ -74,4 +78,6 @@ export function tapCapabilitiesXml(input: CapabilitiesInput): string {
     maxrecHard: String(input.limits.hardMaxrec),
     uploadBytes: String(input.limits.uploadBytes),
   });
+  // The template's <language> has a one-line <description>; the notes complete it.
+  return xml.replace(/(<language>[\s\S]*?<description>[\s\S]*?)(<\/description>)/, (_m, head: string, end: string) => `${head} ${escapeXml(LANGUAGE_NOTES.join(' '))}${end}`);
 }

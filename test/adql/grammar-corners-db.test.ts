@@ -19,6 +19,27 @@ interface Obj {
 const O = 'DC_W13_Stripe82.Object';
 const S = 'DC_W13_Stripe82.Source';
 
+/**
+ * x rounded to n decimal places, half away from zero, on its decimal form with 15 significant
+ * digits (6 for a REAL: how PostgreSQL reads them as numeric): exact, with BigInt.
+ */
+function decimalRound(x: number, n: number, digits = 15): number {
+  if (x === 0) return 0;
+  const [mant, exp] = Math.abs(x).toPrecision(digits).split('e');
+  const point = mant!.indexOf('.');
+  const units = BigInt(mant!.replace('.', ''));
+  // |x| = units / 10^scale
+  const scale = (point < 0 ? 0 : mant!.length - point - 1) - Number(exp ?? 0);
+  let q: bigint;
+  if (scale <= n) q = units * 10n ** BigInt(n - scale);
+  else {
+    const unit = 10n ** BigInt(scale - n);
+    q = units / unit;
+    if (2n * (units % unit) >= unit) q += 1n;
+  }
+  return Math.sign(x) * Number(`${q}e${-n}`);
+}
+
 /** Great-circle distance in degrees (Vincenty form, independent of the SQL's formula). */
 function sep(ra1: number, d1: number, ra2: number, d2: number): number {
   const r = Math.PI / 180;
@@ -176,5 +197,24 @@ describe('ADQL grammar corners on PostgreSQL (sample data)', function () {
     for (let k = 0; k < 1000; k++) d += o.decl;
     expect(sum.rows[0]![0]).to.equal(want);
     expect(sum.rows[0]![1]).to.equal(Math.abs(d));
+  });
+
+  it('ROUND(x) and ROUND(x, n) round half away from zero alike, on the decimal value, as brute force', async () => {
+    const { rows } = await run(`SELECT TOP 1 ROUND(2.5), ROUND(-2.5), ROUND(0.5), ROUND(1.5), ROUND(1.005, 2), ROUND(2.675, 2), ROUND(-2.675, 2), ROUND(15, -1), ROUND(-15, -1), ROUND(2.5, 0), ROUND(1234.5678, -2) FROM ${O}`);
+    expect(rows[0]).to.deep.equal([3, -3, 1, 2, 1.01, 2.68, -2.68, 20, -20, 3, 1200]);
+    const mags = await db.query<{ id: bigint; m: number | null; ra: number } & Record<string, unknown>>(`SELECT "objectId" AS id, "rPsfMag" AS m, ra FROM "DC_W13_Stripe82"."Object"`);
+    const got = await run(`SELECT objectId, ROUND(rPsfMag), ROUND(rPsfMag, 1), ROUND(rPsfMag, 2), ROUND(ra, 3), ROUND(ra, -1), ROUND(ra * 1000) / 1000 FROM ${O}`);
+    const byId = new Map(mags.map((m) => [m.id, m]));
+    expect(got.rows.length).to.equal(mags.length);
+    for (const r of got.rows) {
+      const o = byId.get(r[0] as bigint)!;
+      // rPsfMag is a REAL: its value is the float nearest to the decimal text that came back.
+      const m = o.m === null ? null : Math.fround(o.m);
+      const want = m === null ? [null, null, null] : [decimalRound(m, 0, 6), decimalRound(m, 1, 6), decimalRound(m, 2, 6)];
+      expect(r.slice(1, 4), String(o.id)).to.deep.equal(want);
+      expect(r[4]).to.equal(decimalRound(o.ra, 3));
+      expect(r[5]).to.equal(decimalRound(o.ra, -1));
+      expect(r[6]).to.equal(decimalRound(o.ra * 1000, 0) / 1000);
+    }
   });
 });

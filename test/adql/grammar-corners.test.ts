@@ -313,3 +313,21 @@ describe('ADQL grammar corners: the offline check type-checks without a catalog'
     }
   });
 });
+
+describe('ADQL grammar corners: the ROUND rule in the capabilities', () => {
+  it('states the rounding and RAND(seed) rules in the language description', async () => {
+    const { tapCapabilitiesXml } = await import('../../src/vosi/capabilities.js');
+    const { loadConfig } = await import('../../src/config.js');
+    const { ROUNDING_NOTE, RAND_NOTE } = await import('../../src/adql/functions.js');
+    const xml = tapCapabilitiesXml({ base: 'http://x/tap', limits: loadConfig({}).limits, udfs: [], securityMethods: [null] });
+    const description = /<language>[\s\S]*?<description>([\s\S]*?)<\/description>/.exec(xml)![1]!;
+    expect(description).to.contain('HEALPix').and.contain(ROUNDING_NOTE).and.contain(RAND_NOTE);
+    expect(ROUNDING_NOTE).to.contain('half away from zero');
+  });
+
+  it('translates both ROUND forms through numeric', () => {
+    const sql = translate(check(`SELECT ROUND(ra), ROUND(ra, 2), ROUND(nSources), ROUND(nSources, -1), TRUNCATE(ra) FROM ${O}`)).sql;
+    expect(sql).to.contain('round(CAST("t1"."ra" AS numeric))').and.contain('round(CAST("t1"."ra" AS numeric), 2)');
+    expect(sql).to.contain('trunc(CAST("t1"."ra" AS numeric))');
+  });
+});
