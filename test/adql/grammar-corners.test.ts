@@ -331,3 +331,61 @@ describe('ADQL grammar corners: the ROUND rule in the capabilities', () => {
     expect(sql).to.contain('trunc(CAST("t1"."ra" AS numeric))');
   });
 });
+
+describe('ADQL grammar corners: adql check FILE with multi-line queries', function () {
+  this.timeout(60_000);
+  const FORM = "expected a comparison (=, <>, <, >, <=, >=), BETWEEN, IN, LIKE, ILIKE or IS NULL, found 'FORM'";
+  const file = [
+    '-- two queries over several lines, a blank line between them',
+    'SELECT a,',
+    '       b',
+    'FROM t',
+    'WHERE a > 1',
+    '',
+    'SELECT a',
+    '  FROM t -- a comment',
+    '  WHERE a FORM 1;',
+    'SELECT x FROM u; -- ends here',
+    "SELECT 'a;",
+    '',
+    "b;' FROM t",
+    '   ',
+    '',
+    'SELECT a FROM t; SELECT b FROM u',
+  ].join('\n');
+
+  it('splits at blank lines and at a ; ending a line, not inside strings, with input positions', async () => {
+    const { checkAdql, splitQueries } = await import('../../src/cli/adql.js');
+    expect(splitQueries(file).map((q) => q.line)).to.deep.equal([2, 7, 10, 11, 16]);
+    expect(checkAdql(file).map((r) => [r.line, r.message])).to.deep.equal([
+      [2, 'VALID'],
+      [7, `line 9, column 11: ${FORM}`],
+      [10, 'VALID'],
+      [11, 'VALID'],
+      [16, "line 16, column 16: ';' is not allowed: send a single query, without a terminating semicolon"],
+    ]);
+    expect(checkAdql('SELECT a FROM t;\r\nSELECT b FROM u\r\n').map((r) => r.message)).to.deep.equal(['VALID', 'VALID']);
+    expect(checkAdql('-- nothing but a comment\n\n')).to.deep.equal([]);
+  });
+
+  it('prints nothing but the results under npm run -s, and exits 1 when one is invalid', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'adql-check-'));
+    try {
+      const f = path.join(dir, 'q.adql');
+      fs.writeFileSync(f, file);
+      const r = spawnSync('npm', ['run', '-s', 'vodax', '--', 'adql', 'check', f], { encoding: 'utf8' });
+      expect(r.stderr).to.equal('');
+      expect(r.stdout.split('\n')).to.deep.equal(['VALID', `line 9, column 11: ${FORM}`, 'VALID', 'VALID', "line 16, column 16: ';' is not allowed: send a single query, without a terminating semicolon", '']);
+      expect(r.status).to.equal(1);
+      fs.writeFileSync(f, 'SELECT a\nFROM t;\nSELECT POINT(1, 2) || b\nFROM t\n');
+      const r2 = spawnSync('npm', ['run', '-s', 'vodax', '--', 'adql', 'check', f], { encoding: 'utf8' });
+      expect([r2.stdout, r2.stderr, r2.status]).to.deep.equal(['VALID\nline 3, column 8: || cannot concatenate a POINT\n', '', 1]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -427,12 +427,12 @@ describe('ADQL translator: SQL shape', () => {
 
 describe('vodax adql check', () => {
   it('reports VALID or the error with the input line and column, one query per line', () => {
-    const out = checkAdql('SELECT a FROM t\n\n-- a comment\nSELECT a FORM t\nSELECT TOP 5 * FROM x WHERE ra > 1\n', false);
+    const out = checkAdql('SELECT a FROM t\n\n-- a comment\nSELECT a FORM t\nSELECT TOP 5 * FROM x WHERE ra > 1\n', 'lines');
     expect(out.map((r) => [r.line, r.message])).to.deep.equal([
       [1, 'VALID'],
       [4, "line 4, column 10: expected FROM, found 'FORM'"],
       [5, 'VALID'],
     ]);
-    expect(checkAdql('SELECT a\nFROM t\nWHERE a >', true)[0]!.message).to.match(/^line 3, column \d+: /);
+    expect(checkAdql('SELECT a\nFROM t\nWHERE a >', 'whole')[0]!.message).to.match(/^line 3, column \d+: /);
   });
 });
