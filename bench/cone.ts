@@ -9,8 +9,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import pg from 'pg';
 import { parseAdql } from '../src/adql/parser.js';
 import { validate } from '../src/adql/validator.js';
@@ -21,7 +20,7 @@ import { loadCatalog, type Catalog } from '../src/registry/catalog.js';
 import { openQuery, prepareQuery } from '../src/tap/execute.js';
 import { DEFAULT_FORMAT } from '../src/formats/registry.js';
 import type { CellValue } from '../src/registry/types.js';
-import { benchServer, printTable } from './support.js';
+import { benchServer, printTable, startChildServer } from './support.js';
 import { sampleDatabase } from './sample-db.js';
 
 /** The mission's reference: GAVO DaCHS, a million rows, this kind of machine. */
@@ -62,25 +61,6 @@ function quantile(xs: number[], q: number): number {
 }
 
 const median = (xs: number[]) => quantile(xs, 0.5);
-
-/** Start bench/cone-server.ts over `databaseUrl`; resolves with its URL and the child. */
-async function startChildServer(databaseUrl: string, dataDir: string): Promise<{ url: string; child: ChildProcess }> {
-  const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'cone-server.ts');
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, DATA_DIR: dataDir },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let text = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      text += d.toString();
-      const line = text.split('\n')[0]!;
-      if (text.includes('\n')) resolve(line.trim());
-    });
-    child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
-  });
-  return { url, child };
-}
 
 /** GET a TAP sync cone and read the whole answer; returns its byte count. */
 async function httpCone(base: string, ra: number, dec: number, format: string): Promise<number> {

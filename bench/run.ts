@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: every benchmark, each printed as a table of ratios beside its physical
- * reference. `npm run bench -- ingest stream` runs some; BENCH_ROWS and BENCH_SCALE set sizes.
+ * reference. `npm run bench -- ingest stream` runs some; BENCH_ROWS and BENCH_SCALE set sizes,
+ * SOAK_SECONDS and SOAK_CLIENTS the soak's length and load.
  */
 import { benchIngest } from './ingest.js';
 import { benchTapStream } from './tap-stream.js';
@@ -8,6 +9,7 @@ import { benchUws } from './uws.js';
 import { benchCutout } from './cutout.js';
 import { benchAdql } from './adql.js';
 import { benchCone } from './cone.js';
+import { benchSoak } from './soak.js';
 
 const only = process.argv.slice(2);
 const want = (name: string) => only.length === 0 || only.includes(name);
@@ -19,3 +21,4 @@ if (want('cone')) await benchCone(Number(process.env.BENCH_SCALE ?? 100));
 if (want('stream')) await benchTapStream();
 if (want('uws')) await benchUws();
 if (want('cutout')) await benchCutout();
+if (want('soak')) await benchSoak();

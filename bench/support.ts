@@ -2,6 +2,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { startEmbedded, type EmbeddedServer } from '../src/storage/embedded.js';
 import { createLogger } from '../src/log.js';
 
@@ -45,3 +47,23 @@ export function printTable(title: string, header: string[], rows: (string | numb
     if (k === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   }
 }
+
+/** Start bench/cone-server.ts over `databaseUrl`; resolves with its URL and the child. */
+export async function startChildServer(databaseUrl: string, dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<{ url: string; child: ChildProcess }> {
+  const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'cone-server.ts');
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    env: { ...process.env, ...env, DATABASE_URL: databaseUrl, DATA_DIR: dataDir },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let text = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      text += d.toString();
+      const line = text.split('\n')[0]!;
+      if (text.includes('\n')) resolve(line.trim());
+    });
+    child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
+  });
+  return { url, child };
+}
+

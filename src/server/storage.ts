@@ -23,7 +23,13 @@ export async function openStorage(config: Config, log: Logger): Promise<Storage>
   const url = config.databaseUrl ?? embedded!.url;
   const instanceId = newInstanceId();
   // Named connections let another vodax end this one's queries should this process die.
-  const db = new Database(url, config.limits.poolSize, { applicationName: applicationName(instanceId) });
+  const db = new Database(url, config.limits.poolSize, {
+    applicationName: applicationName(instanceId),
+    // Backstops: a transaction left idle longer than any sync query may run, a statement longer
+    // than any job may run. Slow readers of a cursor stay well inside the first.
+    idleInTransactionTimeoutMs: Math.max(config.limits.syncTimeout, 600) * 2000,
+    statementTimeoutMs: config.limits.asyncMaxDuration * 1000 + 60_000,
+  });
   let instance: Instance;
   try {
     // Before migrating: queries of a dead vodax may hold locks the migrations would wait for.

@@ -70,12 +70,24 @@ export class QueryCancelledError extends VodaxError {
   }
 }
 
+/** Settings of a pool's sessions. */
+export interface DatabaseOptions {
+  /** Names every connection in pg_stat_activity (vodax: after its process). */
+  applicationName?: string;
+  /**
+   * Session-wide backstops, never the mechanism: every path releases its connection itself, and
+   * read-only queries set their own statement timeout. These end what a bug would leave behind.
+   */
+  idleInTransactionTimeoutMs?: number;
+  statementTimeoutMs?: number;
+}
+
 /** A PostgreSQL connection pool with the operations vodax needs. */
 export class Database {
   readonly pool: pg.Pool;
 
   /** `applicationName` names every connection in pg_stat_activity (vodax: after its process). */
-  constructor(url: string, poolSize: number, options: { applicationName?: string } = {}) {
+  constructor(url: string, poolSize: number, options: DatabaseOptions = {}) {
     this.pool = new pg.Pool({
       connectionString: url,
       max: poolSize,
@@ -83,6 +95,8 @@ export class Database {
       connectionTimeoutMillis: 10_000,
       types: bigintTypes,
       ...(options.applicationName ? { application_name: options.applicationName } : {}),
+      ...(options.idleInTransactionTimeoutMs ? { idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs } : {}),
+      ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
     });
     // An idle client erroring (server restart) must not crash the process.
     this.pool.on('error', () => {});
