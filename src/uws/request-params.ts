@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import busboy from 'busboy';
+import type { Readable } from 'node:stream';
 import type { Context } from 'koa';
 import { BadRequestError, LimitExceededError } from '../errors.js';
 import { isSafeName } from './job-files.js';
@@ -91,6 +92,7 @@ async function readMultipart(ctx: Context, limits: ParamLimits, params: JobParam
     throw new BadRequestError(`malformed multipart request: ${(e as Error).message}`);
   }
   const writes: Promise<void>[] = [];
+  const open = new Set<Readable>();
   let failure: Error | null = null;
   const fail = (e: Error) => {
     failure ??= e;
@@ -124,6 +126,8 @@ async function readMultipart(ctx: Context, limits: ParamLimits, params: JobParam
       return;
     }
     stream.on('limit', () => fail(new LimitExceededError(`upload ${name} is larger than ${limits.fileBytes} bytes`)));
+    open.add(stream);
+    stream.once('close', () => open.delete(stream));
     files.push(name);
     writes.push(
       fileDir()
@@ -136,10 +140,20 @@ async function readMultipart(ctx: Context, limits: ParamLimits, params: JobParam
   });
   bb.on('fieldsLimit', () => fail(new LimitExceededError(`more than ${limits.fields} parameters`, 400)));
   bb.on('filesLimit', () => fail(new LimitExceededError(`more than ${limits.files} files`, 400)));
-  await new Promise<void>((resolve, reject) => {
+  await new Promise<void>((resolve) => {
+    // A body that breaks off cuts the files still being written, so that every write has ended
+    // (and nothing writes into a folder the caller removes) before the failure is reported.
+    const broken = (e: Error) => {
+      fail(e);
+      ctx.req.unpipe(bb);
+      ctx.req.resume();
+      for (const s of open) s.destroy(e);
+      resolve();
+    };
     bb.on('close', resolve);
-    bb.on('error', (e: Error) => reject(new BadRequestError(`malformed multipart request: ${e.message}`)));
-    ctx.req.on('error', reject);
+    bb.on('error', (e: Error) => broken(new BadRequestError(`malformed multipart request: ${e.message}`)));
+    ctx.req.once('error', (e: Error) => broken(new BadRequestError(`the request body could not be read: ${e.message}`)));
+    ctx.req.once('aborted', () => broken(new BadRequestError('the client closed the connection before the request body ended')));
     ctx.req.pipe(bb);
   });
   await Promise.all(writes);

@@ -1,5 +1,6 @@
 /** The UWS 1.1 HTTP binding over the job engine: every resource, every phase change, XML against the schema. */
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { expect } from 'chai';
 import { createJob, eventually, get, harness, postForm, sleepingBackends, untilPhase, uwsSchemaProblems, type Harness } from './support.js';
@@ -191,6 +192,32 @@ describe('UWS binding', function () {
       const bad = new FormData();
       bad.append('../evil', new Blob(['x']), 'x');
       expect((await fetch(h.url + h.base, { method: 'POST', body: bad, redirect: 'manual' })).status).to.equal(400);
+    });
+    it('multipart cut off mid-file: the request fails, every file write ends (no descriptor left open), no staging folder is left', async () => {
+      const port = Number(new URL(h.url).port);
+      const fds = () => fs.readdirSync('/proc/self/fd').length;
+      const before = fds();
+      for (let i = 0; i < 5; i++) {
+        const socket = net.connect(port, '127.0.0.1');
+        socket.on('error', () => {});
+        await new Promise((r) => socket.once('connect', r));
+        socket.write(
+          `POST ${h.base} HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=B\r\nContent-Length: 1000000\r\n\r\n` +
+            `--B\r\nContent-Disposition: form-data; name="SECONDS"\r\n\r\n0\r\n--B\r\nContent-Disposition: form-data; name="table"; filename="t.csv"\r\n\r\n` +
+            'x'.repeat(200_000),
+        );
+        await new Promise((r) => setTimeout(r, 100));
+        socket.destroy();
+      }
+      const staging = () =>
+        fs.existsSync(path.join(h.dataDir, 'results'))
+          ? fs.readdirSync(path.join(h.dataDir, 'results'), { recursive: true }).filter((p) => String(p).includes('.staging-'))
+          : [];
+      for (let i = 0; i < 50 && staging().length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(staging()).to.deep.equal([]);
+      for (let i = 0; i < 50 && fds() > before; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(fds(), 'file descriptors left open').to.be.at.most(before);
+      expect((await get(h.url + h.base, 'alice')).status).to.equal(200);
     });
   });
 
