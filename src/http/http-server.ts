@@ -14,6 +14,19 @@ const PARSE_HEADER_BYTES = 256 * 1024;
 /** How long a refused client's further bytes are read (and dropped) before its socket closes. */
 const DRAIN_MS = 2000;
 
+const CUT_BY_SERVER = Symbol('vodax.cutByServer');
+
+/** Close a client's connection on the server's behalf (a stop), so the request log can say who cut it. */
+export function cutByServer(socket: Duplex): void {
+  (socket as Duplex & { [CUT_BY_SERVER]?: boolean })[CUT_BY_SERVER] = true;
+  socket.destroy();
+}
+
+/** True when the server itself closed this connection (cutByServer). */
+export function wasCutByServer(socket: Duplex | null | undefined): boolean {
+  return (socket as (Duplex & { [CUT_BY_SERVER]?: boolean }) | null | undefined)?.[CUT_BY_SERVER] === true;
+}
+
 /** An HTTP server for `handler` with the request protections of `limits`. */
 export function createHttpServer(handler: http.RequestListener, limits: Pick<Limits, 'requestIdleTimeout' | 'headerBytes'>): http.Server {
   const server = http.createServer(

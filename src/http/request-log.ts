@@ -2,6 +2,7 @@
 import { callerOf } from '../auth/middleware.js';
 import type { Context, Next } from 'koa';
 import type { Logger } from '../log.js';
+import { wasCutByServer } from './http-server.js';
 
 /** Koa middleware logging each request when it has been answered. */
 export function requestLog(log: Logger) {
@@ -21,7 +22,7 @@ export function requestLog(log: Logger) {
         ms: Number(process.hrtime.bigint() - t0) / 1e6,
         user: callerOf(ctx),
         aborted: !finished,
-        ...(finished ? {} : { abortedBy: ctx.state.closedByServer === true ? 'server' : 'client', phase: ctx.res.headersSent ? 'body' : 'before-headers' }),
+        ...(finished ? {} : { abortedBy: ctx.state.closedByServer === true || wasCutByServer(ctx.req.socket) ? 'server' : 'client', phase: ctx.res.headersSent ? 'body' : 'before-headers' }),
       });
     });
     await next();

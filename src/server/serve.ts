@@ -4,7 +4,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { createApp } from '../http/app.js';
-import { createHttpServer } from '../http/http-server.js';
+import { createHttpServer, cutByServer } from '../http/http-server.js';
 import { scratchRoot, sweepScratch } from '../scratch.js';
 import { Registry } from '../registry/registry.js';
 import { addressOf, openStorage } from './storage.js';
@@ -67,7 +67,7 @@ export async function startServer(config: Config, log: Logger, options: { sample
         const graceMs = config.limits.shutdownGrace * 1000;
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
-        const deadline = setTimeout(() => sockets.forEach((s) => s.destroy()), graceMs);
+        const deadline = setTimeout(() => sockets.forEach((s) => cutByServer(s)), graceMs);
         const t0 = Date.now();
         await Promise.all([closed, jobs.stop(graceMs)]);
         clearTimeout(deadline);
