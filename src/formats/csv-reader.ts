@@ -1,17 +1,23 @@
 /**
  * Streaming CSV reader (RFC 4180): a header line of column names, then records. Quoted fields
  * may hold delimiters, doubled quotes and newlines; lines end in LF, CRLF or CR; a UTF-8 BOM is
- * skipped; blank lines are skipped; an empty unquoted field is NULL (an empty quoted field is
- * the empty string in a char column, NULL in others). Column types come from the caller or are
- * inferred from the first `sampleRows` records; every later record is checked against them.
- * Memory stays flat: one input chunk plus the sample is all that is ever held.
+ * skipped, and one of UTF-16 (LE or BE) makes the text UTF-16; blank lines are skipped; an empty
+ * unquoted field is NULL (an empty quoted field is the empty string in a char column, NULL in
+ * others). Column types come from the caller or are inferred from the first `sampleRows`
+ * records; every later record is checked against them. Memory stays flat: one input chunk plus
+ * the sample is all that is ever held.
+ *
+ * What is not CSV is refused at the header, before anything reaches the database: XML (a
+ * VOTable), binary data or text in another encoding (column names with control characters or
+ * bytes that are not UTF-8), and more columns than a table can have.
  */
-import { StringDecoder } from 'node:string_decoder';
 import { basename, extname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { InputFileError } from '../errors.js';
 import type { CellValue, ColumnMeta, TableSource, TapDatatype } from '../registry/types.js';
 import { CellSyntaxError, inferColumnType, textCellParser, type TextCellParser } from './infer-types.js';
+import { columnNameProblem, MAX_COLUMNS, MAX_COLUMNS_TEXT, shown, tooLongName } from './input-checks.js';
+import { SniffingDecoder } from './text-decoding.js';
 
 /** A column type the caller imposes: a datatype, or a partial ColumnMeta with one. */
 export type CsvColumnType = TapDatatype | (Partial<Omit<ColumnMeta, 'name'>> & { datatype: TapDatatype });
@@ -28,7 +34,15 @@ export interface CsvReadOptions {
   sampleRows?: number;
   /** Column types by column name; columns named here are not inferred. */
   columnTypes?: Record<string, CsvColumnType>;
+  /**
+   * Columns that must hold numbers, read as double unless columnTypes says otherwise (positions):
+   * by name, the role that names the column in errors and the hint that says what to do.
+   */
+  numericColumns?: Record<string, { role: string; hint: string }>;
 }
+
+/** How many column names a message lists at most. */
+const NAMES_SHOWN = 20;
 
 const LF = 10;
 const CR = 13;
@@ -39,7 +53,7 @@ class CsvTokenizer {
   private buf = '';
   private pos = 0;
   private eof = false;
-  private readonly decoder = new StringDecoder('utf8');
+  private readonly decoder: SniffingDecoder;
   private readonly chunks: AsyncIterator<string | Buffer>;
   private first = true;
   /** Line where the next record (or blank line) starts. */
@@ -61,6 +75,7 @@ class CsvTokenizer {
     private readonly delim: number,
   ) {
     this.chunks = input[Symbol.asyncIterator]();
+    this.decoder = new SniffingDecoder(file, { xml: false });
   }
 
   /** Reads the next chunk into the buffer; false at end of input. */
@@ -258,9 +273,30 @@ async function openCsv(tok: CsvTokenizer, options: CsvReadOptions): Promise<Tabl
   const file = options.file;
   if (!(await tok.next())) throw new InputFileError('empty file: no header line', file, 1, 1);
   const headerLine = tok.lines[0];
+  // A VOTable sent as CSV would otherwise load as a table of XML lines.
+  if (/^\s*<(\?xml\b|!DOCTYPE\b|VOTABLE\b)/i.test(tok.fields[0] ?? '')) {
+    throw new InputFileError('this is XML (a VOTable?), not CSV; send it as a VOTable', file, headerLine, tok.cols[0]);
+  }
+  if (tok.count > MAX_COLUMNS) {
+    throw new InputFileError(`${tok.count} columns; ${MAX_COLUMNS_TEXT}`, file, tok.lines[MAX_COLUMNS], tok.cols[MAX_COLUMNS]);
+  }
   const names = tok.fields.slice(0, tok.count).map((f, j) => {
     const name = (f ?? '').trim();
     if (name === '') throw new InputFileError(`column ${j + 1} has no name in the header`, file, headerLine, tok.cols[j]);
+    // Names become identifiers; control characters or undecodable bytes mean this is not CSV text.
+    const problem = columnNameProblem(name);
+    if (problem === 'control') {
+      throw new InputFileError(
+        `column name ${shown(name)} holds a control character: this is not CSV text (binary data, or UTF-16 without a byte-order mark?)`,
+        file,
+        tok.lines[j],
+        tok.cols[j],
+      );
+    }
+    if (problem === 'not-utf8') {
+      throw new InputFileError(`column name ${shown(name)} is not UTF-8 text; save the file as UTF-8 (or UTF-16 with a byte-order mark)`, file, tok.lines[j], tok.cols[j]);
+    }
+    if (problem === 'too-long') throw new InputFileError(tooLongName('column name', name), file, tok.lines[j], tok.cols[j]);
     return name;
   });
   const seen = new Set<string>();
@@ -280,10 +316,20 @@ async function openCsv(tok: CsvTokenizer, options: CsvReadOptions): Promise<Tabl
   };
 
   // The sample: raw records (with positions) kept until the types are known.
-  const given = options.columnTypes ?? {};
+  // Without a prototype, a column named "constructor" or "__proto__" is just a name.
+  const given: Record<string, CsvColumnType> = Object.assign(Object.create(null) as Record<string, CsvColumnType>, options.columnTypes);
   for (const key of Object.keys(given)) {
     if (!seen.has(key)) throw new InputFileError(`column type given for "${key}", which the header does not have`, file, headerLine);
   }
+  const numeric = options.numericColumns ?? {};
+  for (const [key, { role }] of Object.entries(numeric)) {
+    if (!seen.has(key)) {
+      const listed = names.slice(0, NAMES_SHOWN).join(', ') + (names.length > NAMES_SHOWN ? ', …' : '');
+      throw new InputFileError(`no column "${key}" for ${role}; the header has ${listed}`, file, headerLine);
+    }
+    given[key] ??= 'double';
+  }
+  const roles = names.map((name) => (Object.hasOwn(numeric, name) ? numeric[name] : undefined));
   const needInference = names.some((name) => given[name] === undefined);
   const sampleSize = needInference ? Math.max(1, options.sampleRows ?? 1000) : 0;
   const sample: { fields: (string | null)[]; lines: number[]; cols: number[] }[] = [];
@@ -315,6 +361,11 @@ async function openCsv(tok: CsvTokenizer, options: CsvReadOptions): Promise<Tabl
       }
     } catch (e) {
       if (e instanceof CellSyntaxError) {
+        const role = roles[j];
+        if (role) {
+          const value = `'${shown(fields[j]!).slice(1, -1)}'`;
+          throw new InputFileError(`${role.role} column "${names[j]}" holds ${value}, which is not a number; ${role.hint}`, file, lines[j], cols[j]);
+        }
         throw new InputFileError(`column "${names[j]}": ${e.message}`, file, lines[j], cols[j]);
       }
       throw e;

@@ -14,12 +14,17 @@
  *   are left out. Complex (C, M) and variable-length (P, Q) columns are rejected: their heap
  *   follows all rows, which a stream can only reach after the rows have been consumed.
  * TUCDn, TCOMMn and TUTYPn (common non-standard keywords) fill ucd, description and utype.
+ *
+ * Header values that make no sense (a negative NAXISn, TFIELDS that disagrees with the TFORMn,
+ * widths that do not add up to NAXIS1, a TDIM of another size, a table without columns) are
+ * InputFileErrors naming the HDU and keyword: the sizes they give decide how bytes are read.
  */
 import { basename, extname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { InputFileError } from '../errors.js';
 import type { CellValue, ColumnMeta, TableSource, TapDatatype } from '../registry/types.js';
-import { FITS_BLOCK, FitsHeader, FitsHeaderError, parseHeaderBlock, type FitsCard } from '../fits/header.js';
+import { columnNameProblem, tooLongName } from './input-checks.js';
+import { FITS_BLOCK, FitsHeader, FitsHeaderError, parseHeaderBlock, type FitsCard, type FitsValue } from '../fits/header.js';
 
 /** Options of readFitsTable. */
 export interface FitsTableReadOptions {
@@ -149,17 +154,47 @@ async function readHeader(reader: ByteReader, file: string, hdu: number): Promis
   }
 }
 
+/** A header value as the header spells it, for messages. */
+function cardText(v: FitsValue): string {
+  if (typeof v === 'string') return `'${v}'`;
+  if (typeof v === 'boolean') return v ? 'T' : 'F';
+  return String(v);
+}
+
+/** The most a FITS header allows for NAXIS and TFIELDS. */
+const FITS_MAX_AXES = 999;
+
+/**
+ * An integer header value from `min` to `max` (`fallback` when the keyword is absent, if given);
+ * an InputFileError naming the HDU and the value otherwise.
+ */
+function headerInt(h: FitsHeader, keyword: string, where: { file: string; hdu: number }, min: number, max?: number, fallback?: number): number {
+  const v = h.get(keyword);
+  if (v === undefined && fallback !== undefined) return fallback;
+  if (v === undefined) throw new InputFileError(`HDU ${where.hdu}: ${keyword} is missing`, where.file);
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || (max !== undefined && v > max)) {
+    const range = max !== undefined ? `an integer from ${min} to ${max}` : min === 0 ? 'a non-negative integer' : `an integer of at least ${min}`;
+    throw new InputFileError(`HDU ${where.hdu}: ${keyword} = ${cardText(v)} must be ${range}`, where.file);
+  }
+  return v;
+}
+
+const BITPIX_VALUES = [8, 16, 32, 64, -32, -64];
+
 /** Data size in bytes (unpadded) of an HDU from its header. */
-function dataSize(h: FitsHeader): number {
-  const bitpix = Math.abs(h.getNumber('BITPIX') ?? 8);
-  const naxis = h.requireInt('NAXIS');
+function dataSize(h: FitsHeader, where: { file: string; hdu: number }): number {
+  const bitpix = h.get('BITPIX') ?? 8;
+  if (typeof bitpix !== 'number' || !BITPIX_VALUES.includes(bitpix)) {
+    throw new InputFileError(`HDU ${where.hdu}: BITPIX = ${cardText(bitpix)} must be one of ${BITPIX_VALUES.join(', ')}`, where.file);
+  }
+  const naxis = headerInt(h, 'NAXIS', where, 0, FITS_MAX_AXES);
   if (naxis === 0) return 0;
   const groups = h.get('GROUPS') === true && h.getNumber('NAXIS1') === 0;
   let prod = 1;
-  for (let k = groups ? 2 : 1; k <= naxis; k++) prod *= h.requireInt(`NAXIS${k}`);
-  const pcount = h.getNumber('PCOUNT') ?? 0;
-  const gcount = h.getNumber('GCOUNT') ?? 1;
-  return (bitpix / 8) * gcount * (pcount + prod);
+  for (let k = groups ? 2 : 1; k <= naxis; k++) prod *= headerInt(h, `NAXIS${k}`, where, 0);
+  const pcount = headerInt(h, 'PCOUNT', where, 0, undefined, 0);
+  const gcount = headerInt(h, 'GCOUNT', where, 0, undefined, 1);
+  return (Math.abs(bitpix) / 8) * gcount * (pcount + prod);
 }
 
 /** Rounds up to whole FITS blocks. */
@@ -182,12 +217,14 @@ const ELEMENT_SIZE: Record<string, number> = { L: 1, B: 1, I: 2, J: 4, K: 8, E: 
 /** Plans column n: its metadata and decoder. Returns the width in bytes and null when dropped. */
 function planColumn(h: FitsHeader, n: number, offset: number, file: string): { width: number; col: PlannedColumn | null } {
   const tform = h.getString(`TFORM${n}`);
-  if (tform === undefined) throw new InputFileError(`TFORM${n} is missing`, file);
+  if (tform === undefined) throw new InputFileError(`TFORM${n} is missing (TFIELDS = ${h.get('TFIELDS')})`, file);
   const m = /^\s*(\d*)([LXBIJKAEDCMPQ])(.*)$/.exec(tform);
   if (!m) throw new InputFileError(`TFORM${n} = '${tform}' is not a binary table format`, file);
   const repeat = m[1] === '' ? 1 : Number(m[1]);
   const code = m[2];
   const name = h.getString(`TTYPE${n}`)?.trim() || `col${n}`;
+  // Header cards are printable ASCII already; only the length can keep a TTYPE from being a name.
+  if (columnNameProblem(name) === 'too-long') throw new InputFileError(`TTYPE${n}: ${tooLongName('column name', name)}`, file);
   if (code === 'P' || code === 'Q') {
     throw new InputFileError(`column ${name} (TFORM${n} = '${tform}') is a variable-length array, which streaming ingest does not support; convert it to fixed-size arrays first`, file);
   }
@@ -207,7 +244,7 @@ function planColumn(h: FitsHeader, n: number, offset: number, file: string): { w
     description: h.getString(`TCOMM${n}`)?.trim() || null,
   };
   const tdim = h.getString(`TDIM${n}`);
-  const arraysize = tdim ? tdim.replace(/[()\s]/g, '').split(',').join('x') : String(repeat);
+  const arraysize = tdim ? arraysizeOfTdim(tdim, n, tform, repeat, code, file) : String(repeat);
   const off = offset;
 
   if (code === 'A') {
@@ -267,6 +304,8 @@ function planColumn(h: FitsHeader, n: number, offset: number, file: string): { w
   const tzero = typeof tzeroRaw === 'number' ? tzeroRaw : typeof tzeroRaw === 'bigint' ? Number(tzeroRaw) : 0;
   const tnullRaw = h.get(`TNULL${n}`);
   const tnull = typeof tnullRaw === 'number' || typeof tnullRaw === 'bigint' ? tnullRaw : undefined;
+  // TNULL is a stored integer; a fractional one matches nothing and cannot become a BigInt.
+  if (typeof tnull === 'number' && !Number.isInteger(tnull)) throw new InputFileError(`column ${name}: TNULL${n} = ${tnull} is not an integer`, file);
   const readers: Record<string, (buf: Buffer, at: number) => number> = {
     B: (buf, at) => buf[at],
     I: (buf, at) => buf.readInt16BE(at),
@@ -340,6 +379,20 @@ function planColumn(h: FitsHeader, n: number, offset: number, file: string): { w
 }
 
 /**
+ * The arraysize of a TDIMn ('(3,2)' is '3x2') for a numeric column of `repeat` elements; it
+ * must be a list of sizes making exactly that many (strings and scalars do not use it).
+ */
+function arraysizeOfTdim(tdim: string, n: number, tform: string, repeat: number, code: string, file: string): string {
+  if (code === 'A' || repeat <= 1) return String(repeat);
+  const m = /^\s*\(\s*(\d+(?:\s*,\s*\d+)*)\s*\)\s*$/.exec(tdim);
+  if (!m) throw new InputFileError(`TDIM${n} = '${tdim}' is not a list of sizes such as '(3,2)'`, file);
+  const dims = m[1]!.split(',').map((d) => Number(d.trim()));
+  const count = dims.reduce((a, b) => a * b, 1);
+  if (count !== repeat) throw new InputFileError(`TDIM${n} = '${tdim}' makes ${count} elements but TFORM${n} = '${tform}' holds ${repeat}`, file);
+  return dims.join('x');
+}
+
+/**
  * Opens a FITS stream at the first BINTABLE extension and returns its columns and a row
  * iterator that reads the rows as they are consumed. After the last row the rest of the input
  * is read and discarded; when the consumer stops early or an error occurs, the input is ended.
@@ -366,7 +419,7 @@ async function openFitsTable(reader: ByteReader, options: FitsTableReadOptions):
   let hdu = 1;
   let skipped: string[] = [];
   for (;;) {
-    const size = padded(dataSize(header));
+    const size = padded(dataSize(header, { file, hdu }));
     if ((await reader.skip(size)) < size) throw new InputFileError(`truncated data of HDU ${hdu}`, file);
     hdu++;
     const next = await readHeader(reader, file, hdu);
@@ -381,9 +434,21 @@ async function openFitsTable(reader: ByteReader, options: FitsTableReadOptions):
   }
 
   const h = header;
-  const rowLength = h.requireInt('NAXIS1');
-  const nrows = h.requireInt('NAXIS2');
-  const tfields = h.requireInt('TFIELDS');
+  const where = { file, hdu };
+  // The fixed values of a binary table header (FITS 4.0, section 7.3.1).
+  for (const [keyword, value, fallback] of [['BITPIX', 8, 8], ['NAXIS', 2, undefined], ['GCOUNT', 1, 1]] as const) {
+    const v = h.get(keyword) ?? fallback;
+    if (v !== value) throw new InputFileError(`HDU ${hdu}: a binary table has ${keyword} = ${value}, not ${v === undefined ? 'none' : cardText(v)}`, file);
+  }
+  const rowLength = headerInt(h, 'NAXIS1', where, 0);
+  const nrows = headerInt(h, 'NAXIS2', where, 0);
+  headerInt(h, 'PCOUNT', where, 0, undefined, 0);
+  const tfields = headerInt(h, 'TFIELDS', where, 0, FITS_MAX_AXES);
+  // A TFORMn past TFIELDS means the header disagrees with itself about the columns.
+  for (const card of h.cards) {
+    const m = /^TFORM(\d+)$/.exec(card.keyword);
+    if (m && Number(m[1]) > tfields) throw new InputFileError(`HDU ${hdu}: ${card.keyword} is present but TFIELDS = ${tfields}`, file);
+  }
   const planned: PlannedColumn[] = [];
   let offset = 0;
   for (let n = 1; n <= tfields; n++) {
@@ -394,6 +459,8 @@ async function openFitsTable(reader: ByteReader, options: FitsTableReadOptions):
   if (offset !== rowLength) {
     throw new InputFileError(`the TFORMn widths add up to ${offset} bytes but NAXIS1 = ${rowLength}`, file);
   }
+  // Without columns there is nothing to store, and zero-byte rows would be counted out forever.
+  if (planned.length === 0) throw new InputFileError(`HDU ${hdu}: the binary table has no columns (TFIELDS = ${tfields})`, file);
   const decoders = planned.map((c) => c.decode);
   const ncols = decoders.length;
   const dataStart = reader.offset;

@@ -4,6 +4,7 @@
  * in the per-cell paths, because the loaders parse millions of cells.
  */
 import type { CellValue, ColumnMeta, TapDatatype } from '../registry/types.js';
+import { shown } from './input-checks.js';
 
 /** A text that does not parse as its column's datatype; readers add the file position. */
 export class CellSyntaxError extends Error {}
@@ -174,14 +175,14 @@ function parseScalar(datatype: TapDatatype, text: string, s: number, e: number):
     case 'boolean': {
       if (e - s === 1 && text.charCodeAt(s) === 63) return null; // '?'
       const b = parseBooleanWord(text, s, e);
-      if (b === null) throw new CellSyntaxError(`"${text.slice(s, e)}" is not a boolean`);
+      if (b === null) throw new CellSyntaxError(`${shown(text.slice(s, e))} is not a boolean`);
       return b;
     }
     case 'unsignedByte':
     case 'short':
     case 'int': {
       const v = parseIntRange(text, s, e);
-      if (v === null) throw new CellSyntaxError(`"${text.slice(s, e)}" is not an integer (${datatype})`);
+      if (v === null) throw new CellSyntaxError(`${shown(text.slice(s, e))} is not an integer (${datatype})`);
       if (typeof v === 'bigint' || v < INT_MIN[datatype] || v > INT_MAX[datatype]) {
         throw new CellSyntaxError(`${text.slice(s, e)} is out of range for ${datatype}`);
       }
@@ -189,7 +190,7 @@ function parseScalar(datatype: TapDatatype, text: string, s: number, e: number):
     }
     case 'long': {
       const v = parseIntRange(text, s, e);
-      if (v === null) throw new CellSyntaxError(`"${text.slice(s, e)}" is not an integer (long)`);
+      if (v === null) throw new CellSyntaxError(`${shown(text.slice(s, e))} is not an integer (long)`);
       const big = typeof v === 'bigint' ? v : BigInt(v);
       if (big < LONG_MIN || big > LONG_MAX) throw new CellSyntaxError(`${text.slice(s, e)} is out of range for long`);
       return big;
@@ -197,7 +198,7 @@ function parseScalar(datatype: TapDatatype, text: string, s: number, e: number):
     case 'float':
     case 'double': {
       const v = parseDoubleRange(text, s, e);
-      if (v === undefined) throw new CellSyntaxError(`"${text.slice(s, e)}" is not a number (${datatype})`);
+      if (v === undefined) throw new CellSyntaxError(`${shown(text.slice(s, e))} is not a number (${datatype})`);
       // NaN is how VOTable and FITS spell a NULL float; every reader maps it to NULL alike.
       return Number.isNaN(v) ? null : v;
     }
@@ -224,11 +225,15 @@ export function textCellParser(col: Pick<ColumnMeta, 'datatype' | 'arraysize' | 
         const s = trimStart(text);
         const e = trimEnd(text, s);
         const t = s === 0 && e === text.length ? text : text.slice(s, e);
-        if (!isIsoTimestamp(t)) throw new CellSyntaxError(`"${t}" is not an ISO 8601 timestamp`);
+        if (!isIsoTimestamp(t)) throw new CellSyntaxError(`${shown(t)} is not an ISO 8601 timestamp`);
         return t;
       };
     }
-    return (text) => text;
+    // PostgreSQL text cannot hold U+0000: refuse it here, where the reader knows the place.
+    return (text) => {
+      if (text.indexOf('\u0000') >= 0) throw new CellSyntaxError('the text holds a NUL character (U+0000), which a database text column cannot store');
+      return text;
+    };
   }
   if (isArrayColumn(col)) {
     if (datatype === 'boolean') {
@@ -258,7 +263,7 @@ function parseNumberList(datatype: TapDatatype, text: string): number[] {
     const s = i;
     while (i < n && !isSpace(c) && c !== 44) c = text.charCodeAt(++i);
     const v = datatype === 'float' || datatype === 'double' ? parseDoubleRange(text, s, i) : parseScalar(datatype, text, s, i);
-    if (v === undefined) throw new CellSyntaxError(`"${text.slice(s, i)}" is not a number (${datatype})`);
+    if (v === undefined) throw new CellSyntaxError(`${shown(text.slice(s, i))} is not a number (${datatype})`);
     out.push(typeof v === 'bigint' ? Number(v) : (v as number));
   }
   return out;

@@ -6,18 +6,24 @@
  * base64-decoded as their text arrives. Input is fed to the SAX parser in bounded slices and the
  * rows of a slice are handed out before the next is read, so memory stays flat.
  *
+ * Bytes become text by their byte-order mark (UTF-8, UTF-16), a start in UTF-16 without one
+ * ("<?" spelled in two bytes each) or the encoding the XML declaration names, else UTF-8. FIELD names that no column can have
+ * (control characters, undecodable bytes) and more FIELDs than a table holds are refused at the
+ * FIELD, before anything reaches the database.
+ *
  * Values: an empty TD is NULL, as is a TD equal to VALUES/@null, a NaN float scalar, a boolean
  * '?' (or blank/NUL in binary) and, in BINARY2, a set null-bitmap bit. Strings lose trailing NULs.
  * 'bit' scalars read as boolean. Boolean and bit arrays, complex types and external streams
  * (STREAM/@href, FITS serialization) are rejected with an InputFileError.
  */
-import { StringDecoder } from 'node:string_decoder';
 import { basename, extname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import { InputFileError } from '../errors.js';
 import type { CellValue, ColumnMeta, TableSource, TapDatatype } from '../registry/types.js';
 import { CellSyntaxError, isArrayColumn, textCellParser, type TextCellParser } from './infer-types.js';
+import { columnNameProblem, MAX_COLUMNS, MAX_COLUMNS_TEXT, shown, tooLongName } from './input-checks.js';
+import { SniffingDecoder } from './text-decoding.js';
 
 /** Options of readVotable. */
 export interface VotableReadOptions {
@@ -281,7 +287,7 @@ export async function readVotable(input: NodeJS.ReadableStream | Readable, optio
   const file = options.file;
   const parser = new SaxesParser<{ xmlns: false; position: true }>({ xmlns: false, position: true });
   const chunks = (input as AsyncIterable<string | Buffer>)[Symbol.asyncIterator]();
-  const decoder = new StringDecoder('utf8');
+  const decoder = new SniffingDecoder(file, { xml: true });
   let eof = false;
   const queue: CellValue[][] = [];
 
@@ -354,6 +360,7 @@ export async function readVotable(input: NodeJS.ReadableStream | Readable, optio
     if (phase === 'fields') {
       const parent = stack[stack.length - 2];
       if (name === 'FIELD' && depth === tableDepth + 1) {
+        if (fields.length >= MAX_COLUMNS) fail(`more than ${MAX_COLUMNS} FIELDs; ${MAX_COLUMNS_TEXT}`, tagLine, tagCol);
         fields.push(fieldDecl(a, tagLine, tagCol));
       } else if (name === 'DESCRIPTION' && (depth === tableDepth + 1 || (parent === 'FIELD' && depth === tableDepth + 2))) {
         collecting = true;
@@ -437,8 +444,14 @@ export async function readVotable(input: NodeJS.ReadableStream | Readable, optio
   function fieldDecl(a: Record<string, string>, line: number, col: number): FieldDecl {
     const name = a.name ?? a.ID;
     if (!name) fail('FIELD without name', line, col);
-    const datatype = DATATYPES[a.datatype ?? ''];
-    if (datatype === undefined) fail(`FIELD ${name}: datatype "${a.datatype ?? ''}" is not supported`, line, col);
+    // The name becomes an identifier, quoted as it is: it must be printable text.
+    const problem = columnNameProblem(name);
+    if (problem === 'control') fail(`FIELD name ${shown(name)} holds a control character, which a column name cannot have`, line, col);
+    if (problem === 'not-utf8') fail(`FIELD name ${shown(name)} is not UTF-8 text; save the file as UTF-8 or declare its encoding`, line, col);
+    if (problem === 'too-long') fail(tooLongName('FIELD name', name), line, col);
+    // hasOwn: datatype="constructor" is unknown, not Object's constructor.
+    const datatype = Object.hasOwn(DATATYPES, a.datatype ?? '') ? DATATYPES[a.datatype!] : undefined;
+    if (datatype === undefined) return fail(`FIELD ${name}: datatype "${a.datatype ?? ''}" is not supported`, line, col);
     const arraysize = a.arraysize?.trim() || null;
     const meta: ColumnMeta = {
       name,

@@ -1,6 +1,9 @@
 /** Encoding of cell values in PostgreSQL's COPY text format. */
 import type { CellValue } from '../registry/types.js';
 
+/** A value that COPY text cannot carry (a NUL in text); the loader adds the row and column. */
+export class UnstorableValueError extends Error {}
+
 /** One value as a COPY text field (`\N` for NULL, escapes for text). */
 export function copyField(v: CellValue | undefined): string {
   if (v === null || v === undefined) return '\\N';
@@ -38,6 +41,6 @@ function escapeText(s: string): string {
     }
   }
   if (!needs) return s;
-  if (s.includes('\u0000')) throw new TypeError('text contains a NUL character, which PostgreSQL cannot store');
+  if (s.includes('\u0000')) throw new UnstorableValueError('the text holds a NUL character (U+0000), which a database text column cannot store');
   return s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
 }

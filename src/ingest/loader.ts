@@ -9,8 +9,9 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { ang2pix, INDEX_ORDER } from '../healpix/nested.js';
 import { pgTypeOf, qualified, quoteIdent } from '../registry/pg-types.js';
 import type { CellValue, DatabaseSpec, ForeignKeySpec, TableMeta, TableSource } from '../registry/types.js';
-import { BadRequestError } from '../errors.js';
-import { copyField } from './copy-text.js';
+import { BadRequestError, ConflictError, InputFileError } from '../errors.js';
+import { MAX_COLUMNS, MAX_COLUMNS_TEXT, shown } from '../formats/input-checks.js';
+import { copyField, UnstorableValueError } from './copy-text.js';
 
 /** The hidden column holding the order-29 nested HEALPix index of a table's position. */
 export const HPX_COLUMN = 'vodax_hpx';
@@ -45,7 +46,15 @@ export async function loadTable(
 ): Promise<number> {
   const meta = source.meta;
   const target = qualified(database, meta.name);
-  const { rows, hasHpx } = await createAndFill(client, target, source, { temporary: false }, onProgress);
+  let filled: { rows: number; hasHpx: boolean };
+  try {
+    filled = await createAndFill(client, target, source, { temporary: false }, onProgress);
+  } catch (e) {
+    // duplicate_table: a name taken since the caller looked (or the caller did not look).
+    if ((e as { code?: unknown }).code === '42P07') throw new ConflictError(`table ${database}.${meta.name} exists already`);
+    throw e;
+  }
+  const { rows, hasHpx } = filled;
   if (meta.primaryKey?.length) {
     await client.query(`ALTER TABLE ${target} ADD PRIMARY KEY (${meta.primaryKey.map(quoteIdent).join(', ')})`);
   }
@@ -73,13 +82,48 @@ export async function createAndFill(
   const pos = meta.position ? positionIndexes(meta) : null;
   const defs = meta.columns.map((c) => `${quoteIdent(c.name)} ${pgTypeOf(c)}${c.nullable === false ? ' NOT NULL' : ''}`);
   if (pos) defs.push(`${quoteIdent(HPX_COLUMN)} bigint`);
-  await client.query(`CREATE ${options.temporary ? 'TEMPORARY ' : ''}TABLE ${target} (${defs.join(', ')})`);
-  const names = meta.columns.map((c) => quoteIdent(c.name));
-  if (pos) names.push(quoteIdent(HPX_COLUMN));
-  const copy = client.query(copyFrom(`COPY ${target} (${names.join(', ')}) FROM STDIN`));
   const counter = { rows: 0 };
-  await pipeline(Readable.from(copyChunks(source.rows, meta.columns.length, pos, counter, onProgress)), copy);
+  try {
+    await client.query(`CREATE ${options.temporary ? 'TEMPORARY ' : ''}TABLE ${target} (${defs.join(', ')})`);
+    const names = meta.columns.map((c) => quoteIdent(c.name));
+    if (pos) names.push(quoteIdent(HPX_COLUMN));
+    const copy = client.query(copyFrom(`COPY ${target} (${names.join(', ')}) FROM STDIN`));
+    await pipeline(Readable.from(copyChunks(source.rows, meta, pos, counter, onProgress)), copy);
+  } catch (e) {
+    throw refusedData(e, meta.name);
+  }
   return { rows: counter.rows, hasHpx: pos !== null };
+}
+
+/**
+ * PostgreSQL's refusal of a table's data (data exceptions, 22xxx; limits such as too many
+ * columns or a row too big, 54xxx) as an InputFileError naming the table, and the row and column
+ * when COPY says them. A backstop: the readers check what they can where they know the file,
+ * line and column.
+ */
+function refusedData(e: unknown, table: string): unknown {
+  const err = e as { code?: unknown; message?: string; where?: string };
+  if (typeof err?.code !== 'string' || !(err.code.startsWith('22') || err.code.startsWith('54'))) return e;
+  // COPY writes one line per row, so its "line N" is row N of the table; but limits are hit when
+  // COPY writes its buffered rows, by which time the line is a later one: no place for those.
+  const at = err.code.startsWith('22') ? /\bCOPY [^,]*, line (\d+)(?:, column ([^:]+))?/.exec(err.where ?? '') : null;
+  const place = at ? `row ${at[1]}${at[2] ? `, column "${at[2]}"` : ''}: ` : '';
+  // 54000: the fixed-size values (numbers) of one row must fit a page of 8 kB.
+  const hint = err.code === '54000' ? ' (the numbers of one row must fit in 8 kB); fewer columns, or split the table in two' : '';
+  return new InputFileError(`${place}${err.message ?? err.code}${hint}`, `table ${table}`);
+}
+
+/**
+ * The name of a table of `database` that `table` would clash with (the same name in any letter
+ * case, since ADQL names are case-insensitive), registered or only in PostgreSQL; else null.
+ */
+export async function clashingTable(client: pg.ClientBase, database: string, table: string): Promise<string | null> {
+  const clash = await client.query<{ name: string }>(
+    `SELECT pg_table AS name FROM vodax.tables WHERE database = $1 AND lower(pg_table) = lower($2)
+     UNION SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND lower(c.relname) = lower($2)`,
+    [database, table],
+  );
+  return clash.rows[0]?.name ?? null;
 }
 
 /** Index a column (for foreign keys and frequent filters) and flag it indexed in TAP_SCHEMA. */
@@ -159,18 +203,26 @@ function sizeOf(arraysize: string | null | undefined): number | null {
 /** Rows as COPY text, batched into chunks of about 256 kB, with the HEALPix index appended. */
 async function* copyChunks(
   rows: AsyncIterable<CellValue[]> | Iterable<CellValue[]>,
-  width: number,
+  meta: TableMeta,
   pos: { ra: number; dec: number } | null,
   counter: { rows: number },
   onProgress?: Progress,
 ): AsyncGenerator<string> {
+  const columns = meta.columns;
+  const width = columns.length;
   let chunk = '';
   for await (const row of rows) {
     if (row.length !== width) {
       throw new BadRequestError(`row ${counter.rows + 1} has ${row.length} values where the table has ${width} columns`);
     }
     let line = '';
-    for (let i = 0; i < width; i++) line += (i ? '\t' : '') + copyField(row[i]);
+    let i = 0;
+    try {
+      for (; i < width; i++) line += (i ? '\t' : '') + copyField(row[i]);
+    } catch (e) {
+      if (e instanceof UnstorableValueError) throw new InputFileError(`row ${counter.rows + 1}, column "${columns[i]!.name}": ${e.message}`, `table ${meta.name}`);
+      throw e;
+    }
     if (pos) line += '\t' + hpxField(row[pos.ra], row[pos.dec]);
     chunk += line + '\n';
     counter.rows++;
@@ -208,6 +260,7 @@ function positionIndexes(meta: TableMeta): { ra: number; dec: number } {
 function checkTable(meta: TableMeta): void {
   checkName(meta.name, 'table');
   if (meta.columns.length === 0) throw new BadRequestError(`table ${meta.name} has no columns`);
+  if (meta.columns.length > MAX_COLUMNS) throw new BadRequestError(`table ${meta.name} has ${meta.columns.length} columns; ${MAX_COLUMNS_TEXT}`);
   const seen = new Map<string, string>();
   for (const c of meta.columns) {
     checkName(c.name, 'column');
@@ -222,7 +275,7 @@ function checkTable(meta: TableMeta): void {
 function checkName(name: string, what: string): void {
   // eslint-disable-next-line no-control-regex
   if (!name || /[\u0000-\u001f]/.test(name) || Buffer.byteLength(name) > PG_NAME_LIMIT) {
-    throw new BadRequestError(`invalid ${what} name ${JSON.stringify(name)}: 1 to ${PG_NAME_LIMIT} bytes, no control characters`);
+    throw new BadRequestError(`invalid ${what} name ${shown(name)}: 1 to ${PG_NAME_LIMIT} bytes, no control characters`);
   }
 }
 

@@ -11,7 +11,7 @@ import type { TableMeta, TableSource } from '../registry/types.js';
 import { readCsv } from '../formats/csv-reader.js';
 import { readVotable } from '../formats/votable-reader.js';
 import { readFitsTable } from '../formats/fits-table-reader.js';
-import { loadTable } from './loader.js';
+import { clashingTable, loadTable } from './loader.js';
 import { dropTable } from './drop.js';
 
 /** Table body formats, chosen by Content-Type. */
@@ -116,12 +116,8 @@ export async function createUserTable(db: Database, spec: NewUserTable): Promise
   return db.transaction(async (client) => {
     // One user's creations run one at a time, so the quota and name checks hold until commit.
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`vodax.user-tables:${spec.owner}`]);
-    const clash = await client.query<{ name: string }>(
-      `SELECT pg_table AS name FROM vodax.tables WHERE database = $1 AND lower(pg_table) = lower($2)
-       UNION SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND lower(c.relname) = lower($2)`,
-      [target.database, target.table],
-    );
-    if (clash.rows[0]) throw new ConflictError(`table '${target.database}.${clash.rows[0].name}' exists already; DELETE it first to replace it`);
+    const clash = await clashingTable(client, target.database, target.table);
+    if (clash !== null) throw new ConflictError(`table '${target.database}.${clash}' exists already; DELETE it first to replace it`);
     const held = await client.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM vodax.tables t JOIN vodax.databases d ON d.name = t.database WHERE d.owner = $1 AND d.level = 'L3'`,
       [spec.owner],

@@ -20,6 +20,7 @@ import { userTablesRoutes } from '../../src/tap/user-tables-routes.js';
 import { fitsTableWriter } from '../../src/formats/fits-table-writer.js';
 import type { CellValue, ColumnMeta } from '../../src/registry/types.js';
 import { testDatabase } from '../support/database.js';
+import { fitsTable, junk } from '../formats/read-helpers.js';
 
 /** A server over the test database with the user-table routes (mounted here until app.ts mounts them). */
 async function serve(env: NodeJS.ProcessEnv = {}): Promise<{ url: string; close(): Promise<void> }> {
@@ -273,6 +274,49 @@ describe('user tables over HTTP (PUT/DELETE /db/v0/tap/tables/{schema}.{table})'
     await expectNoTable(`${mine}.ragged`);
     // The name is free after the failures.
     expect((await call(srv.url, tokens[alice]!, 'PUT', tablePath(`${mine}.ragged`), 'a,b\n1,2\n', 'text/csv')).status).to.equal(201);
+  });
+
+  it('answers hostile bodies with a 400 naming the place, never a 500, and leaves nothing behind', async () => {
+    const fitsCols: [string, string, number][] = [
+      ['id', 'J', 4],
+      ['name', '4A', 4],
+    ];
+    const fitsData = Buffer.concat([Buffer.from([0, 0, 0, 1]), Buffer.from('abcd')]);
+    const header3000 = Array.from({ length: 3000 }, (_, i) => `c${i}`).join(',');
+    const cases: [string, Buffer | string, string, RegExp][] = [
+      ['VOTable junk', junk(3000, 7), 'application/x-votable+xml', /request body, line \d+, column \d+: /],
+      ['VOTable junk after "<"', Buffer.concat([Buffer.from('<'), junk(3000, 8)]), 'application/x-votable+xml', /request body, line 1, column \d+: malformed XML/],
+      ['a FIELD name with a tab', '<VOTABLE><RESOURCE><TABLE><FIELD name="a&#9;b" datatype="int"/><DATA><TABLEDATA/></DATA></TABLE></RESOURCE></VOTABLE>', 'text/xml', /request body, line 1, column 27: FIELD name "a\\tb" holds a control character/],
+      ['CSV junk', junk(3000, 9), 'text/csv', /request body, line \d+, column \d+: /],
+      ['a NUL in a CSV cell', 'a,b\n1,ok\n2,x\u0000y\n', 'text/csv', /request body, line 3, column 3: column "b": the text holds a NUL character \(U\+0000\)/],
+      ['a CSV header of 3000 columns', `${header3000}\n${header3000.replace(/c/g, '')}\n`, 'text/csv', /request body, line 1, column \d+: 3000 columns; a table holds at most 1599 columns/],
+      ['a VOTable sent as CSV', '<?xml version="1.0"?>\n<VOTABLE/>\n', 'text/csv', /request body, line 1, column 1: this is XML \(a VOTable\?\), not CSV/],
+      ['FITS with NAXIS1 = -5', fitsTable(fitsCols, fitsData, { NAXIS1: -5 }), 'application/fits', /request body: HDU 2: NAXIS1 = -5 must be a non-negative integer/],
+      ['FITS with NAXIS2 = -1', fitsTable(fitsCols, fitsData, { NAXIS2: -1 }), 'application/fits', /request body: HDU 2: NAXIS2 = -1 must be a non-negative integer/],
+      ['FITS with TFIELDS = 1 over two TFORMs', fitsTable(fitsCols, fitsData, { TFIELDS: 1, NAXIS1: 4 }), 'application/fits', /request body: HDU 2: TFORM2 is present but TFIELDS = 1/],
+      ['FITS with TFORM widths not adding up to NAXIS1', fitsTable(fitsCols, fitsData, { NAXIS1: 12 }), 'application/fits', /request body: the TFORMn widths add up to 8 bytes but NAXIS1 = 12/],
+      ['FITS with no columns and a billion rows', fitsTable([], Buffer.alloc(0), { NAXIS2: 1_000_000_000 }), 'application/fits', /request body: HDU 2: the binary table has no columns/],
+      ['FITS junk', junk(6000, 10), 'application/fits', /request body: /],
+    ];
+    for (const [what, body, type, pattern] of cases) {
+      const res = await call(srv.url, tokens[alice]!, 'PUT', tablePath(`${mine}.hostile`), body, type);
+      expect(res.status, `${what}: ${res.text}`).to.equal(400);
+      expect(res.text, what).to.match(pattern);
+      await expectNoTable(`${mine}.hostile`);
+    }
+  });
+
+  it('reads a UTF-16 VOTable body with a byte-order mark, as Windows tools write it', async () => {
+    const votable = `<?xml version="1.0" encoding="UTF-16"?>
+<VOTABLE version="1.4"><RESOURCE><TABLE><FIELD name="n" datatype="int"/><FIELD name="label" datatype="char" arraysize="*"/>
+<DATA><TABLEDATA><TR><TD>1</TD><TD>ünï ☃</TD></TR></TABLEDATA></DATA></TABLE></RESOURCE></VOTABLE>`;
+    const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(votable, 'utf16le')]);
+    for (const [name, body] of [['utf16le', le], ['utf16be', Buffer.from(le).swap16()]] as const) {
+      const res = await call(srv.url, tokens[alice]!, 'PUT', tablePath(`${mine}.${name}`), body, 'application/x-votable+xml');
+      expect(res.status, res.text).to.equal(201);
+      const q = await adql(srv.url, tokens[alice]!, `SELECT n, label FROM ${mine}.${name}`);
+      expect(q.rows).to.deep.equal([['n', 'label'], ['1', 'ünï ☃']]);
+    }
   });
 
   it('answers 413 past UPLOAD_MAX_BYTES, declared or chunked, and leaves nothing behind', async () => {

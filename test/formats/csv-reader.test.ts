@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream';
 import { expect } from 'chai';
 import { readCsv } from '../../src/formats/csv-reader.js';
-import { chunkedStream, collect, expectInputError, fixture, fixtureStream } from './read-helpers.js';
+import { InputFileError } from '../../src/errors.js';
+import { chunkedStream, collect, expectInputError, fixture, fixtureStream, junk } from './read-helpers.js';
 
 const TYPES_ROWS = [
   [1, 9007199254740993n, true, 12.5, 'alpha', '2024-01-02T03:04:05Z', 'plain'],
@@ -145,5 +146,155 @@ describe('CSV reader', () => {
       [3000000000n, 2.5, '1'],
       [-4n, 3, '2'],
     ]);
+  });
+
+  it('rejects a NUL byte in a cell, which the database cannot store, at its line and column (sampled or later)', async () => {
+    await expectInputError(async () => collect(await readCsv(Readable.from(['a,b\n1,x\u0000y\n']), { file: 'n.csv' })), {
+      file: 'n.csv',
+      line: 2,
+      column: 3,
+      message: /column "b": .*NUL character \(U\+0000\)/,
+    });
+    const late = ['a,b', ...Array.from({ length: 20 }, (_, i) => `${i},x`), '20,bad\u0000'].join('\n') + '\n';
+    await expectInputError(async () => collect(await readCsv(Readable.from([late]), { file: 'n.csv', sampleRows: 5 })), {
+      file: 'n.csv',
+      line: 22,
+      column: 4,
+      message: /column "b": .*NUL/,
+    });
+    // A NUL in a number is not a number; the message shows it escaped, not raw.
+    const err = await expectInputError(async () => collect(await readCsv(Readable.from(['a\n1\n2\u00003\n']), { file: 'n.csv', columnTypes: { a: 'int' } })), {
+      file: 'n.csv',
+      line: 3,
+      column: 1,
+      message: /"2\\u00003" is not an integer/,
+    });
+    expect(err.message).not.to.include('\u0000');
+  });
+
+  it('rejects binary junk at its first line: column names with control characters are not CSV text', async () => {
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const data = junk(4096, seed);
+      let caught: unknown;
+      try {
+        await collect(await readCsv(Readable.from([data]), { file: 'j.csv' }));
+      } catch (e) {
+        caught = e;
+      }
+      expect(caught, `seed ${seed}`).to.be.instanceOf(InputFileError);
+      expect((caught as InputFileError).status).to.equal(400);
+      expect((caught as InputFileError).message).not.to.match(/[\u0000-\u0008]/);
+    }
+    await expectInputError(() => readCsv(Readable.from([Buffer.from('id,na\u0001me\n1,2\n')]), { file: 'c.csv' }), {
+      file: 'c.csv',
+      line: 1,
+      column: 4,
+      message: /column name "na\\u0001me" holds a control character: this is not CSV text/,
+    });
+    // UTF-16 that does not start with two ASCII characters, without a byte-order mark: NULs in a name.
+    await expectInputError(() => readCsv(Readable.from([Buffer.from('ün,name\n1,x\n', 'utf16le')]), { file: 'u.csv' }), {
+      file: 'u.csv',
+      line: 1,
+      column: 1,
+      message: /control character.*UTF-16/,
+    });
+    await expectInputError(() => readCsv(Readable.from([Buffer.from([0x69, 0x64, 0x2c, 0x44, 0xe9, 0x63, 0x0a, 0x31, 0x2c, 0x32, 0x0a])]), { file: 'l.csv' }), {
+      file: 'l.csv',
+      line: 1,
+      column: 4,
+      message: /column name "D\uFFFDc" is not UTF-8 text/,
+    });
+  });
+
+  it('reads UTF-16 text (little or big endian) with a byte-order mark, or starting with ASCII, across any chunk boundary', async () => {
+    const text = 'id,name\n1,ünïcødé ☃\n2,"𝄞 clef"\n';
+    const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+    const be = Buffer.from(le).swap16();
+    for (const data of [le, be, le.subarray(2), be.subarray(2)]) {
+      for (const size of [1, 3, 4096]) {
+        const parts: Buffer[] = [];
+        for (let i = 0; i < data.length; i += size) parts.push(data.subarray(i, i + size));
+        const src = await readCsv(Readable.from(parts), { file: 'u.csv' });
+        expect(src.meta.columns.map((c) => c.name)).to.deep.equal(['id', 'name']);
+        expect(await collect(src)).to.deep.equal([
+          [1, 'ünïcødé ☃'],
+          [2, '𝄞 clef'],
+        ]);
+      }
+    }
+  });
+
+  it('tells XML (a VOTable) from CSV instead of loading its lines as rows', async () => {
+    const vot = '<?xml version="1.0"?>\n<VOTABLE><RESOURCE><TABLE><FIELD name="a" datatype="int"/></TABLE></RESOURCE></VOTABLE>\n';
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(vot, 'utf16le')]);
+    for (const data of [Buffer.from(vot), utf16, Buffer.from('<VOTABLE version="1.4">\n</VOTABLE>\n')]) {
+      await expectInputError(() => readCsv(Readable.from([data]), { file: 'v.csv' }), {
+        file: 'v.csv',
+        line: 1,
+        column: 1,
+        message: /this is XML \(a VOTable\?\), not CSV/,
+      });
+    }
+  });
+
+  it('refuses a column name longer than a database identifier, showing only its start', async () => {
+    const long = 'n'.repeat(5000);
+    const err = await expectInputError(() => readCsv(Readable.from([`id,${long}\n1,2\n`]), { file: 'l.csv' }), {
+      file: 'l.csv',
+      line: 1,
+      column: 4,
+      message: /column name "n{60}…" is 5000 bytes long; a column name has at most 63 bytes/,
+    });
+    expect(err.message.length).to.be.below(200);
+    // 63 bytes of UTF-8 (21 three-byte characters) is fine.
+    expect((await readCsv(Readable.from([`${'☃'.repeat(21)}\n1\n`]), { file: 'l.csv' })).meta.columns[0]!.name).to.equal('☃'.repeat(21));
+  });
+
+  it('refuses more columns than a table holds, saying the limit', async () => {
+    const header = Array.from({ length: 3000 }, (_, i) => `c${i}`).join(',');
+    const err = await expectInputError(() => readCsv(Readable.from([header + '\n' + header.replace(/c/g, '') + '\n']), { file: 'w.csv' }), {
+      file: 'w.csv',
+      line: 1,
+      column: header.indexOf('c1599,') + 1,
+      message: /3000 columns; a table holds at most 1599 columns \(PostgreSQL's 1600 less the one vodax adds\)/,
+    });
+    expect(err.status).to.equal(400);
+    // 1599 is fine.
+    const most = Array.from({ length: 1599 }, (_, i) => `c${i}`).join(',');
+    const src = await readCsv(Readable.from([most + '\n' + most.replace(/c/g, '') + '\n']), { file: 'w.csv' });
+    expect(src.meta.columns).to.have.length(1599);
+    expect((await collect(src))[0]).to.have.length(1599);
+  });
+
+  it('makes the numeric columns it is told about double, naming a non-number by role, place and remedy', async () => {
+    const numericColumns = { ra: { role: 'right ascension', hint: 'positions must be numeric degrees' }, dec: { role: 'declination', hint: 'positions must be numeric degrees' } };
+    const ok = await readCsv(Readable.from(['ra,dec,n\n10,20,1\n11,-5,2\n']), { file: 'p.csv', numericColumns });
+    expect(ok.meta.columns.map((c) => c.datatype)).to.deep.equal(['double', 'double', 'int']);
+    expect(await collect(ok)).to.deep.equal([
+      [10, 20, 1],
+      [11, -5, 2],
+    ]);
+    await expectInputError(async () => collect(await readCsv(Readable.from(['ra,dec\n1.5,2.5\n3.0,abc\n']), { file: 'p.csv', numericColumns })), {
+      file: 'p.csv',
+      line: 3,
+      column: 5,
+      message: /^p\.csv, line 3, column 5: declination column "dec" holds 'abc', which is not a number; positions must be numeric degrees$/,
+    });
+    await expectInputError(() => readCsv(Readable.from(['ra,de\n1,2\n']), { file: 'p.csv', numericColumns }), {
+      file: 'p.csv',
+      line: 1,
+      message: /no column "dec" for declination; the header has ra, de/,
+    });
+  });
+
+  it('takes column names that are also Object property names as plain names', async () => {
+    const src = await readCsv(Readable.from(['constructor,toString,__proto__,hasOwnProperty\n1,x,2.5,true\n']), { file: 'o.csv' });
+    expect(src.meta.columns.map((c) => [c.name, c.datatype])).to.deep.equal([
+      ['constructor', 'int'],
+      ['toString', 'char'],
+      ['__proto__', 'double'],
+      ['hasOwnProperty', 'boolean'],
+    ]);
+    expect(await collect(src)).to.deep.equal([[1, 'x', 2.5, true]]);
   });
 });

@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream';
 import { expect } from 'chai';
 import { readVotable } from '../../src/formats/votable-reader.js';
-import { chunkedStream, collect, expectInputError, fixture, fixtureStream } from './read-helpers.js';
+import { chunkedStream, collect, expectInputError, fixture, fixtureStream, junk } from './read-helpers.js';
+import { InputFileError } from '../../src/errors.js';
 
 const COLUMNS = [
   { name: 'flag', datatype: 'boolean', arraysize: null, xtype: null, unit: null, ucd: 'meta.code', utype: null, description: 'a flag' },
@@ -174,5 +175,104 @@ describe('VOTable reader', () => {
     }
     expect(consumed).to.equal(total);
     expect(maxAhead).to.be.below(3000);
+  });
+
+  describe('hostile input', () => {
+    const doc = (decl: string) =>
+      `${decl}\n<VOTABLE version="1.4"><RESOURCE><TABLE name="t">\n<FIELD name="n" datatype="int"/><FIELD name="név" datatype="char" arraysize="*"/>\n` +
+      '<DATA><TABLEDATA><TR><TD>1</TD><TD>ünïcødé ☃ 𝄞</TD></TR><TR><TD>2</TD><TD/></TR></TABLEDATA></DATA></TABLE></RESOURCE></VOTABLE>\n';
+    const parts = (data: Buffer, size: number) => {
+      const out: Buffer[] = [];
+      for (let i = 0; i < data.length; i += size) out.push(data.subarray(i, i + size));
+      return Readable.from(out);
+    };
+    const expectRows = async (data: Buffer, size: number) => {
+      const src = await readVotable(parts(data, size), { file: 'u.vot' });
+      expect(src.meta.columns.map((c) => c.name), `${size}`).to.deep.equal(['n', 'név']);
+      expect(await collect(src)).to.deep.equal([
+        [1, 'ünïcødé ☃ 𝄞'],
+        [2, null],
+      ]);
+    };
+
+    it('reads UTF-16 (a byte-order mark, or the UTF-16 spelling of "<?") and a UTF-8 byte-order mark, across chunk boundaries', async () => {
+      const text = doc('<?xml version="1.0" encoding="UTF-16"?>');
+      const le = Buffer.from(text, 'utf16le');
+      const be = Buffer.from(le).swap16();
+      const withBom = (b: Buffer, bom: number[]) => Buffer.concat([Buffer.from(bom), b]);
+      for (const data of [withBom(le, [0xff, 0xfe]), withBom(be, [0xfe, 0xff]), le, be, withBom(Buffer.from(doc('<?xml version="1.0"?>')), [0xef, 0xbb, 0xbf])]) {
+        for (const size of [1, 3, 65536]) await expectRows(data, size);
+      }
+    });
+
+    it('decodes the 8-bit encoding the XML declaration names, and refuses one it does not know', async () => {
+      const latin1 = Buffer.from(doc('<?xml version="1.0" encoding="ISO-8859-1"?>').replace('ünïcødé ☃ 𝄞', 'ünïcødé'), 'latin1');
+      const src = await readVotable(parts(latin1, 5), { file: 'l.vot' });
+      expect(src.meta.columns[1]!.name).to.equal('név');
+      expect((await collect(src))[0]).to.deep.equal([1, 'ünïcødé']);
+      await expectInputError(() => readVotable(Readable.from([Buffer.from(doc('<?xml version="1.0" encoding="x-klingon"?>'))]), { file: 'k.vot' }), {
+        file: 'k.vot',
+        line: 1,
+        column: 1,
+        message: /encoding "x-klingon".*not supported.*UTF-8/,
+      });
+    });
+
+    it('rejects binary junk with a located InputFileError (a 400), whatever it starts with', async () => {
+      for (const seed of [1, 2, 3, 4, 5, 6]) {
+        for (const prefix of ['', '<', '<?xml version="1.0"?>\n<VOTABLE><RESOURCE><TABLE><FIELD name="', '\ufeff<']) {
+          let caught: unknown;
+          try {
+            await collect(await readVotable(Readable.from([Buffer.concat([Buffer.from(prefix), junk(2048, seed)])]), { file: 'j.vot' }));
+          } catch (e) {
+            caught = e;
+          }
+          expect(caught, `seed ${seed}, prefix ${prefix}`).to.be.instanceOf(InputFileError);
+          expect((caught as InputFileError).line, `seed ${seed}, prefix ${prefix}`).to.be.a('number');
+        }
+      }
+    });
+
+    it('rejects FIELD names with control characters, which no table can use, at the FIELD', async () => {
+      const head = '<?xml version="1.0"?>\n<VOTABLE><RESOURCE><TABLE>\n';
+      await expectInputError(() => readVotable(Readable.from([head + '<FIELD name="a&#9;b" datatype="int"/>\n<DATA><TABLEDATA/></DATA></TABLE></RESOURCE></VOTABLE>']), { file: 'c.vot' }), {
+        file: 'c.vot',
+        line: 3,
+        column: 1,
+        message: /FIELD name "a\\tb" holds a control character/,
+      });
+    });
+
+    it('refuses a FIELD name longer than a database identifier, at the FIELD', async () => {
+      const head = '<?xml version="1.0"?>\n<VOTABLE><RESOURCE><TABLE>\n';
+      const err = await expectInputError(() => readVotable(Readable.from([head + `<FIELD name="${'n'.repeat(5000)}" datatype="int"/>\n</TABLE></RESOURCE></VOTABLE>`]), { file: 'l.vot' }), {
+        file: 'l.vot',
+        line: 3,
+        column: 1,
+        message: /FIELD name "n{60}…" is 5000 bytes long; a column name has at most 63 bytes/,
+      });
+      expect(err.message.length).to.be.below(200);
+    });
+
+    it('takes datatype="constructor" (an Object property name) for the unknown datatype it is', async () => {
+      const head = '<?xml version="1.0"?>\n<VOTABLE><RESOURCE><TABLE>\n';
+      await expectInputError(() => readVotable(Readable.from([head + '<FIELD name="constructor" datatype="constructor"/>\n<DATA><TABLEDATA/></DATA></TABLE></RESOURCE></VOTABLE>']), { file: 'o.vot' }), {
+        file: 'o.vot',
+        line: 3,
+        column: 1,
+        message: /FIELD constructor: datatype "constructor" is not supported/,
+      });
+    });
+
+    it('refuses more FIELDs than a table holds, at the first one too many', async () => {
+      const head = '<?xml version="1.0"?>\n<VOTABLE><RESOURCE><TABLE>\n';
+      const fields = Array.from({ length: 1700 }, (_, i) => `<FIELD name="c${i}" datatype="int"/>\n`).join('');
+      await expectInputError(() => readVotable(Readable.from([head + fields + '<DATA><TABLEDATA/></DATA></TABLE></RESOURCE></VOTABLE>']), { file: 'w.vot' }), {
+        file: 'w.vot',
+        line: 3 + 1599,
+        column: 1,
+        message: /more than 1599 FIELDs; a table holds at most 1599 columns \(PostgreSQL's 1600 less the one vodax adds\)/,
+      });
+    });
   });
 });

@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { freshDatabase } from '../support/database.js';
 import { createDatabase, loadTable, HPX_COLUMN } from '../../src/ingest/loader.js';
 import { ang2pix, INDEX_ORDER } from '../../src/healpix/nested.js';
-import type { CellValue, TableSource } from '../../src/registry/types.js';
+import type { CellValue, ColumnMeta, TableSource } from '../../src/registry/types.js';
+import { ConflictError, InputFileError, isVodaxError, type VodaxError } from '../../src/errors.js';
 
 /** A small table with every TAP datatype, NULLs and awkward text. */
 function sampleSource(rows: CellValue[][]): TableSource {
@@ -103,5 +104,69 @@ describe('ingest: loader', () => {
       }
       expect(String(err)).to.match(/case|reserved/);
     }
+  });
+
+  describe('values PostgreSQL refuses: a located 4xx, never a 500 (a backstop behind the readers)', () => {
+    /** Load `source` into a new database N; the error it fails with. */
+    async function loadError(source: TableSource, twice = false): Promise<VodaxError> {
+      let err: unknown;
+      try {
+        await fresh.db.transaction(async (c) => {
+          await createDatabase(c, { name: 'N', level: 'L2', owner: 'ann', description: '', annotations: {} });
+          if (twice) await loadTable(c, 'N', { meta: { ...source.meta }, rows: [] });
+          await loadTable(c, 'N', source);
+        });
+      } catch (e) {
+        err = e;
+      }
+      expect(isVodaxError(err), String((err as Error)?.stack)).to.equal(true);
+      return err as VodaxError;
+    }
+    const table = (columns: ColumnMeta[], rows: CellValue[][]): TableSource => ({ meta: { name: 'T', columns }, rows });
+
+    it('a NUL character in text names the row and column', async () => {
+      const err = await loadError(table([{ name: 'id', datatype: 'int' }, { name: 'label', datatype: 'char', arraysize: '*' }], [[1, 'ok'], [2, 'x\u0000y']]));
+      expect(err).to.be.instanceOf(InputFileError);
+      expect(err.status).to.equal(400);
+      expect(err.message).to.match(/^table T: row 2, column "label": the text holds a NUL character \(U\+0000\)/);
+    });
+
+    it('a value out of its column type\'s range, or an unreadable timestamp, names the row and column (PostgreSQL 22xxx)', async () => {
+      const small = await loadError(table([{ name: 'id', datatype: 'int' }, { name: 'small', datatype: 'short' }], [[1, 5], [2, 7], [3, 40000]]));
+      expect(small).to.be.instanceOf(InputFileError);
+      expect(small.status).to.equal(400);
+      expect(small.message).to.match(/^table T: row 3, column "small": .*smallint/);
+      const time = await loadError(table([{ name: 'seen', datatype: 'char', arraysize: '*', xtype: 'timestamp' }], [['2024-01-01'], ['yesterday-ish']]));
+      expect(time).to.be.instanceOf(InputFileError);
+      expect(time.message).to.match(/^table T: row 2, column "seen": .*timestamp/);
+    });
+
+    it('more columns than PostgreSQL allows (54011) is refused before CREATE TABLE, saying the limit', async () => {
+      const columns = Array.from({ length: 1600 }, (_, i) => ({ name: `c${i}`, datatype: 'int' as const }));
+      const err = await loadError(table(columns, []));
+      expect(err.status).to.equal(400);
+      expect(err.message).to.match(/1600 columns; a table holds at most 1599 columns \(PostgreSQL's 1600 less the one vodax adds\)/);
+    });
+
+    it('a row too big for a PostgreSQL page (54000) says what to do', async () => {
+      const columns = Array.from({ length: 1500 }, (_, i) => ({ name: `c${i}`, datatype: 'double' as const }));
+      const err = await loadError(table(columns, [columns.map(() => null), columns.map((_, i) => i + 0.5)]));
+      expect(err).to.be.instanceOf(InputFileError);
+      expect(err.status).to.equal(400);
+      expect(err.message).to.match(/^table T: row is too big.*; fewer columns, or split the table in two$/);
+    });
+
+    it('a column name too long for PostgreSQL is shown by its start only', async () => {
+      const err = await loadError(table([{ name: 'x'.repeat(100_000), datatype: 'int' }], []));
+      expect(err.status).to.equal(400);
+      expect(err.message).to.match(/invalid column name "x{60}…": 1 to 63 bytes/);
+      expect(err.message.length).to.be.below(200);
+    });
+
+    it('a table that exists already is a 409 that says so', async () => {
+      const err = await loadError(table([{ name: 'id', datatype: 'int' }], [[1]]), true);
+      expect(err).to.be.instanceOf(ConflictError);
+      expect(err.message).to.match(/table N\.T exists already/);
+    });
   });
 });
