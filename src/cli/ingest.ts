@@ -2,12 +2,12 @@
 import path from 'node:path';
 import { openStorage } from '../server/storage.js';
 import { canonicalLevel } from '../registry/levels.js';
-import { createDatabase, loadTable } from '../ingest/loader.js';
+import { clashingTable, createDatabase, loadTable } from '../ingest/loader.js';
 import { formatFromName, readTableFile, type TableFileFormat } from '../ingest/read-table-file.js';
 import { option, parseArgs, rejectUnknown, UsageError } from './args.js';
 import type { Command } from './commands.js';
 import { formatCount, progressBar } from './progress.js';
-import { BadRequestError } from '../errors.js';
+import { BadRequestError, ConflictError } from '../errors.js';
 import { ingestImages } from './images.js';
 
 export const ingestCommand: Command = {
@@ -53,10 +53,13 @@ export const ingestCommand: Command = {
         } else if (existing.rows[0]!.level !== level) {
           throw new BadRequestError(`database ${dbName} exists at level ${existing.rows[0]!.level}, not ${level}`);
         }
+        const position = typeof ra === 'string' && typeof dec === 'string' ? { ra, dec } : undefined;
         for (const file of files) {
           const name = typeof table === 'string' ? table : path.basename(file).replace(/\.gz$/i, '').replace(/\.[^.]+$/, '');
-          const source = await readTableFile(file, { format, tableName: name, onBytes: (b, total) => bar.update(b, total, path.basename(file)) });
-          if (typeof ra === 'string' && typeof dec === 'string') source.meta.position = { ra, dec };
+          // Before reading: a taken name (in any letter case) is one sentence, not PostgreSQL's error.
+          const clash = await clashingTable(client, dbName, name);
+          if (clash !== null) throw new ConflictError(`table ${dbName}.${clash} exists already; give another name with --table (ingest does not replace or add to a table)`);
+          const source = await readTableFile(file, { format, tableName: name, position, onBytes: (b, total) => bar.update(b, total, path.basename(file)) });
           rows += await loadTable(client, dbName, source);
         }
       });

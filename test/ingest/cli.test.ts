@@ -122,6 +122,82 @@ describe('ingest: vodax ingest catalog', function () {
     });
   }
 
+  describe('positions (--ra, --dec) and names that are taken', () => {
+    let dir: string;
+    const write = (name: string, text: string) => {
+      const file = path.join(dir, name);
+      fs.writeFileSync(file, text);
+      return file;
+    };
+    before(() => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vodax-ingest-pos-'));
+    });
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const noStack = (stderr: string) => {
+      expect(stderr).not.to.match(/^\s+at /m);
+      expect(stderr).not.to.match(/\.ts:\d+/);
+    };
+
+    it('names the file, line and column of a declination that is not a number, and what to do', async () => {
+      const file = write('bad_dec.csv', 'ra,dec\n10.5,-1.25\n11,abc\n');
+      const r = await vodax(fresh.url, ['ingest', 'catalog', file, '--db', 'PosBad', '--level', 'L2', '--table', 'S', '--ra', 'ra', '--dec', 'dec']);
+      expect(r.code).to.equal(1);
+      expect(r.stderr).to.equal(`vodax ingest: ${file}, line 3, column 4: declination column "dec" holds 'abc', which is not a number; positions must be numeric degrees\n`);
+      expect(await fresh.db.query(`SELECT 1 FROM vodax.databases WHERE name = 'PosBad'`)).to.have.length(0);
+    });
+
+    it('reads position columns of whole numbers as degrees (double), not as int', async () => {
+      const file = write('whole.csv', 'id,ra,dec\n1,10,20\n2,350,-5\n');
+      const r = await vodax(fresh.url, ['ingest', 'catalog', file, '--db', 'PosInt', '--level', 'L2', '--table', 'S', '--ra', 'ra', '--dec', 'dec']);
+      expect(r.code, r.stderr).to.equal(0);
+      const rows = await fresh.db.query<Record<string, unknown>>('SELECT id, ra, dec FROM "PosInt"."S" ORDER BY id');
+      expect(rows).to.deep.equal([
+        { id: 1, ra: 10, dec: 20 },
+        { id: 2, ra: 350, dec: -5 },
+      ]);
+      const [t] = await fresh.db.query(`SELECT ra_column, dec_column FROM vodax.tables WHERE table_name = 'PosInt.S'`);
+      expect(t).to.deep.equal({ ra_column: 'ra', dec_column: 'dec' });
+    });
+
+    it('names the file when --dec is a missing or text column of a VOTable', async () => {
+      const file = 'fixtures/ingest/types_tabledata.vot';
+      const text = await vodax(fresh.url, ['ingest', 'catalog', file, '--db', 'PosVot', '--level', 'L2', '--table', 'S', '--ra', 'db', '--dec', 'name']);
+      expect(text.code).to.equal(1);
+      expect(text.stderr).to.equal(`vodax ingest: ${file}: declination column "name" is char, not a number; positions must be numeric degrees (float or double)\n`);
+      const missing = await vodax(fresh.url, ['ingest', 'catalog', file, '--db', 'PosVot', '--level', 'L2', '--table', 'S', '--ra', 'db', '--dec', 'decl']);
+      expect(missing.code).to.equal(1);
+      expect(missing.stderr).to.match(/^vodax ingest: fixtures\/ingest\/types_tabledata\.vot: no column "decl" for declination; the table has flag, ub, sh, /);
+      noStack(missing.stderr);
+    });
+
+    it('says so in one sentence when a FILE is missing or a directory', async () => {
+      for (const [file, pattern] of [
+        [path.join(dir, 'nosuch.csv'), /^vodax ingest: .*nosuch\.csv: cannot read it: no such file\n$/],
+        [path.join(dir, 'adir.csv'), /^vodax ingest: .*adir\.csv: cannot read it: a directory, not a file\n$/],
+      ] as const) {
+        if (file.endsWith('adir.csv')) fs.mkdirSync(file, { recursive: true });
+        const r = await vodax(fresh.url, ['ingest', 'catalog', file, '--db', 'NoFile', '--level', 'L2']);
+        expect(r.code).to.equal(1);
+        expect(r.stderr).to.match(pattern);
+      }
+    });
+
+    it('refuses a table that exists already in one sentence, exit code 1, the table as it was', async () => {
+      const file = write('stars.csv', 'id,ra,dec\n1,10.5,20.5\n');
+      const args = ['ingest', 'catalog', file, '--db', 'Twice', '--level', 'L2', '--table', 'Stars'];
+      expect((await vodax(fresh.url, args)).code).to.equal(0);
+      for (const table of ['Stars', 'STARS']) {
+        const again = await vodax(fresh.url, [...args.slice(0, -1), table]);
+        expect(again.code, again.stderr).to.equal(1);
+        expect(again.stderr).to.equal(
+          `vodax ingest: table Twice.Stars exists already; give another name with --table (ingest does not replace or add to a table)\n`,
+        );
+        noStack(again.stderr);
+      }
+      expect(await fresh.db.query('SELECT id FROM "Twice"."Stars"')).to.deep.equal([{ id: 1 }]);
+    });
+  });
+
   it('explains a usage mistake with the usage text and exit code 2', async () => {
     const r = await vodax(fresh.url, ['ingest', 'catalog', 'fixtures/ingest/types.csv', '--level', 'L2']);
     expect(r.code).to.equal(2);
