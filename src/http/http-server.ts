@@ -53,6 +53,15 @@ function refuse(err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Dup
     socket.destroy();
     return;
   }
+  // An answer to an earlier request on this connection is still being written (the bad bytes
+  // followed it, e.g. a body the server did not read): a second answer would corrupt it. Let it
+  // end, then close.
+  const inFlight = (socket as Duplex & { _httpMessage?: http.ServerResponse | null })._httpMessage;
+  if (inFlight && inFlight.headersSent) {
+    socket.pause();
+    inFlight.once('close', () => socket.destroy());
+    return;
+  }
   const [status, message] = clientErrorStatus(err);
   answerAndClose(socket, status, status === 408 ? 'RequestTimeout' : 'BadRequest', message);
 }

@@ -18,6 +18,7 @@ import type { CellValue, TableSource } from '../registry/types.js';
 import { quoteIdent } from '../registry/pg-types.js';
 import { readVotable } from '../formats/votable-reader.js';
 import { readCsv } from '../formats/csv-reader.js';
+import { startsAsXml } from '../formats/text-decoding.js';
 import { createAndFill, HPX_COLUMN } from '../ingest/loader.js';
 import { fetchToFile } from '../net/safe-fetch.js';
 import { scratchPrefix } from '../scratch.js';
@@ -180,15 +181,14 @@ export async function openUploads(
   };
 }
 
-/** Read an uploaded file: VOTable, or CSV when it does not start like XML. */
+/** Read an uploaded file: VOTable (in whatever encoding it declares), or CSV when it does not start like XML. */
 async function readUploadFile(file: string, req: UploadRequest): Promise<TableSource> {
   const head = Buffer.alloc(64);
   const fd = fs.openSync(file, 'r');
   const n = fs.readSync(fd, head, 0, 64, 0);
   fs.closeSync(fd);
-  const text = head.subarray(0, n).toString('utf8').replace(/^\uFEFF/, '').trimStart();
   const options = { file: `upload ${req.name}`, tableName: req.name };
-  return text.startsWith('<') ? readVotable(fs.createReadStream(file), options) : readCsv(fs.createReadStream(file), options);
+  return startsAsXml(head.subarray(0, n)) ? readVotable(fs.createReadStream(file), options) : readCsv(fs.createReadStream(file), options);
 }
 
 /** Rows, failing cleanly past the limit. */

@@ -343,7 +343,15 @@ describe('security: fuzzing every route with malformed requests', function () {
           if (r.authorization) headers.authorization = r.authorization;
           const data = r.method === 'GET' || r.method === 'HEAD' ? null : r.body.data;
           if (data && r.body.type) headers['content-type'] = r.body.type;
-          const status = await send(base, r.method, path, headers, data);
+          let status: number;
+          try {
+            status = await send(base, r.method, path, headers, data);
+          } catch (e) {
+            // A network failure (no answer, a malformed one) is a fault too: say which.
+            faults.push(`${r.method} ${path.slice(0, 300)}: ${(e as Error).message}`);
+            if (process.env.FUZZ_DUMP) (await import('node:fs')).writeFileSync(process.env.FUZZ_DUMP, JSON.stringify({ method: r.method, path, headers }));
+            return false;
+          }
           statuses.set(status, (statuses.get(status) ?? 0) + 1);
           if (status >= 500) {
             const sent = data ? JSON.stringify(data.subarray(0, 300).toString('latin1')) : 'no body';
