@@ -1,0 +1,169 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { freshDatabase, type TestDatabase } from '../support/database.js';
+import { sampleCatalog } from '../../src/fixtures/sample.js';
+import { loadSampleImages } from '../../src/images/sample-images.js';
+import { buildHips, hipsRoot, hipsTargets, type HipsTarget } from '../../src/images/hips-build.js';
+import { parseProperties, MANDATORY_PROPERTIES } from '../../src/images/hips/properties.js';
+import { readFitsTile } from '../../src/images/hips/tile-files.js';
+import { tilePath, tilePixelVectors } from '../../src/images/hips/geometry.js';
+import { bilinearAt } from '../../src/images/hips/resample.js';
+import { fromNuniq } from '../../src/images/hips/moc.js';
+import { ang2pix, vecToAng } from '../../src/healpix/nested.js';
+import { FitsFile } from '../../src/fits/file.js';
+import { physicalValues } from '../../src/fits/pixels.js';
+import { wcsSkyToPixel, type CelestialWcs } from '../../src/wcs/projections.js';
+import { fitsverify } from '../fits/support.js';
+
+/** The UNIQ cells of a Moc.fits written by mocFitsBytes. */
+function mocCells(file: string): { order: number; index: bigint }[] {
+  const b = fs.readFileSync(file);
+  const text = b.toString('latin1', 2880, 2 * 2880);
+  const n = Number(/NAXIS2\s*=\s*(\d+)/.exec(text)![1]);
+  let off = 2880;
+  while (!b.toString('latin1', off, off + 2880).includes('END     ')) off += 2880;
+  off += 2880;
+  return Array.from({ length: n }, (_, i) => fromNuniq(b.readBigInt64BE(off + 8 * i)));
+}
+
+describe('HiPS build (vodax hips build)', function () {
+  this.timeout(300_000);
+  let tdb: TestDatabase & { drop(): Promise<void> };
+  let dataDir: string;
+  const catalog = sampleCatalog();
+  const coadds = catalog.layout.coadds;
+  const rTract0 = ['10,11', '11,11', '12,11'].map((p) => coadds.findIndex((c) => c.tract === 0 && c.patch === p && c.band.name === 'r'));
+  const target: HipsTarget = { level: 'L2', collection: 'DR1', kind: 'deepCoadd', band: 'r', owner: null };
+
+  before(async () => {
+    tdb = await freshDatabase();
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vodax-hips-build-'));
+    // Two coadd patches of filter r first (one of them RICE-compressed: 11,11); the third comes later.
+    await loadSampleImages(tdb.db, catalog, dataDir, 'http://vodax.test', { exposures: [], coadds: [rTract0[0]!, rTract0[1]!] });
+  });
+  after(async () => {
+    await tdb?.drop();
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const root = () => hipsRoot(dataDir, target);
+  const props = () => parseProperties(fs.readFileSync(path.join(root(), 'properties'), 'utf8')).map;
+
+  it('lists the HiPS the images make: one per level, collection, kind and filter', async () => {
+    expect(await hipsTargets(tdb.db)).to.deep.equal([target]);
+    expect(await hipsTargets(tdb.db, { kind: 'calexp' })).to.deep.equal([]);
+  });
+
+  it('builds every order down to 0, Allsky, Moc.fits and properties with the mandatory keys', async () => {
+    const stages = new Set<string>();
+    const r = await buildHips(tdb.db, dataDir, target, { onProgress: (_d, _t, s) => stages.add(s) });
+    expect(r.mode).to.equal('full');
+    expect(r.order).to.equal(10);
+    expect(r.width).to.equal(512);
+    expect(r.deepestTiles).to.be.within(6, 40);
+    expect([...stages]).to.include.members(['order 10', 'order 0']);
+    const p = props();
+    for (const k of MANDATORY_PROPERTIES) expect(p.get(k), k).to.be.a('string').and.not.equal('');
+    expect(p.get('hips_order')).to.equal('10');
+    expect(p.get('hips_tile_format')).to.equal('png jpeg fits');
+    expect(p.get('dataproduct_type')).to.equal('image');
+    expect(p.get('hips_frame')).to.equal('equatorial');
+    expect(Number(p.get('hips_initial_ra'))).to.satisfy((ra: number) => ra > 359.5 || ra < 0.5);
+    expect(Number(p.get('moc_sky_fraction'))).to.be.within(1e-8, 1e-5);
+    for (let k = 0; k <= 10; k++) expect(fs.readdirSync(path.join(root(), `Norder${k}`)).length, `order ${k}`).to.be.above(0);
+    for (const f of ['Allsky.fits', 'Allsky.png', 'Allsky.jpg']) expect(fs.existsSync(path.join(root(), 'Norder3', f)), f).to.equal(true);
+    const v = fitsverify(path.join(root(), 'Moc.fits'));
+    if (v) expect(v.errors, v.output).to.equal(0);
+    const tile = fs.readdirSync(path.join(root(), 'Norder10', 'Dir' + fs.readdirSync(path.join(root(), 'Norder10'))[0]!.slice(3))).find((f) => f.endsWith('.fits'))!;
+    const tv = fitsverify(path.join(root(), 'Norder10', fs.readdirSync(path.join(root(), 'Norder10'))[0]!, tile));
+    if (tv) expect(tv.errors + tv.warnings, tv.output).to.equal(0);
+  });
+
+  it('tile values are the images resampled at each cell centre, NaN off the images', async () => {
+    const images = await tdb.db.query<{ path: string; wcs: CelestialWcs; naxis1: number; naxis2: number; hdus: { data: number } }>("SELECT path, wcs, naxis1, naxis2, hdus FROM vodax.images ORDER BY id");
+    const files = await Promise.all(images.map((i) => FitsFile.open(path.join(dataDir, 'images', i.path))));
+    try {
+      const dir = path.join(root(), 'Norder10');
+      const tiles = fs.readdirSync(dir).flatMap((d) => fs.readdirSync(path.join(dir, d)).filter((f) => f.endsWith('.fits')).map((f) => Number(/\d+/.exec(f)![0])));
+      let checked = 0;
+      let blank = 0;
+      for (const npix of tiles.slice(0, 6)) {
+        const tile = readFitsTile(fs.readFileSync(path.join(root(), ...tilePath(10, npix, 'fits').split('/')))).data;
+        const vec = tilePixelVectors(10, npix, 512);
+        for (let k = 0; k < 40; k++) {
+          const i = (k * 6553 + npix) % (512 * 512);
+          const s = vecToAng([vec[3 * i]!, vec[3 * i + 1]!, vec[3 * i + 2]!]);
+          const vals: number[] = [];
+          for (const [n, img] of images.entries()) {
+            const p = wcsSkyToPixel(img.wcs, s.ra, s.dec);
+            if (!(p.x >= 0.5 && p.x <= img.naxis1 + 0.5 && p.y >= 0.5 && p.y <= img.naxis2 + 0.5)) continue;
+            const x0 = Math.max(0, Math.floor(p.x) - 2);
+            const y0 = Math.max(0, Math.floor(p.y) - 2);
+            const box = { x0, y0, width: Math.min(img.naxis1 - x0, 4), height: Math.min(img.naxis2 - y0, 4) };
+            const region = physicalValues(await files[n]!.readRegion(files[n]!.hdus[img.hdus.data]!, box));
+            // The reference reads its own box: equal values prove the tile's box and clamping right.
+            vals.push(bilinearAt(region, box, Math.min(p.x, img.naxis1), Math.min(p.y, img.naxis2)));
+          }
+          if (vals.length === 0) {
+            expect(Number.isNaN(tile[i]!), `tile ${npix} pixel ${i}`).to.equal(true);
+            blank++;
+          } else {
+            const want = vals.reduce((a, b) => a + b, 0) / vals.length;
+            expect(tile[i]!, `tile ${npix} pixel ${i}`).to.be.closeTo(want, 1e-3 * Math.max(1, Math.abs(want)));
+            checked++;
+          }
+        }
+      }
+      expect(checked).to.be.above(20);
+      expect(blank).to.be.above(0);
+    } finally {
+      await Promise.all(files.map((f) => f.close()));
+    }
+  });
+
+  it('the MOC is the data: every cell holds image pixels, every image centre is covered', async () => {
+    const cells = mocCells(path.join(root(), 'Moc.fits'));
+    expect(cells.length).to.be.above(10);
+    const mocOrder = 15;
+    const covered = (ra: number, dec: number) => {
+      const c = ang2pix(mocOrder, ra, dec);
+      return cells.some((m) => c >> BigInt(2 * (mocOrder - m.order)) === m.index);
+    };
+    for (const i of await tdb.db.query<{ ra: number; dec: number }>('SELECT ra, dec FROM vodax.images')) expect(covered(i.ra, i.dec)).to.equal(true);
+    // A point 0.5 deg away from everything is not.
+    expect(covered(1.5, 0.9)).to.equal(false);
+  });
+
+  it('rebuilds only the tiles a new image touches, then nothing when nothing changed', async () => {
+    const before = new Map<string, number>();
+    const dir = path.join(root(), 'Norder10');
+    for (const d of fs.readdirSync(dir)) for (const f of fs.readdirSync(path.join(dir, d))) before.set(`${d}/${f}`, fs.statSync(path.join(dir, d, f)).mtimeMs);
+    const fullTiles = (await buildHips(tdb.db, dataDir, target, { full: false })).deepestTiles;
+    await loadSampleImages(tdb.db, catalog, dataDir, 'http://vodax.test', { exposures: [], coadds: [rTract0[2]!] });
+    const r = await buildHips(tdb.db, dataDir, target);
+    expect(r.mode).to.equal('incremental');
+    expect(r.newImages).to.equal(1);
+    expect(r.deepestTiles).to.be.above(fullTiles);
+    // Tiles far from the new patch (RA 0.33..0.44) were not rewritten.
+    let untouched = 0;
+    for (const [f, t] of before) if (fs.existsSync(path.join(dir, f)) && fs.statSync(path.join(dir, f)).mtimeMs === t) untouched++;
+    expect(untouched).to.be.above(0);
+    expect(r.tilesWritten).to.be.below(r.deepestTiles + 20);
+    const again = await buildHips(tdb.db, dataDir, target);
+    expect(again.mode).to.equal('unchanged');
+    expect(again.tilesWritten).to.equal(0);
+  });
+
+  it('a removed image means a full rebuild, without its tiles', async () => {
+    const [last] = await tdb.db.query<{ id: number; ra: number; dec: number }>('SELECT id, ra, dec FROM vodax.images ORDER BY id DESC LIMIT 1');
+    await tdb.db.query('DELETE FROM vodax.images WHERE id = $1', [last!.id]);
+    const r = await buildHips(tdb.db, dataDir, target);
+    expect(r.mode).to.equal('full');
+    expect(fs.readdirSync(path.join(dataDir, 'hips', '.staging'))).to.deep.equal([]);
+    const cells = mocCells(path.join(root(), 'Moc.fits'));
+    const c = ang2pix(15, last!.ra, last!.dec);
+    expect(cells.some((m) => c >> BigInt(2 * (15 - m.order)) === m.index)).to.equal(false);
+  });
+});
