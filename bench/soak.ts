@@ -10,7 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { benchServer, printTable, startChildServer } from './support.js';
-import { cutRequest, rawExchange, seededRandom } from '../test/support/chaos-clients.js';
+import { mulberry32 } from '../src/fixtures/random.js';
+import { cutRequest, rawExchange } from '../test/support/chaos-clients.js';
 
 const FORMATS = ['csv', 'tsv', 'votable', 'votable/b2', 'fits', 'json', 'html', 'ipac'];
 
@@ -52,7 +53,7 @@ export async function benchSoak(seconds = Number(process.env.SOAK_SECONDS ?? 180
         )
       ).rows[0].n,
     );
-  const random = seededRandom(7);
+  const random = mulberry32(7).next;
   let tally: Tally = { served: 0, cut: 0, errors5xx: 0, resets: 0, other: 0 };
   const faults: string[] = [];
   const count = (status: number | null, cut: boolean, what = '') => {

@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { isAlive } from './system/processes.js';
 
 /** The scratch folder under a DATA_DIR. */
 export function scratchRoot(dataDir: string): string {
@@ -18,16 +19,6 @@ export function scratchPrefix(kind: string): string {
 }
 
 const OWNED = /^[a-z0-9]+(?:-[a-z0-9]+)*?-(\d+)-/i;
-
-/** True when a process with this id exists (EPERM: it exists, owned by someone else). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Remove the scratch entries under `root` whose owning process is gone (and entries of the old,
@@ -44,7 +35,7 @@ export async function sweepScratch(root: string): Promise<string[]> {
   for (const name of names) {
     const m = OWNED.exec(name);
     const pid = m ? Number(m[1]) : null;
-    if (pid !== null && (pid === process.pid || alive(pid))) continue;
+    if (pid !== null && (pid === process.pid || isAlive(pid))) continue;
     await fs.promises.rm(path.join(root, name), { recursive: true, force: true }).then(
       () => removed.push(name),
       () => {

@@ -9,7 +9,6 @@
  * database lives in a root-owned folder (/var/lib/vodax-pg) and DATA_DIR/pg links to it.
  */
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import crypto from 'node:crypto';
@@ -17,6 +16,8 @@ import type { Logger } from '../log.js';
 import { blockingDir, type UserIds } from './access.js';
 import { installedBinaries, makePrivateDir, runnableBinaries, type PgBinaries } from './postgres-binaries.js';
 import { initCluster, postgresUser, startPostmaster } from './postgres-process.js';
+import { isAlive } from '../system/processes.js';
+import { freePort, isPortFree } from '../system/ports.js';
 
 const PG_USER = 'vodax';
 
@@ -194,16 +195,6 @@ function runningPostmaster(dir: string): { pid: number; port: number; orphan: bo
   return { pid, port, orphan: parentPid(pid) === 1 };
 }
 
-/** True when a process with this pid exists. */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Parent pid of a process (Linux /proc), or -1 when unknown. */
 function parentPid(pid: number): number {
   try {
@@ -223,25 +214,4 @@ async function stopPid(pid: number): Promise<void> {
     return;
   }
   for (let i = 0; i < 200 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 50));
-}
-
-/** True when nothing listens on 127.0.0.1:port. */
-function isPortFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = net.createServer();
-    srv.once('error', () => resolve(false));
-    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
-  });
-}
-
-/** A port the OS says is free now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(addr.port));
-    });
-  });
 }

@@ -15,6 +15,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import type { Logger } from '../log.js';
 import type { Database } from './database.js';
+import { isAlive } from '../system/processes.js';
 
 const APPLICATION_PREFIX = 'vodax:';
 // The migrations' lock: the table is made by whichever process gets there first, one at a time.
@@ -171,11 +172,7 @@ export function isGone(row: { pid: number; machine: string | null; pid_start: st
 
 /** True when process `pid` runs here and, if its start time is known, is the one started then. */
 function processRunning(pid: number, pidStart: string | null): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ESRCH') return false;
-  }
+  if (!isAlive(pid)) return false;
   const now = processPlace(pid).pidStart;
   // A reused pid belongs to a process started at another time.
   return pidStart === null || now === null || now === pidStart;

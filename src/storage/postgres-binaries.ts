@@ -10,6 +10,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Logger } from '../log.js';
 import { blockingDir, unusableEntry, type UserIds } from './access.js';
+import { isAlive } from '../system/processes.js';
 
 /** A folder holding PostgreSQL's bin, lib and share, and the programs vodax runs from it. */
 export interface PgBinaries {
@@ -151,16 +152,6 @@ function removeAbandonedCopies(place: string): void {
   for (const name of fs.readdirSync(place)) {
     const m = /\.tmp-(\d+)-[0-9a-f]+$/.exec(name);
     if (m && !isAlive(Number(m[1]))) fs.rmSync(path.join(place, name), { recursive: true, force: true });
-  }
-}
-
-/** True when a process with this pid exists. */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

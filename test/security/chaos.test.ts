@@ -10,8 +10,9 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { testServer, type TestServer } from '../support/server.js';
 import { testDatabase } from '../support/database.js';
-import { cutRequest, eventually, inParallel, rawExchange, seededRandom } from '../support/chaos-clients.js';
+import { cutRequest, eventually, inParallel, rawExchange } from '../support/chaos-clients.js';
 import { scratchRoot } from '../../src/scratch.js';
+import { mulberry32 } from '../../src/fixtures/random.js';
 
 const SCALE = Number(process.env.CHAOS_SCALE ?? 1);
 const FORMATS = ['csv', 'tsv', 'votable', 'votable/b2', 'fits', 'json', 'html', 'ipac'];
@@ -64,7 +65,7 @@ describe('chaos: misbehaving clients', function () {
   after(() => srv.close());
 
   it(`${Math.round(1600 * SCALE)} downloads cut at random bytes and moments, in every format, leak no connection`, async () => {
-    const random = seededRandom(20261203);
+    const random = mulberry32(20261203).next;
     const n = Math.round(1600 * SCALE);
     const plan = Array.from({ length: n }, (_, i) => ({
       format: FORMATS[i % FORMATS.length]!,

@@ -15,21 +15,10 @@ import { freshDatabase, type TestDatabase } from '../support/database.js';
 import { addUser } from '../../src/auth/users.js';
 import { eventually } from '../support/chaos-clients.js';
 import { scratchRoot } from '../../src/scratch.js';
+import { freePort } from '../../src/system/ports.js';
 
 const CLI = path.join(import.meta.dirname, '..', '..', 'src', 'cli.ts');
 const LONG = 'SELECT COUNT(*) AS n FROM DC_W13_Stripe82.Object AS a, DC_W13_Stripe82.Object AS b, DC_W13_Stripe82.Object AS c';
-
-/** A free loopback port. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** A `vodax serve` process; resolves once it listens. */
 async function serve(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string; exited: Promise<number | null> }> {

@@ -88,18 +88,6 @@ export async function inParallel<T, R>(items: readonly T[], width: number, fn: (
   return out;
 }
 
-/** A deterministic pseudo-random sequence (mulberry32), so a failing run can be replayed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Poll `check` until it answers true or `ms` pass; answers its last value. */
 export async function eventually(check: () => Promise<boolean> | boolean, ms = 5000, step = 100): Promise<boolean> {
   const end = Date.now() + ms;
