@@ -7,6 +7,7 @@ import { adqlCommand } from './adql.js';
 import { ingestCommand } from './ingest.js';
 import { userCommand } from './users.js';
 import { dbCommand } from './db.js';
+import { hipsCommand } from './hips.js';
 
 /** What every command runs with. */
 export interface CommandContext {
@@ -29,6 +30,7 @@ export const COMMANDS: Record<string, Command> = {
   user: userCommand,
   db: dbCommand,
   adql: adqlCommand,
+  hips: hipsCommand,
 };
 
 /** The usage text listing every command. */

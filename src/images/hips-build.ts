@@ -124,7 +124,7 @@ export interface HipsBuildOptions {
   order?: number;
   /** Tile width; default 512. */
   width?: number;
-  /** Tile formats, the first one the client's default; default png, jpeg, fits. */
+  /** Tile formats, the first one the client's default; default png and fits (JPEG on request: it takes twice as long as PNG to encode). */
   formats?: TileFormat[];
   /** Rebuild every tile even when nothing changed. */
   full?: boolean;
@@ -380,7 +380,7 @@ export async function buildHips(db: Pick<Database, 'query'>, dataDir: string, ta
   const width = options.width ?? 512;
   if (!(TILE_WIDTHS as readonly number[]).includes(width)) throw new RangeError(`tile width must be one of ${TILE_WIDTHS.join(', ')}`);
   const order = options.order ?? nativeTileOrder(Math.min(...images.map((i) => i.pixelScale)), width);
-  const formats: TileFormat[] = [...(options.formats ?? ['png', 'jpeg', 'fits'])];
+  const formats: TileFormat[] = [...(options.formats ?? ['png', 'fits'])];
   if (!formats.includes('fits')) formats.push('fits'); // lower orders and the MOC are made from the FITS tiles
   const old = options.full ? null : readRecord(finalRoot);
   const ids = new Set(images.map((i) => i.id));

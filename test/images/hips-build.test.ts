@@ -67,13 +67,13 @@ describe('HiPS build (vodax hips build)', function () {
     const p = props();
     for (const k of MANDATORY_PROPERTIES) expect(p.get(k), k).to.be.a('string').and.not.equal('');
     expect(p.get('hips_order')).to.equal('10');
-    expect(p.get('hips_tile_format')).to.equal('png jpeg fits');
+    expect(p.get('hips_tile_format')).to.equal('png fits');
     expect(p.get('dataproduct_type')).to.equal('image');
     expect(p.get('hips_frame')).to.equal('equatorial');
     expect(Number(p.get('hips_initial_ra'))).to.satisfy((ra: number) => ra > 359.5 || ra < 0.5);
     expect(Number(p.get('moc_sky_fraction'))).to.be.within(1e-8, 1e-5);
     for (let k = 0; k <= 10; k++) expect(fs.readdirSync(path.join(root(), `Norder${k}`)).length, `order ${k}`).to.be.above(0);
-    for (const f of ['Allsky.fits', 'Allsky.png', 'Allsky.jpg']) expect(fs.existsSync(path.join(root(), 'Norder3', f)), f).to.equal(true);
+    for (const f of ['Allsky.fits', 'Allsky.png']) expect(fs.existsSync(path.join(root(), 'Norder3', f)), f).to.equal(true);
     const v = fitsverify(path.join(root(), 'Moc.fits'));
     if (v) expect(v.errors, v.output).to.equal(0);
     const tile = fs.readdirSync(path.join(root(), 'Norder10', 'Dir' + fs.readdirSync(path.join(root(), 'Norder10'))[0]!.slice(3))).find((f) => f.endsWith('.fits'))!;
