@@ -11,9 +11,9 @@ import type { Pos } from './ast.js';
 /** Anything with a position in the query, for errors. */
 export type At = { pos: Pos };
 import { chooseOrder, coverDisc, coverPolygon } from '../healpix/coverage.js';
-import { INDEX_ORDER } from '../healpix/nested.js';
+import { INDEX_ORDER, npix } from '../healpix/nested.js';
 import { makePolygon } from '../healpix/polygon.js';
-import { capRanges, shiftRanges, type RangeSet } from '../healpix/ranges.js';
+import { capRanges, type RangeSet } from '../healpix/ranges.js';
 import { angle, radecToVec } from '../healpix/sphere.js';
 import type { Source } from './scope.js';
 import { errorAt } from './scope.js';
@@ -65,12 +65,18 @@ export interface IndexCondition {
 /** `(hpx BETWEEN lo AND hi OR ...)` for a range set, or null when it is the whole sky. */
 export function hpxCondition(source: Source, set: RangeSet): IndexCondition | null {
   const col = `"${source.sqlAlias}"."${source.table!.position!.hpx.replace(/"/g, '""')}"`;
-  const capped = shiftRanges(capRanges(set, MAX_RANGES), INDEX_ORDER);
-  if (capped.ranges.length === 0) return { sql: 'FALSE', order: set.order, ranges: 0 };
-  const [first] = capped.ranges;
-  if (capped.ranges.length === 1 && first![0] === 0n && first![1] === 12n << 58n) return null;
-  const sql = `(${capped.ranges.map(([lo, hi]) => `${col} BETWEEN ${lo} AND ${hi - 1n}`).join(' OR ')})`;
-  return { sql, order: set.order, ranges: capped.ranges.length };
+  const capped = capRanges(set, MAX_RANGES).ranges;
+  if (capped.length === 0) return { sql: 'FALSE', order: set.order, ranges: 0 };
+  const [first] = capped;
+  if (capped.length === 1 && first![0] === 0n && first![1] === npix(set.order)) return null;
+  // Ranges at the set's order become ranges of order-29 indices (descendants are contiguous).
+  const shift = BigInt(2 * (INDEX_ORDER - set.order));
+  let sql = '(';
+  for (let i = 0; i < capped.length; i++) {
+    const [lo, hi] = capped[i]!;
+    sql += `${i === 0 ? '' : ' OR '}${col} BETWEEN ${lo << shift} AND ${(hi << shift) - 1n}`;
+  }
+  return { sql: `${sql})`, order: set.order, ranges: capped.length };
 }
 
 /** Exact test that a position lies within (or strictly within) a constant circle. */

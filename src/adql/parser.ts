@@ -986,47 +986,40 @@ class Parser {
   // -------------------------------------------------------------------------------------------
   // Geometry
 
+  /** The error for a geometry call with the wrong number of arguments. */
+  private arityError(pos: Pos, name: string, args: Expr[], want: string): never {
+    return this.failAt(pos, `${name} takes ${want}, found ${args.length} argument${args.length === 1 ? '' : 's'}`);
+  }
+
   private parseGeometry(): Expr {
     const t = this.next();
     const name = t.value;
     const pos = t.pos;
     const args = this.parseArgs(name);
-    const count = (want: string): never => this.failAt(pos, `${name} takes ${want}, found ${args.length} argument${args.length === 1 ? '' : 's'}`);
-    /**
-     * Split off the optional leading coordinate system: a string, or NULL (ADQL 2.1's
-     * <coord_sys> is a string value expression, and NULL is how clients say "none") when the
-     * call only fits its form without that argument.
-     */
-    const coordsysSplit = (): [Coordsys, Expr[]] => {
-      const first = args[0];
-      if (first?.kind === 'string') return [first, args.slice(1)];
-      if (first?.kind === 'null' && !fitsGeometry(name, args) && fitsGeometry(name, args.slice(1))) return [first, args.slice(1)];
-      return [null, args];
-    };
     switch (name) {
       case 'POINT': {
-        const [coordsys, rest] = coordsysSplit();
-        if (rest.length !== 2) count('two coordinates, optionally after a coordinate system string');
+        const [coordsys, rest] = coordsysSplit(name, args);
+        if (rest.length !== 2) this.arityError(pos, name, args, 'two coordinates, optionally after a coordinate system string');
         return { kind: 'point', coordsys, lon: rest[0]!, lat: rest[1]!, pos };
       }
       case 'CIRCLE': {
-        const [coordsys, rest] = coordsysSplit();
+        const [coordsys, rest] = coordsysSplit(name, args);
         if (rest.length === 3) return { kind: 'circle', coordsys, center: coords(rest[0]!, rest[1]!), radius: rest[2]!, pos };
         if (rest.length === 2) return { kind: 'circle', coordsys, center: this.pointArg(rest[0]!, name, 'CIRCLE(lon, lat, radius)'), radius: rest[1]!, pos };
-        return count('a center (two coordinates or a point) and a radius');
+        return this.arityError(pos, name, args, 'a center (two coordinates or a point) and a radius');
       }
       case 'BOX': {
-        const [coordsys, rest] = coordsysSplit();
+        const [coordsys, rest] = coordsysSplit(name, args);
         if (rest.length === 4) {
           return { kind: 'box', coordsys, center: coords(rest[0]!, rest[1]!), width: rest[2]!, height: rest[3]!, pos };
         }
         if (rest.length === 3) {
           return { kind: 'box', coordsys, center: this.pointArg(rest[0]!, name, 'BOX(lon, lat, width, height)'), width: rest[1]!, height: rest[2]!, pos };
         }
-        return count('a center (two coordinates or a point), a width and a height');
+        return this.arityError(pos, name, args, 'a center (two coordinates or a point), a width and a height');
       }
       case 'POLYGON': {
-        const [coordsys, rest] = coordsysSplit();
+        const [coordsys, rest] = coordsysSplit(name, args);
         const explicitPoints = rest.some((a) => a.kind === 'point' || (a.kind === 'geometryFunction' && a.name === 'CENTROID'));
         if (!explicitPoints && rest.length >= 6 && rest.length % 2 === 0) {
           const vertices: Position[] = [];
@@ -1036,7 +1029,7 @@ class Parser {
         if (rest.length >= 3 && (explicitPoints || rest.every(isPointLike))) {
           return { kind: 'polygon', coordsys, vertices: rest.map((a) => this.pointArg(a, name)), pos };
         }
-        return count('three or more vertices: an even number (6 or more) of coordinates, or 3 or more points');
+        return this.arityError(pos, name, args, 'three or more vertices: an even number (6 or more) of coordinates, or 3 or more points');
       }
       case 'REGION': {
         const arg = args[0];
@@ -1047,21 +1040,21 @@ class Parser {
       }
       case 'CONTAINS':
       case 'INTERSECTS':
-        if (args.length !== 2) count('two geometries');
+        if (args.length !== 2) this.arityError(pos, name, args, 'two geometries');
         return { kind: 'geometryPredicate', name, left: args[0]!, right: args[1]!, pos };
       case 'DISTANCE':
         if (args.length === 4) return { kind: 'distance', from: coords(args[0]!, args[1]!), to: coords(args[2]!, args[3]!), pos };
         if (args.length === 2) {
           return { kind: 'distance', from: this.pointArg(args[0]!, name, 'DISTANCE(lon1, lat1, lon2, lat2)'), to: this.pointArg(args[1]!, name, 'DISTANCE(lon1, lat1, lon2, lat2)'), pos };
         }
-        return count('two points or four coordinates');
+        return this.arityError(pos, name, args, 'two points or four coordinates');
       case 'COORD1':
       case 'COORD2':
-        if (args.length !== 1) count('one point');
+        if (args.length !== 1) this.arityError(pos, name, args, 'one point');
         this.pointArg(args[0]!, name);
         return { kind: 'geometryFunction', name, arg: args[0]!, pos };
       default: {
-        if (args.length !== 1) count('one geometry');
+        if (args.length !== 1) this.arityError(pos, name, args, 'one geometry');
         return { kind: 'geometryFunction', name: name as 'AREA' | 'CENTROID' | 'COORDSYS', arg: args[0]!, pos };
       }
     }
@@ -1084,6 +1077,18 @@ function coords(lon: Expr, lat: Expr): Position {
 /** A POINT(...) or CENTROID(...) call: a point that can never be a coordinate. */
 function isExplicitPoint(e: Expr): boolean {
   return e.kind === 'point' || (e.kind === 'geometryFunction' && e.name === 'CENTROID');
+}
+
+/**
+ * Split off the optional leading coordinate system of a geometry call: a string, or NULL
+ * (ADQL 2.1's <coord_sys> is a string value expression, and NULL is how clients say "none")
+ * when the call only fits its form without that argument.
+ */
+function coordsysSplit(name: string, args: Expr[]): [Coordsys, Expr[]] {
+  const first = args[0];
+  if (first?.kind === 'string') return [first, args.slice(1)];
+  if (first?.kind === 'null' && !fitsGeometry(name, args) && fitsGeometry(name, args.slice(1))) return [first, args.slice(1)];
+  return [null, args];
 }
 
 /** Do these arguments (without a coordinate system) fit one of the forms of geometry constructor `name`? */

@@ -5,6 +5,8 @@
  * The search descends from the 12 base pixels. Each pixel is replaced by its bounding circle
  * (widened by ang2pix's numerical slack) and compared with the region: circles outside are
  * dropped, circles inside are kept whole, the rest are split down to the target order.
+ * Discs, the common case (every cone search), have their own faster search (discCoverage):
+ * pixel centres against the largest pixel radius of each order, without allocation.
  */
 
 import { checkOrder, xyfToNested } from './nested.js';
@@ -74,13 +76,211 @@ export function coverDisc(order: number, raDeg: number, decDeg: number, radiusDe
   checkRadius(radiusDeg);
   const centre = radecToVec(raDeg, decDeg);
   if (radiusDeg >= 180) return fullSky(order);
-  const radius = radiusDeg * DEG;
-  return coverRegion(order, (c, r) => {
-    const d = angle(c, centre);
-    if (d - r > radius) return Overlap.Outside;
-    if (d + r <= radius) return Overlap.Inside;
-    return Overlap.Partial;
-  });
+  return discCoverage(order, centre, radiusDeg * DEG);
+}
+
+/**
+ * The largest angular distance from a pixel's centre to any point of the pixel at `order`
+ * (HEALPix's max_pixrad: reached at the polar corner of the pixels touching the cap boundary;
+ * edges never go further, which the tests check by sampling them densely).
+ */
+export function maxPixelRadius(order: number): number {
+  checkOrder(order);
+  const nside = 2 ** order;
+  // Centre of the first ring below the cap boundary's corner, and the cap corner above it.
+  const za = 2 / 3;
+  const sa = Math.sqrt((1 - za) * (1 + za));
+  const pa = Math.PI / (4 * nside);
+  const t = (1 - 1 / nside) ** 2;
+  const oneMinusZb = t / 3;
+  const sb = Math.sqrt(oneMinusZb * (2 - oneMinusZb));
+  return angle([sa * Math.cos(pa), sa * Math.sin(pa), za], [sb, 0, 1 - oneMinusZb]);
+}
+
+/** Relative widening of maxPixelRadius in the disc search (the sampled maximum is 1 + 6e-8). */
+const MAX_RADIUS_FACTOR = 1.0001;
+
+/** Squared chord of an angle in [0, pi]: monotonic in the angle and precise for tiny ones. */
+function chord2(a: number): number {
+  const s = 2 * Math.sin(a / 2);
+  return s * s;
+}
+
+// Constant tables (never written): 2^-k and 4^k, exact; `**` is slow in V8's optimised code.
+const INV_NSIDE: readonly number[] = Array.from({ length: 30 }, (_, k) => 2 ** -k);
+const POW4: readonly number[] = Array.from({ length: 30 }, (_, k) => 4 ** k);
+const POW2: readonly number[] = Array.from({ length: 59 }, (_, k) => 2 ** k);
+const TWO_32 = 4294967296;
+const INV_2_32 = 1 / TWO_32;
+
+// Face layout (as in nested.ts): ring offset and longitude offset of each base pixel.
+const FACE_RING = [2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4];
+const FACE_LON = [1, 3, 5, 7, 0, 2, 4, 6, 1, 3, 5, 7];
+
+/** Spreads the low 16 bits of v so bit i lands on bit 2i. */
+function spread16(v: number): number {
+  v &= 0xffff;
+  v = (v | (v << 8)) & 0x00ff00ff;
+  v = (v | (v << 4)) & 0x0f0f0f0f;
+  v = (v | (v << 2)) & 0x33333333;
+  v = (v | (v << 1)) & 0x55555555;
+  return v;
+}
+
+/**
+ * The disc search. Pixels are tested by their centre only, against the disc radius widened
+ * (outside) or narrowed (inside) by the largest pixel radius of their order, compared as
+ * squared chords: one face-to-vector conversion and no inverse trigonometry per pixel. The
+ * depth-first walk emits pixels in index order, so ranges are merged as they come; below
+ * order 25 indices are exact doubles, and bigints are made only for the final ranges.
+ */
+function discCoverage(order: number, centre: Vec3, radius: number): RangeSet {
+  const [cx, cy, cz] = centre;
+  const sinTheta0 = Math.hypot(cx, cy);
+  const halfPhi0 = 0.5 * Math.atan2(cy, cx);
+  // A pixel at `order` is kept when its centre is within radius + rm(order) of the disc's
+  // (rm: the largest pixel radius, widened): it may hold a point of the disc. A coarser pixel
+  // is dropped when even its nearest point is farther than radius from the disc (so none of
+  // its descendants can hold a disc point), and kept whole when its farthest point is within
+  // radius + rm(order): every descendant's centre is too, so the descent would keep them all.
+  const rms = new Float64Array(order + 1);
+  for (let level = 0; level <= order; level++) rms[level] = maxPixelRadius(level) * MAX_RADIUS_FACTOR + ANG2PIX_SLACK;
+  const keep = radius + rms[order]!;
+  const outside = new Float64Array(order + 1);
+  const inside = new Float64Array(order + 1);
+  for (let level = 0; level <= order; level++) {
+    const far = radius + rms[level]!;
+    outside[level] = far >= Math.PI ? Infinity : chord2(far);
+    const near = keep - rms[level]!;
+    inside[level] = near < 0 ? -1 : chord2(Math.min(near, Math.PI));
+  }
+  // Depth-first stack of pixels; at most 3 siblings wait per level, plus the 12 faces.
+  const depth = 12 + 3 * (order + 1);
+  const sLevel = new Int8Array(depth);
+  const sFace = new Int8Array(depth);
+  const sX = new Int32Array(depth);
+  const sY = new Int32Array(depth);
+  let top = 0;
+  for (let f = 11; f >= 0; f--) {
+    sLevel[top] = 0;
+    sFace[top] = f;
+    sX[top] = 0;
+    sY[top] = 0;
+    top++;
+  }
+  // Merged ranges [start, end) at `order`, each bound as two doubles (high and low 32 bits).
+  const out: number[] = [];
+  let visited = 0;
+  while (top > 0) {
+    top--;
+    const level = sLevel[top]!;
+    const face = sFace[top]!;
+    const x = sX[top]!;
+    const y = sY[top]!;
+    if (++visited > MAX_VISITED) {
+      throw new RangeError(`coverage at order ${order} needs too many pixels; choose a coarser order`);
+    }
+    // Pixel centre (faceToVec inlined, without allocating).
+    const inv = INV_NSIDE[level]!;
+    const fx = (x + 0.5) * inv;
+    const fy = (y + 0.5) * inv;
+    const jr = FACE_RING[face]! - fx - fy;
+    let nr: number;
+    let z: number;
+    let sinTheta: number;
+    if (jr < 1) {
+      nr = jr;
+      const oneMinusZ = (nr * nr) / 3;
+      z = 1 - oneMinusZ;
+      sinTheta = Math.sqrt(oneMinusZ * (2 - oneMinusZ));
+    } else if (jr > 3) {
+      nr = 4 - jr;
+      const onePlusZ = (nr * nr) / 3;
+      z = onePlusZ - 1;
+      sinTheta = Math.sqrt(onePlusZ * (2 - onePlusZ));
+    } else {
+      nr = 1;
+      z = ((2 - jr) * 2) / 3;
+      sinTheta = Math.sqrt((1 - z) * (1 + z));
+    }
+    let t = FACE_LON[face]! * nr + fx - fy;
+    if (t < 0) t += 8;
+    if (t >= 8) t -= 8;
+    // Squared chord to the disc centre: dz^2 + (sin - sin0)^2 + 4 sin sin0 sin^2(dphi / 2),
+    // one sine and no cancellation for close pixels.
+    const h = Math.sin((0.125 * Math.PI * t) / nr - halfPhi0);
+    const dz = z - cz;
+    const ds = sinTheta - sinTheta0;
+    const d2 = dz * dz + ds * ds + 4 * sinTheta * sinTheta0 * h * h;
+    if (d2 > outside[level]!) continue;
+    if (d2 <= inside[level]! || level === order) {
+      // Nested index p = pHi * 2^32 + pLo of the pixel at its level, then of its first
+      // descendant at `order` (p * 2^shift), all as exact doubles.
+      const lo32 = (spread16(x) | (spread16(y) << 1)) >>> 0;
+      const hiBits = spread16(x >>> 16) | (spread16(y >>> 16) << 1);
+      let pHi: number;
+      let pLo: number;
+      if (level <= 16) {
+        const p = face * POW4[level]! + lo32; // < 12 * 2^32, exact
+        pHi = Math.floor(p * INV_2_32);
+        pLo = p - pHi * TWO_32;
+      } else {
+        pHi = face * POW4[level - 16]! + hiBits;
+        pLo = lo32;
+      }
+      const shift = 2 * (order - level);
+      let sHi: number;
+      let sLo: number;
+      let eHi: number;
+      let eLo: number;
+      if (shift >= 32) {
+        sHi = pHi * POW2[shift]! + pLo * POW2[shift - 32]!;
+        sLo = 0;
+        eHi = sHi + POW2[shift - 32]!;
+        eLo = 0;
+      } else {
+        const low = pLo * POW2[shift]!;
+        const carry = Math.floor(low * INV_2_32);
+        sHi = pHi * POW2[shift]! + carry;
+        sLo = low - carry * TWO_32;
+        eHi = sHi;
+        eLo = sLo + POW2[shift]!;
+        if (eLo >= TWO_32) {
+          eLo -= TWO_32;
+          eHi += 1;
+        }
+      }
+      const n = out.length;
+      if (n > 0 && out[n - 2] === sHi && out[n - 1] === sLo) {
+        out[n - 2] = eHi;
+        out[n - 1] = eLo;
+      } else {
+        out.push(sHi, sLo, eHi, eLo);
+      }
+      continue;
+    }
+    // Children in reverse index order, so the smallest is popped first.
+    const l1 = level + 1;
+    const x2 = 2 * x;
+    const y2 = 2 * y;
+    for (let k = 3; k >= 0; k--) {
+      sLevel[top] = l1;
+      sFace[top] = face;
+      sX[top] = x2 + (k & 1);
+      sY[top] = y2 + (k >> 1);
+      top++;
+    }
+  }
+  const ranges: Array<[bigint, bigint]> = [];
+  const exact = order <= 24; // every index below 2^53
+  for (let i = 0; i < out.length; i += 4) {
+    ranges.push(
+      exact
+        ? [BigInt(out[i]! * TWO_32 + out[i + 1]!), BigInt(out[i + 2]! * TWO_32 + out[i + 3]!)]
+        : [(BigInt(out[i]!) << 32n) | BigInt(out[i + 1]!), (BigInt(out[i + 2]!) << 32n) | BigInt(out[i + 3]!)],
+    );
+  }
+  return { order, ranges };
 }
 
 /**

@@ -166,6 +166,37 @@ describe('ADQL translations on PostgreSQL (sample data)', function () {
     expect(plan).to.match(/(Bitmap Index Scan|Index Scan) on \S*vodax_hpx/);
   });
 
+  it('the README cone query reads the vodax_hpx index (EXPLAIN) and returns objects within the radius', async () => {
+    const adql = "SELECT TOP 5 objectId, ra, decl, rPsfMag FROM DC_W13_Stripe82.Object WHERE 1 = CONTAINS(POINT('ICRS', ra, decl), CIRCLE('ICRS', 0.05, 0, 0.1))";
+    // With TOP 5 over the small sample PostgreSQL may rather scan until 5 rows match; without
+    // the limit, the plan must read the index ranges.
+    const t = translate(validate(parseAdql(adql.replace('TOP 5 ', '')), catalog));
+    const plan = (await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${t.sql}`, t.params)).map((r) => r['QUERY PLAN']).join('\n');
+    expect(plan).to.match(/(Bitmap Index Scan|Index Scan) on \S*vodax_hpx/);
+    expect(await run(db, catalog, adql)).to.have.length(5);
+    const rows = await run(db, catalog, adql.replace('TOP 5 ', ''));
+    expectSameIds(rows.map((r) => r[0] as bigint), cone(objects, 0.05, 0, 0.1));
+  });
+
+  it('cones of every size match brute force: radius 0 on an object, tiny, across RA 0, 90 degrees and more', async () => {
+    const o = objects[17]!;
+    const exact = await run(db, catalog, `SELECT objectId FROM DC_W13_Stripe82.Object WHERE 1 = CONTAINS(POINT(ra, decl), CIRCLE(${o.ra}, ${o.decl}, 0))`);
+    expect(exact.map((r) => r[0])).to.include(o.objectId);
+    const cases: Array<[number, number, number]> = [
+      [o.ra, o.decl, 1e-7],
+      [o.ra, o.decl, 2 / 3600],
+      [359.999, 0.01, 0.05],
+      [0.001, -0.2, 0.7],
+      [180, 0, 90],
+      [10, 45, 95],
+      [200, -30, 150],
+    ];
+    for (const [ra, dec, r] of cases) {
+      const rows = await run(db, catalog, `SELECT objectId FROM DC_W13_Stripe82.Object WHERE 1 = CONTAINS(POINT(ra, decl), CIRCLE(${ra}, ${dec}, ${r}))`);
+      expectSameIds(rows.map((x) => x[0] as bigint), cone(objects, ra, dec, r));
+    }
+  });
+
   it('EXPLAIN of the crossmatch probes the larger table\'s index from each row of the smaller', async () => {
     const t = translate(validate(parseAdql('SELECT o.objectId, s.sourceId FROM DC_W13_Stripe82.Object o, DC_W13_Stripe82.Source s WHERE DISTANCE(POINT(o.ra, o.decl), POINT(s.ra, s.decl)) < 0.0003'), catalog));
     const plan = (await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${t.sql}`, t.params)).map((r) => r['QUERY PLAN']).join('\n');

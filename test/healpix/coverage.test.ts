@@ -1,8 +1,9 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { chooseOrder, coverBox, coverDisc, coverPolygon } from '../../src/healpix/coverage.js';
-import { ang2pix, INDEX_ORDER } from '../../src/healpix/nested.js';
-import { pixelCount, rangesContain, shiftRanges, type RangeSet } from '../../src/healpix/ranges.js';
+import { chooseOrder, coverBox, coverDisc, coverPolygon, coverRegion, maxPixelRadius, Overlap } from '../../src/healpix/coverage.js';
+import { ang2pix, faceToVec, INDEX_ORDER } from '../../src/healpix/nested.js';
+import { pixelCount, rangesContain, rangesCover, rangeSet, shiftRanges, type RangeSet } from '../../src/healpix/ranges.js';
+import { angle, radecToVec } from '../../src/healpix/sphere.js';
 import { loadExpected } from './expected-fixture.js';
 
 const expected = loadExpected();
@@ -93,6 +94,108 @@ describe('healpix coverage: discs against astropy-healpix cone search', () => {
     expect(() => coverDisc(5, 0, 95, 1)).to.throw(RangeError, /Dec/);
     expect(() => coverDisc(30, 0, 0, 1)).to.throw(RangeError, /order/);
     expect(() => coverDisc(29, 0, 0, 10)).to.throw(RangeError, /too many pixels/);
+  });
+});
+
+describe('healpix coverage: the disc search (centre tests against the largest pixel radius)', () => {
+  it('maxPixelRadius bounds every pixel: corners and densely sampled edges, all orders, faces, poles and face corners', () => {
+    const r = rng(29);
+    for (let order = 0; order <= 29; order++) {
+      const nside = 2 ** order;
+      const rm = maxPixelRadius(order);
+      const pix: Array<[number, number, number]> = [];
+      if (order <= 3) {
+        for (let f = 0; f < 12; f++) for (let x = 0; x < nside; x++) for (let y = 0; y < nside; y++) pix.push([f, x, y]);
+      } else {
+        // Edges of faces (poles, the cap boundary, face corners) and random pixels.
+        const pick = (): number => {
+          const u = r();
+          return u < 0.3 ? 0 : u < 0.6 ? nside - 1 : Math.floor(r() * nside);
+        };
+        for (let i = 0; i < 400; i++) pix.push([Math.floor(r() * 12), pick(), pick()]);
+      }
+      let worst = 0;
+      for (const [f, x, y] of pix) {
+        const c = faceToVec(f, (x + 0.5) / nside, (y + 0.5) / nside);
+        for (let k = 0; k <= 32; k++) {
+          const t = k / 32;
+          for (const [fx, fy] of [[x + t, y], [x + t, y + 1], [x, y + t], [x + 1, y + t]] as const) {
+            worst = Math.max(worst, angle(c, faceToVec(f, fx / nside, fy / nside)) / rm);
+          }
+        }
+      }
+      // Reached (to rounding) at the worst pixels, never exceeded beyond the search's widening.
+      expect(worst, `order ${order}`).to.be.at.most(1 + 1e-6);
+      if (order <= 3) expect(worst, `order ${order}`).to.be.above(0.999);
+    }
+  });
+
+  it('returns normalised ranges (sorted, disjoint, not adjacent) at every order, bigints past 2^53 included', () => {
+    const r = rng(3);
+    for (let k = 0; k < 60; k++) {
+      const radius = 10 ** (-7 + 9 * r());
+      const ra = r() * 360;
+      const dec = (Math.asin(2 * r() - 1) * 180) / Math.PI;
+      const order = Math.min(29, chooseOrder(radius) + Math.floor(r() * 3));
+      let cov: RangeSet;
+      try {
+        cov = coverDisc(order, ra, dec, radius);
+      } catch (err) {
+        expect((err as Error).message).to.match(/too many pixels/);
+        continue;
+      }
+      expect(rangeSet(order, cov.ranges)).to.deep.equal(cov);
+    }
+  });
+
+  it('is a superset of the generic engine with exact per-pixel circles, wherever a disc point lies', () => {
+    const r = rng(41);
+    for (let k = 0; k < 40; k++) {
+      const radius = 10 ** (-3 + 4 * r());
+      const ra = k < 4 ? [0, 359.99, 0.01, 180][k]! : r() * 360;
+      const dec = k < 8 && k >= 4 ? [90, -90, 89.99, -41.81][k - 4]! : (Math.asin(2 * r() - 1) * 180) / Math.PI;
+      const order = Math.max(0, chooseOrder(radius) - 1);
+      const centre = radecToVec(ra, dec);
+      const rad = (radius * Math.PI) / 180;
+      // Pixels whose exact circle reaches into the disc (the old engine, tight but slow).
+      const reference = coverRegion(order, (c, pr) => {
+        const d = angle(c, centre);
+        if (d - pr > rad) return Overlap.Outside;
+        return d + pr <= rad ? Overlap.Inside : Overlap.Partial;
+      });
+      const fast = coverDisc(order, ra, dec, radius);
+      // Every pixel holding a disc point is in both; the fast one may add a thin rim.
+      const samples: Array<[number, number]> = [[ra, dec]];
+      for (let i = 0; i < 720; i++) samples.push(pointAt(centre, radius * (i % 2 ? 1 - 1e-12 : Math.sqrt(r())), i / 2));
+      expectCovers(fast, samples);
+      expect(Number(pixelCount(fast))).to.be.at.most(Number(pixelCount(reference)) * 1.6 + 16);
+    }
+  });
+
+  it('handles radius 0, tiny radii at orders past 24, poles, RA 0 and radii of 90 degrees and more', () => {
+    for (const [ra, dec] of [[0, 0], [359.9999999, 0], [0, 90], [123, -90], [45, 41.8103149], [90, 0]] as const) {
+      const zero = coverDisc(29, ra, dec, 0);
+      expect(rangesContain(zero, ang2pix(29, ra, dec)), `(${ra}, ${dec})`).to.equal(true);
+      expect(Number(pixelCount(zero))).to.be.at.most(16);
+      for (const radius of [1e-9, 1e-7, 1e-5]) {
+        const order = chooseOrder(radius);
+        const cov = coverDisc(order, ra, dec, radius);
+        const c = radecToVec(ra, dec);
+        const samples: Array<[number, number]> = [[ra, dec]];
+        for (let i = 0; i < 360; i++) samples.push(pointAt(c, radius * (1 - 1e-9), i));
+        expectCovers(cov, samples);
+      }
+    }
+    for (const radius of [90, 120, 179.9]) {
+      const cov = coverDisc(chooseOrder(radius), 10, 20, radius);
+      const r = rng(radius);
+      const samples: Array<[number, number]> = [];
+      for (let i = 0; i < 2000; i++) samples.push(pointAt(toVec(10, 20), radius * Math.sqrt(r()), r() * 360));
+      expectCovers(cov, samples);
+      // The antipode is outside any disc under 180 degrees.
+      if (radius < 179) expect(rangesContain(cov, ang2pix(cov.order, 190, -20))).to.equal(false);
+    }
+    expect(rangesCover(coverDisc(2, 0, 0, 179.999), coverDisc(2, 0, 0, 90))).to.equal(true);
   });
 });
 
