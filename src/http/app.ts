@@ -21,6 +21,7 @@ import { USER_FUNCTIONS } from '../adql/functions.js';
 import { errorStyleMiddleware } from './error-style.js';
 import { serverHeader } from './server-header.js';
 import { imageRoutes } from '../lsst/image-routes.js';
+import { hipsRoutes } from '../lsst/hips-routes.js';
 import type { JobEngine } from '../uws/engine.js';
 import { uwsRoutes } from '../uws/routes.js';
 import { imageJobRoutes } from '../lsst/image-job-routes.js';
@@ -57,6 +58,7 @@ export function createApp(services: Services): Koa {
   const routers = [
     landingRoutes(services.registry),
     metaRoutes(services.registry),
+    hipsRoutes(services.config, services.db, services.registry),
     imageRoutes(services.config, services.db),
     userTablesRoutes('/db/v0/tap', services.config, services.db),
     vosiRoutes('/db/v0/tap', services.db, startedAt),

@@ -31,6 +31,7 @@ export function landingRoutes(registry: Registry): Router {
 <li><a href="/meta">/meta</a>: metadata of databases, tables and images (<a href="/meta/v0/db">database levels</a>)</li>
 <li><a href="/db">/db</a>: queries</li>
 <li><a href="/image">/image</a>: images</li>
+<li><a href="/image/v0/hips">/image/v0/hips</a>: HiPS of the image collections, for Aladin</li>
 </ul>
 <h2>Databases</h2>
 <table><tr><th>level</th><th>database</th><th>owner</th><th>description</th></tr>

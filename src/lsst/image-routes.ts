@@ -158,6 +158,7 @@ export function imageRoutes(config: Config, db: Database): Router {
       images: `${b}/image/v0/{level}/{collection}/{kind}`,
       image: `${b}/image/v0/{level}/{collection}/{kind}/{id}?plane=data|mask|variance`,
       cutout: `${b}/image/v0/{level}/{collection}/{kind}/{id}/cutout?x=&y=&width=&height= | x1=&y1=&x2=&y2= | ra=&dec=&deltaRa=&deltaDec= (arcmin) | ra=&dec=&widthAng=&heightAng= (arcsec) | ra=&dec=&widthPix=&heightPix=`,
+      hips: `${b}/image/v0/hips (the HiPS list; each at ${b}/image/v0/hips/{level}/{collection}/{kind}[/{filter}]/)`,
       coaddCutout: `${b}/image/v0/{level}/{collection}/{kind}/cutout?tract=&patch=&filter=&... or ?ra=&dec=&... (the image that best covers the position)`,
       formats: ['image/fits', 'image/png', 'image/jpeg', 'application/x-hdf5'],
       async: `POST any image or cutout request: 303 See Other to ${b}/image/v0/{job} (a UWS job); then {job}/explain, {job}/status, {job}/results`,
