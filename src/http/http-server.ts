@@ -53,22 +53,29 @@ function refuse(err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Dup
     socket.destroy();
     return;
   }
-  // An answer to an earlier request on this connection is still being written (the bad bytes
-  // followed it, e.g. a body the server did not read): a second answer would corrupt it. Let it
-  // end, then close.
-  const inFlight = (socket as Duplex & { _httpMessage?: http.ServerResponse | null })._httpMessage;
-  if (inFlight && inFlight.headersSent) {
+  // A request on this connection is still being answered (the bad bytes followed it, e.g. a body
+  // the server did not read): a second answer would corrupt or precede its answer. Let that
+  // answer end, then close; if the bad bytes are its own body, it cannot be answered: cut it.
+  const inFlight = (socket as Duplex & { _httpMessage?: (http.ServerResponse & { req?: http.IncomingMessage }) | null })._httpMessage;
+  if (inFlight) {
+    if (inFlight.req && !inFlight.req.complete) {
+      socket.destroy();
+      return;
+    }
     socket.pause();
     inFlight.once('close', () => socket.destroy());
     return;
   }
   const [status, message] = clientErrorStatus(err);
-  answerAndClose(socket, status, status === 408 ? 'RequestTimeout' : 'BadRequest', message);
+  // Bytes that do not parse on a kept-alive connection are often the unframed rest of the
+  // previous message (a DELETE body sent without Content-Length), and the client may already
+  // have sent its next request, which then reads this answer: with no body, no client misreads it.
+  answerAndClose(socket, status, status === 408 ? 'RequestTimeout' : 'BadRequest', status === 400 ? null : message);
 }
 
-/** Write a whole JSON error answer on a raw socket, then drain and close it. */
-function answerAndClose(socket: Duplex, status: number, code: string, message: string): void {
-  const body = JSON.stringify({ error: { code, message } });
+/** Write a whole JSON error answer (or an empty one) on a raw socket, then drain and close it. */
+function answerAndClose(socket: Duplex, status: number, code: string, message: string | null): void {
+  const body = message === null ? '' : JSON.stringify({ error: { code, message } });
   socket.end(
     `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
