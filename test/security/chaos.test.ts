@@ -55,7 +55,7 @@ async function expectWhole(srv: TestServer): Promise<void> {
 }
 
 describe('chaos: misbehaving clients', function () {
-  this.timeout(180_000);
+  this.timeout(180_000 * Math.max(1, SCALE));
   let srv: TestServer;
   let port: number;
   before(async () => {
