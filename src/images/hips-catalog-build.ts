@@ -152,15 +152,24 @@ export async function buildCatalogHips(db: Database, dataDir: string, target: Ca
         progress(rows - left, rows, `order ${k}`);
         if (left === 0) break;
       }
-      // Tiles, one cell at a time from a cursor.
-      const header = chosen.map((c) => c.name).join('\t');
+      // Tiles, one cell at a time from a cursor. The header line is followed by a line of dashes,
+      // which Aladin's TSV reader needs to tell the header from the rows (it reads none without).
+      const header = `${chosen.map((c) => c.name).join('\t')}\n${chosen.map((c) => '-'.repeat(Math.max(1, c.name.length))).join('\t')}`;
       for (let k = minOrder; k <= deepest; k++) {
+        // Orders up to 3 also get an Allsky.tsv, all their tiles in one (HiPS 1.0, section 4.2.3):
+        // clients read the low orders from it, and Aladin reads no tile of an order below 3 without it.
+        const allsky = k <= 3 ? path.join(root, `Norder${k}`, `Allsky.tsv.tmp-${process.pid}`) : null;
+        if (allsky) {
+          fs.mkdirSync(path.dirname(allsky), { recursive: true });
+          fs.writeFileSync(allsky, `${header}\n`);
+        }
         const cursor = client.query(new Cursor<unknown[]>(`SELECT hpx >> ${2 * (29 - k)} AS npix, ${chosen.map((_, i) => `c${i}`).join(', ')} FROM vodax_hips_rows WHERE ord = $1 ORDER BY 1, rk ASC NULLS LAST, rid`, [k], { rowMode: 'array' }));
         let current: number | null = null;
         let lines: string[] = [];
         const flush = () => {
           if (current === null) return;
           writeAtomic(path.join(root, ...tilePath(k, current, 'tsv').split('/')), `${header}\n${lines.join('\n')}\n`);
+          if (allsky) fs.appendFileSync(allsky, `${lines.join('\n')}\n`);
           tiles++;
           lines = [];
         };
@@ -178,6 +187,7 @@ export async function buildCatalogHips(db: Database, dataDir: string, target: Ca
         }
         flush();
         await cursor.close();
+        if (allsky) fs.renameSync(allsky, path.join(root, `Norder${k}`, 'Allsky.tsv'));
       }
       const mocShift = 2 * (29 - MOC_ORDER);
       for (const r of (await client.query<{ c: string }>(`SELECT DISTINCT hpx >> ${mocShift} AS c FROM vodax_hips_rows`)).rows) {

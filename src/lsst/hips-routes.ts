@@ -49,9 +49,8 @@ export function hipsFileOf(parts: string[], exts: readonly string[]): string[] |
 
 /** Decoded path segments after a prefix; NotFound for anything that is not plain names. */
 function segmentsAfter(ctx: Context, prefix: string): string[] {
-  const rest = ctx.path.slice(prefix.length);
-  const parts = rest.split('/');
-  if (parts[parts.length - 1] === '') parts.pop();
+  // Empty segments are dropped: clients join a base URL that ends in '/' with '/properties'.
+  const parts = ctx.path.slice(prefix.length).split('/').filter((p) => p !== '');
   return parts.map((p) => {
     let s: string;
     try {
@@ -59,7 +58,7 @@ function segmentsAfter(ctx: Context, prefix: string): string[] {
     } catch {
       throw new NotFoundError('no such HiPS file');
     }
-    if (s === '' || s.startsWith('.')) throw new NotFoundError('no such HiPS file');
+    if (s === '' || s.startsWith('.') || s.includes('/')) throw new NotFoundError('no such HiPS file');
     return s;
   });
 }

@@ -176,12 +176,14 @@ describe('catalogue HiPS (/db/v0/hips)', function () {
       const dir = path.join(r.root, `Norder${k}`);
       if (!fs.existsSync(dir)) continue;
       for (const d of fs.readdirSync(dir)) {
+        if (d.startsWith('Allsky')) continue;
         for (const f of fs.readdirSync(path.join(dir, d))) {
           const npix = Number(/\d+/.exec(f)![0]);
           const res = await fetch(`${base}${C}/Norder${k}/${d}/${f}`);
           expect(res.status).to.equal(200);
           expect(res.headers.get('content-type')).to.match(/^text\/tab-separated-values/);
-          const [head, ...lines] = (await res.text()).trimEnd().split('\n');
+          const [head, dashes, ...lines] = (await res.text()).trimEnd().split('\n');
+          expect(dashes).to.match(/^-+(\t-+)*$/);
           const cols = head!.split('\t');
           const ra = cols.indexOf('ra');
           const dec = cols.indexOf('decl');
@@ -210,6 +212,9 @@ describe('catalogue HiPS (/db/v0/hips)', function () {
       if (below.length) expect(Math.min(...below)).to.be.at.least(faintest);
     }
     expect((await fetch(`${base}${C}/metadata.xml`)).status).to.equal(200);
+    // Allsky.tsv of order 1 holds exactly the rows of its tiles.
+    const allsky = (await (await fetch(`${base}${C}/Norder1/Allsky.tsv`)).text()).trimEnd().split('\n');
+    expect(allsky.length - 2).to.equal(top.length);
     expect((await fetch(`${base}${C}/Moc.fits`)).status).to.equal(200);
     // A private table's catalogue HiPS does not exist for others.
     expect((await fetch(`${base}/db/v0/hips/L3/joe_myDb/MyObjects/properties`)).status).to.equal(404);
