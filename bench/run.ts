@@ -10,6 +10,7 @@ import { benchCutout } from './cutout.js';
 import { benchAdql } from './adql.js';
 import { benchCone } from './cone.js';
 import { benchSoak } from './soak.js';
+import { benchHips } from './hips.js';
 
 const only = process.argv.slice(2);
 const want = (name: string) => only.length === 0 || only.includes(name);
@@ -22,3 +23,4 @@ if (want('stream')) await benchTapStream();
 if (want('uws')) await benchUws();
 if (want('cutout')) await benchCutout();
 if (want('soak')) await benchSoak();
+if (want('hips')) await benchHips();
