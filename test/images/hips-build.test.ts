@@ -16,6 +16,10 @@ import { FitsFile } from '../../src/fits/file.js';
 import { physicalValues } from '../../src/fits/pixels.js';
 import { wcsSkyToPixel, type CelestialWcs } from '../../src/wcs/projections.js';
 import { fitsverify } from '../fits/support.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
 
 /** The UNIQ cells of a Moc.fits written by mocFitsBytes. */
 function mocCells(file: string): { order: number; index: bigint }[] {
@@ -154,6 +158,18 @@ describe('HiPS build (vodax hips build)', function () {
     const again = await buildHips(tdb.db, dataDir, target);
     expect(again.mode).to.equal('unchanged');
     expect(again.tilesWritten).to.equal(0);
+  });
+
+  it('vodax hips list and build: the HiPS by name, a summary line per HiPS', async () => {
+    const env = { ...process.env, DATABASE_URL: tdb.url, DATA_DIR: dataDir, LOG_FORMAT: 'silent' };
+    const cli = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'hips', ...args], { env });
+    expect((await cli('list')).stdout).to.equal('L2/DR1/deepCoadd/r\n');
+    const { stderr } = await cli('build', '--kind', 'deepCoadd', '--filter', 'r');
+    expect(stderr).to.match(/L2\/DR1\/deepCoadd\/r: unchanged, 3 images/);
+    expect(stderr).to.match(/built 1 HiPS, 0 tiles written/);
+    const bad = await cli('build', '--kind', 'nothing').catch((e: { stderr: string; code: number }) => e);
+    expect((bad as { code: number }).code).to.not.equal(0);
+    expect((bad as { stderr: string }).stderr).to.include('no registered images match');
   });
 
   it('a removed image means a full rebuild, without its tiles', async () => {
