@@ -8,7 +8,8 @@ import { rangeSet } from '../../src/healpix/ranges.js';
 import { wcsSkyToPixel, type CelestialWcs } from '../../src/wcs/projections.js';
 import { hpxTileWcsCards, nativeTileOrder, pixelSizeDeg, tileDirNumber, tilePath, tilePixelNested, tilePixelVectors } from '../../src/images/hips/geometry.js';
 import { bilinearAt, mergeChildren, projectTile, shrinkTile, skyToPixelFunction, TileAccumulator } from '../../src/images/hips/resample.js';
-import { fitsImageBytes, greyOf, pngBytes, readFitsTile, stretchOf, tileCards } from '../../src/images/hips/tile-files.js';
+import { fitsImageBytes, greyOf, jpegBytes, pngBytes, readFitsTile, stretchOf, tileCards } from '../../src/images/hips/tile-files.js';
+import jpeg from 'jpeg-js';
 import { AllskyCanvas, allskyLayout } from '../../src/images/hips/allsky.js';
 import { fromNuniq, mocFitsBytes, nuniqOf, skyFraction } from '../../src/images/hips/moc.js';
 import { parseProperties, propertiesText } from '../../src/images/hips/properties.js';
@@ -246,6 +247,16 @@ describe('HiPS core: files', () => {
     expect(px(w - 1, 0)).to.deep.equal([255, 255]); // bright: white, top-right
     expect(px(1, 1)[1]).to.equal(255);
     expect(greyOf(10, st)! > greyOf(5, st)!).to.equal(true);
+  });
+
+  it('JPEG tiles hold the same picture, black where there is no data', () => {
+    const w = 16;
+    const data = new Float32Array(w * w).fill(1000);
+    for (let i = 0; i < w * 4; i++) data[i] = NaN; // the first 4 FITS rows: the bottom of the picture
+    const img = jpeg.decode(jpegBytes(data, w, w, stretchOf([0, 1, 2, 1000])));
+    expect([img.width, img.height]).to.deep.equal([w, w]);
+    expect(img.data[4 * (w * (w - 1) + 2)]!).to.be.below(20); // bottom row: black
+    expect(img.data[4 * 2]!).to.be.above(235); // top row: white
   });
 
   it('Allsky: 27 x 29 tiles at order 3, tile N at column N mod 27 and row N / 27 from the top', () => {
