@@ -25,6 +25,8 @@ export function metaRoutes(registry: Registry): Router {
     r.get(`/${top}`, (ctx) => sendResult(ctx, ['v0']));
   }
   r.get('/meta/v0', (ctx) => sendResult(ctx, ['db', 'image']));
+  // `/db` lists v0, so v0 answers what it serves: the TAP service (DB1-DB3 live under it).
+  r.get('/db/v0', (ctx) => sendResult(ctx, ['tap']));
   r.get('/meta/v0/db', async (ctx) => sendResult(ctx, await registry.levels(viewerOf(ctx))));
   r.get('/meta/v0/db/:level', async (ctx) => {
     sendPage(ctx, await registry.databaseNames(ctx.params.level!, viewerOf(ctx), listOptions(ctx)));

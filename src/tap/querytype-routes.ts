@@ -1,5 +1,5 @@
 /**
- * `GET /db/v0/tap/querytype?QUERY=...` (LSST v0 DB3): how a query will run, without running it.
+ * `GET` or `POST /db/v0/tap/querytype?QUERY=...` (LSST v0 DB3): how a query will run, without running it.
  * Answers in the v0 envelope (or as a name/value table in any other format); errors in the
  * query are DALI error documents, as on the rest of the TAP face.
  */
@@ -33,7 +33,8 @@ export async function explainJson(db: Database, sql: string, params: unknown[], 
 /** The querytype endpoint under `base` (the TAP service root). */
 export function querytypeRoutes(base: string, config: Config, db: Database, catalogs: CatalogCache): Router {
   const r = new Router({ prefix: base });
-  r.get('/querytype', async (ctx: Context) => {
+  // GET as the v0 table lists it; POST too, for queries longer than a URL (as TAP sync takes them).
+  const handler = async (ctx: Context) => {
     ctx.state.errorStyle = 'dali';
     const params = await readDaliParams(ctx, { maxFields: config.limits.maxParameters, maxFieldBytes: 1 << 20, maxFileBytes: 0 });
     const tap = tapQueryParameters(params, config.limits, ctx.get('accept') || undefined);
@@ -43,6 +44,8 @@ export function querytypeRoutes(base: string, config: Config, db: Database, cata
     const translation = translate(validated, { maxrec: tap.maxrec });
     const explain = await explainJson(db, translation.sql, translation.params, Math.min(EXPLAIN_TIMEOUT_MS, config.limits.syncTimeout * 1000), user);
     sendResult(ctx, queryPlan(validated, translation, explain), 'querytype');
-  });
+  };
+  r.get('/querytype', handler);
+  r.post('/querytype', handler);
   return r;
 }

@@ -26,6 +26,8 @@ describe('LSST v0 face: / and /meta (M1-M8)', () => {
   it('M1/M2: versions and types', async () => {
     for (const top of ['/meta', '/db', '/image']) expect((await getJson(srv.url, top)).body).to.deep.equal({ result: ['v0'] });
     expect((await getJson(srv.url, '/meta/v0')).body).to.deep.equal({ result: ['db', 'image'] });
+    // /db lists v0, and v0 answers what it serves (the TAP service), not a 404.
+    expect(await getJson(srv.url, '/db/v0')).to.deep.equal({ status: 200, body: { result: ['tap'] } });
   });
 
   it('M3: lists the levels an anonymous caller can see (not the private L3)', async () => {

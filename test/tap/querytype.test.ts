@@ -63,6 +63,14 @@ describe('querytype (/db/v0/tap/querytype, DB3)', () => {
     expect(r.estimate!.cost).to.be.greaterThan(0);
   });
 
+  it('takes the query by POST too (form-encoded), as the README tour sends it', async () => {
+    const res = await fetch(url, { method: 'POST', headers: { accept: 'application/json' }, body: new URLSearchParams({ QUERY: CONE }) });
+    expect(res.status, await res.clone().text()).to.equal(200);
+    const r = ((await res.json()) as { result: QueryPlanReport }).result;
+    expect(r.kind).to.equal('cone search');
+    expect(r.tables).to.deep.equal(['DC_W13_Stripe82.Object']);
+  });
+
   it('tells a negated cone from a cone: no index, so a full scan', async () => {
     const r = await querytype('SELECT objectId FROM DC_W13_Stripe82.Object WHERE 0 = CONTAINS(POINT(ra, decl), CIRCLE(0.05, 0.0, 0.1))');
     expect(r.kind).to.equal('full scan');
