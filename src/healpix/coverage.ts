@@ -9,7 +9,7 @@
  * pixel centres against the largest pixel radius of each order, without allocation.
  */
 
-import { checkOrder, xyfToNested } from './nested.js';
+import { checkOrder, faceToZPhi, xyfToNested } from './nested.js';
 import { ANG2PIX_SLACK, pixelCircle } from './pixel-bounds.js';
 import { distanceToBoundary, makePolygon, polygonContains } from './polygon.js';
 import { fullSky, rangeSet, type Range, type RangeSet } from './ranges.js';
@@ -113,10 +113,6 @@ const POW2: readonly number[] = Array.from({ length: 59 }, (_, k) => 2 ** k);
 const TWO_32 = 4294967296;
 const INV_2_32 = 1 / TWO_32;
 
-// Face layout (as in nested.ts): ring offset and longitude offset of each base pixel.
-const FACE_RING = [2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4];
-const FACE_LON = [1, 3, 5, 7, 0, 2, 4, 6, 1, 3, 5, 7];
-
 /** Spreads the low 16 bits of v so bit i lands on bit 2i. */
 function spread16(v: number): number {
   v &= 0xffff;
@@ -170,6 +166,7 @@ function discCoverage(order: number, centre: Vec3, radius: number): RangeSet {
   }
   // Merged ranges [start, end) at `order`, each bound as two doubles (high and low 32 bits).
   const out: number[] = [];
+  const pixel = new Float64Array(3);
   let visited = 0;
   while (top > 0) {
     top--;
@@ -180,35 +177,14 @@ function discCoverage(order: number, centre: Vec3, radius: number): RangeSet {
     if (++visited > MAX_VISITED) {
       throw new RangeError(`coverage at order ${order} needs too many pixels; choose a coarser order`);
     }
-    // Pixel centre (faceToVec inlined, without allocating).
+    // Pixel centre, written into a buffer (no allocation per pixel).
     const inv = INV_NSIDE[level]!;
-    const fx = (x + 0.5) * inv;
-    const fy = (y + 0.5) * inv;
-    const jr = FACE_RING[face]! - fx - fy;
-    let nr: number;
-    let z: number;
-    let sinTheta: number;
-    if (jr < 1) {
-      nr = jr;
-      const oneMinusZ = (nr * nr) / 3;
-      z = 1 - oneMinusZ;
-      sinTheta = Math.sqrt(oneMinusZ * (2 - oneMinusZ));
-    } else if (jr > 3) {
-      nr = 4 - jr;
-      const onePlusZ = (nr * nr) / 3;
-      z = onePlusZ - 1;
-      sinTheta = Math.sqrt(onePlusZ * (2 - onePlusZ));
-    } else {
-      nr = 1;
-      z = ((2 - jr) * 2) / 3;
-      sinTheta = Math.sqrt((1 - z) * (1 + z));
-    }
-    let t = FACE_LON[face]! * nr + fx - fy;
-    if (t < 0) t += 8;
-    if (t >= 8) t -= 8;
+    faceToZPhi(face, (x + 0.5) * inv, (y + 0.5) * inv, pixel);
+    const z = pixel[0]!;
+    const sinTheta = pixel[1]!;
     // Squared chord to the disc centre: dz^2 + (sin - sin0)^2 + 4 sin sin0 sin^2(dphi / 2),
     // one sine and no cancellation for close pixels.
-    const h = Math.sin((0.125 * Math.PI * t) / nr - halfPhi0);
+    const h = Math.sin(0.5 * pixel[2]! - halfPhi0);
     const dz = z - cz;
     const ds = sinTheta - sinTheta0;
     const d2 = dz * dz + ds * ds + 4 * sinTheta * sinTheta0 * h * h;

@@ -179,8 +179,11 @@ export function ang2pix(order: number, raDeg: number, decDeg: number): bigint {
 const FACE_RING = [2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4];
 const FACE_LON = [1, 3, 5, 7, 0, 2, 4, 6, 1, 3, 5, 7];
 
-/** Unit vector of a point given by continuous face coordinates (fx, fy in [0, 1]). */
-export function faceToVec(face: number, fx: number, fy: number): [number, number, number] {
+/**
+ * z = cos(theta), sin(theta) and phi of a point given by continuous face coordinates (fx, fy in
+ * [0, 1]), written into `out` (no allocation: the coverage search calls this per pixel).
+ */
+export function faceToZPhi(face: number, fx: number, fy: number, out: Float64Array): void {
   const jr = FACE_RING[face]! - fx - fy;
   let nr: number;
   let z: number;
@@ -204,7 +207,16 @@ export function faceToVec(face: number, fx: number, fy: number): [number, number
   let t = FACE_LON[face]! * nr + fx - fy;
   if (t < 0) t += 8;
   if (t >= 8) t -= 8;
-  const phi = nr < 1e-300 ? 0 : (0.25 * Math.PI * t) / nr;
+  out[0] = z;
+  out[1] = sinTheta;
+  out[2] = nr < 1e-300 ? 0 : (0.25 * Math.PI * t) / nr;
+}
+
+/** Unit vector of a point given by continuous face coordinates (fx, fy in [0, 1]). */
+export function faceToVec(face: number, fx: number, fy: number): [number, number, number] {
+  const p = new Float64Array(3);
+  faceToZPhi(face, fx, fy, p);
+  const [z, sinTheta, phi] = p as unknown as [number, number, number];
   return [sinTheta * Math.cos(phi), sinTheta * Math.sin(phi), z];
 }
 
