@@ -8,6 +8,7 @@ import type { SpatialCondition, Translation } from './translator.js';
 import type { ValidatedQuery } from './validator.js';
 import type { Source } from './scope.js';
 import { tapName } from '../registry/catalog.js';
+import { containsAggregate } from './aggregates.js';
 
 /** Kinds of query, most telling first: a query's kind is the first that applies. */
 export const QUERY_KINDS = ['crossmatch', 'join', 'cone search', 'region search', 'point lookup', 'aggregate', 'full scan'] as const;
@@ -123,28 +124,9 @@ function fromCount(f: TableRef): number {
 
 /** Does the SELECT's own list or HAVING hold an aggregate (not counting subqueries)? */
 function hasAggregate(select: SelectQuery): boolean {
-  return select.having !== null || select.items.some((i) => i.kind === 'derivedColumn' && containsAggregate(i.expr));
+  return select.having !== null || select.items.some((i) => i.kind === 'derivedColumn' && containsAggregate([i.expr]));
 }
 
-function containsAggregate(root: unknown): boolean {
-  // An explicit stack: expressions may be chains of thousands of operators.
-  const stack: unknown[] = [root];
-  while (stack.length > 0) {
-    const node = stack.pop();
-    if (node === null || typeof node !== 'object') continue;
-    if (Array.isArray(node)) {
-      // Element by element: spreading a list of 100,000 values would overflow the stack.
-      for (const x of node) stack.push(x);
-      continue;
-    }
-    const kind = (node as { kind?: unknown }).kind;
-    if (kind === 'aggregate') return true;
-    // A subquery's aggregates are its own.
-    if (kind === 'select' || kind === 'setOperation') continue;
-    for (const [k, x] of Object.entries(node)) if (k !== 'pos') stack.push(x);
-  }
-  return false;
-}
 
 /** Conjuncts of WHERE: `indexed column = value` (or IN a list of values) on one of the SELECT's tables. */
 function keyLookups(select: SelectQuery, v: ValidatedQuery, own: Set<Source>): Array<{ table: string; column: string }> {

@@ -27,6 +27,7 @@ import type {
 import type { ColumnMeta } from '../registry/types.js';
 import { quoteIdent } from '../registry/pg-types.js';
 import { unitFactor, userFunction } from './functions.js';
+import { containsAggregate } from './aggregates.js';
 // ROUNDING_NOTE in functions.ts states the ROUND rule implemented in builtin().
 import type { BoundColumn, Source } from './scope.js';
 import { errorAt } from './scope.js';
@@ -810,25 +811,7 @@ function once(f: () => string): () => string {
 
 /** Does the SELECT aggregate (GROUP BY, HAVING, or an aggregate of its own in the select list or ORDER BY)? */
 function isGrouped(q: SelectQuery): boolean {
-  if (q.groupBy.length > 0 || q.having !== null) return true;
-  // An explicit stack: select lists may hold chains of thousands of operators.
-  const stack: unknown[] = [q.items, q.orderBy];
-  while (stack.length > 0) {
-    const node = stack.pop();
-    if (node === null || typeof node !== 'object') continue;
-    if (Array.isArray(node)) {
-      // Element by element: spreading a list of 100,000 values would overflow the stack.
-      for (const x of node) stack.push(x);
-      continue;
-    }
-    const kind = (node as { kind?: unknown }).kind;
-    if (kind === 'aggregate') return true;
-    if (kind === 'userFunction' && userFunction((node as { name: { name: string } }).name.name)?.aggregate) return true;
-    // A subquery's aggregates are its own.
-    if (kind === 'select' || kind === 'setOperation') continue;
-    for (const [k, x] of Object.entries(node)) if (k !== 'pos' && x !== null && typeof x === 'object') stack.push(x);
-  }
-  return false;
+  return q.groupBy.length > 0 || q.having !== null || containsAggregate([q.items, q.orderBy]);
 }
 
 function polygonArray(parts: string[]): string {
