@@ -1,7 +1,8 @@
 /**
  * `npm run conformance`: real clients against a running vodax. Starts a server on a free port
  * (embedded PostgreSQL in a temporary DATA_DIR, or DATABASE_URL) unless `--url URL` names one,
- * then runs stilts taplint (fails on any error), the pyvo/astropy checks and the HEALPix check.
+ * then runs stilts taplint (fails on any error), the pyvo/astropy checks, the HEALPix check and the
+ * HiPS check (the r-band coadd HiPS, built on the server's DATA_DIR with `vodax hips build`).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -60,6 +61,41 @@ function taplintErrors(out: string): number {
   return m ? Number(m[1]) : -1;
 }
 
+/** The HiPS the check reads: the one `npm start` builds on first start. */
+const HIPS = 'L2/DR1/deepCoadd/r';
+
+/**
+ * Makes sure the HiPS is built: on a server of our own, with `vodax hips build` on its DATA_DIR
+ * (the first start has built it already: then the command says "unchanged"); on any server, by
+ * asking for it until it is served (vodax builds a missing HiPS on first request). Null when
+ * ready, else what went wrong.
+ */
+async function readyHips(server: { url: string; dir: string | null }): Promise<string | null> {
+  if (server.dir) {
+    const [level, collection, kind, filter] = HIPS.split('/') as [string, string, string, string];
+    const build = await new Promise<number>((resolve) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'hips', 'build', '--level', level, '--collection', collection, '--kind', kind, '--filter', filter], {
+        env: { ...process.env, DATA_DIR: server.dir!, LOG_FORMAT: 'silent' },
+        stdio: ['ignore', 'inherit', 'pipe'],
+      });
+      // The summary line, not the progress bar.
+      child.stderr!.on('data', (d: Buffer) => {
+        for (const line of d.toString().split(/[\r\n]+/)) if (/: (full|incremental|unchanged),|^built /.test(line)) console.log(line);
+      });
+      child.on('exit', (code) => resolve(code ?? 1));
+    });
+    if (build !== 0) return `vodax hips build of ${HIPS} failed (exit ${build})`;
+  }
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    const res = await fetch(`${server.url}/image/v0/hips/${HIPS}/properties`).catch(() => null);
+    if (res?.status === 200) return null;
+    if (res && res.status !== 503) return `the HiPS ${HIPS} is not served: ${res.status} ${(await res.text()).slice(0, 300)}`;
+    if (Date.now() > deadline) return `the HiPS ${HIPS} was not ready within 180 s`;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
 const args = process.argv.slice(2);
 const urlArg = args.indexOf('--url');
 const server = urlArg >= 0 ? { url: args[urlArg + 1]!, child: null, dir: null } : await startServer();
@@ -79,6 +115,13 @@ try {
     console.log(`\n== ${name}`);
     const r = await run(PYTHON, withUrl ? [script, '--url', server.url] : [script], 600_000);
     if (r.code !== 0) failures.push(`${name} failed (exit ${r.code})`);
+  }
+  console.log('\n== HiPS against astropy (conformance/hips_check.py)');
+  const hips = await readyHips(server);
+  if (hips) failures.push(hips);
+  else {
+    const r = await run(PYTHON, ['conformance/hips_check.py', server.url, HIPS], 600_000);
+    if (r.code !== 0) failures.push(`HiPS check failed (exit ${r.code})`);
   }
 } finally {
   if (server.child) {

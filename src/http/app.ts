@@ -22,6 +22,7 @@ import { errorStyleMiddleware } from './error-style.js';
 import { serverHeader } from './server-header.js';
 import { imageRoutes } from '../lsst/image-routes.js';
 import { hipsRoutes } from '../lsst/hips-routes.js';
+import type { HipsOnDemand } from '../images/hips-on-demand.js';
 import type { JobEngine } from '../uws/engine.js';
 import { uwsRoutes } from '../uws/routes.js';
 import { imageJobRoutes } from '../lsst/image-job-routes.js';
@@ -34,6 +35,8 @@ export interface Services {
   registry: Registry;
   /** The UWS job engine; TAP async is served when it has the 'tap' kind. */
   jobs?: JobEngine;
+  /** The server's HiPS builds: a HiPS not built yet is built on the first request for it. */
+  hips?: HipsOnDemand;
 }
 
 // What the TAP capabilities declare: the functions beyond ADQL, and anonymous or bearer-token access.
@@ -58,7 +61,7 @@ export function createApp(services: Services): Koa {
   const routers = [
     landingRoutes(services.registry),
     metaRoutes(services.registry),
-    hipsRoutes(services.config, services.db, services.registry),
+    hipsRoutes(services.config, services.db, services.registry, services.hips),
     imageRoutes(services.config, services.db),
     userTablesRoutes('/db/v0/tap', services.config, services.db),
     vosiRoutes('/db/v0/tap', services.db, startedAt),

@@ -10,8 +10,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import type { Database } from '../storage/database.js';
 import { NotFoundError } from '../errors.js';
+import { isAlive } from '../system/processes.js';
 import { joinUnder } from '../auth/safe-path.js';
 import { canonicalLevel, isPrivateLevel } from '../registry/levels.js';
 import { coverPolygon } from '../healpix/coverage.js';
@@ -44,8 +46,21 @@ export const NO_FILTER = '_all';
 
 /** Lowest orders that get an Allsky file (HiPS clients draw orders 0..3 from it). */
 const ALLSKY_MAX_ORDER = 3;
-/** Width of each tile in an Allsky (the standard's typical 64). */
+/** Width of each tile in a PNG or JPEG Allsky (the standard's typical 64: what clients draw the low orders from). */
 const ALLSKY_CELL = 64;
+/**
+ * Width of each tile in a FITS Allsky: 32 (a power of two, as the standard asks), a quarter of the
+ * float pixels of 64 (3.2 MB at order 3 instead of 12.8); clients read the cell width from the
+ * Allsky's width, which is always 27 cells at order 3.
+ */
+export const ALLSKY_FITS_CELL = 32;
+/**
+ * A FITS tile at least this fraction of whose pixels hold no data (NaN) is kept gzipped on disk,
+ * as NpixN.fits.gz: the low orders of a small survey are a few pixels of data in 1 MB of NaN,
+ * which gzip makes a few kilobytes. The server sends the file as it is to clients that accept
+ * gzip (Content-Encoding) and decompressed to the rest: over HTTP every tile is a plain FITS file.
+ */
+export const GZIP_NAN_FRACTION = 0.5;
 /** MOC resolution: this many orders below the tiles (cells of 16 x 16 pixels of 512-pixel tiles). */
 const MOC_DEPTH = 5;
 /** Pixels sampled per image to choose the stretch. */
@@ -129,6 +144,8 @@ export interface HipsBuildOptions {
   /** Rebuild every tile even when nothing changed. */
   full?: boolean;
   onProgress?: (done: number, total: number, stage: string) => void;
+  /** Stops the build between tiles (a full build then leaves nothing behind; an incremental one is redone next time). */
+  signal?: AbortSignal;
   now?: Date;
 }
 
@@ -220,23 +237,52 @@ async function renderTile(dataDir: string, order: number, npix: number, width: n
   return acc.result();
 }
 
+/** The FITS file of a tile on disk: plain, or gzipped when mostly empty (GZIP_NAN_FRACTION). */
+export function fitsTileFile(root: string, order: number, npix: number): { file: string; gzip: boolean } | null {
+  const plain = path.join(root, ...tilePath(order, npix, 'fits').split('/'));
+  if (fs.existsSync(plain)) return { file: plain, gzip: false };
+  if (fs.existsSync(`${plain}.gz`)) return { file: `${plain}.gz`, gzip: true };
+  return null;
+}
+
+/** The bytes of a tile's FITS file as clients get it (decompressed), or null when there is no such tile. */
+export function fitsTileBytes(root: string, order: number, npix: number): Buffer | null {
+  const f = fitsTileFile(root, order, npix);
+  if (!f) return null;
+  const bytes = fs.readFileSync(f.file);
+  return f.gzip ? zlib.gunzipSync(bytes) : bytes;
+}
+
+function nanFraction(data: Float32Array): number {
+  let n = 0;
+  for (let i = 0; i < data.length; i++) if (Number.isNaN(data[i]!)) n++;
+  return n / data.length;
+}
+
 /** Writes a tile in every format, or removes its files when it holds no data; true when written. */
 function storeTile(root: string, order: number, npix: number, width: number, data: Float32Array | null, rec: BuildRecord): boolean {
   for (const f of rec.formats) {
     const file = path.join(root, ...tilePath(order, npix, TILE_FORMATS[f]).split('/'));
-    if (data) writeAtomic(file, tileBytes(f, data, width, width, rec.stretch, [...tileCards(order, npix, rec.bunit), ...hpxTileWcsCards(order, npix, width)]));
-    else fs.rmSync(file, { force: true });
+    if (!data) {
+      fs.rmSync(file, { force: true });
+      if (f === 'fits') fs.rmSync(`${file}.gz`, { force: true });
+      continue;
+    }
+    const bytes = tileBytes(f, data, width, width, rec.stretch, [...tileCards(order, npix, rec.bunit), ...hpxTileWcsCards(order, npix, width)]);
+    if (f === 'fits' && nanFraction(data) >= GZIP_NAN_FRACTION) {
+      writeAtomic(`${file}.gz`, zlib.gzipSync(bytes, { level: 1 }));
+      fs.rmSync(file, { force: true });
+    } else {
+      writeAtomic(file, bytes);
+      if (f === 'fits') fs.rmSync(`${file}.gz`, { force: true });
+    }
   }
   return data !== null;
 }
 
 function readTile(root: string, order: number, npix: number): Float32Array | null {
-  try {
-    return readFitsTile(fs.readFileSync(path.join(root, ...tilePath(order, npix, 'fits').split('/')))).data;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw e;
-  }
+  const bytes = fitsTileBytes(root, order, npix);
+  return bytes ? readFitsTile(bytes).data : null;
 }
 
 /** The tiles of an order present on disk (from their FITS files), ascending. */
@@ -247,7 +293,7 @@ function tilesOnDisk(root: string, order: number): number[] {
   for (const d of fs.readdirSync(dir)) {
     if (!/^Dir\d+$/.test(d)) continue;
     for (const f of fs.readdirSync(path.join(dir, d))) {
-      const m = /^Npix(\d+)\.fits$/.exec(f);
+      const m = /^Npix(\d+)\.fits(\.gz)?$/.exec(f);
       if (m) out.push(Number(m[1]));
     }
   }
@@ -370,6 +416,20 @@ function folderBytes(dir: string): { bytes: number; files: number } {
   return { bytes, files };
 }
 
+/** Removes what builds of processes that are gone (killed mid-build) left in the staging folder. */
+function sweepStaging(staging: string): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(staging);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = /^(?:build|old)-(\d+)-/.exec(name);
+    if (m && Number(m[1]) !== process.pid && !isAlive(Number(m[1]))) fs.rmSync(path.join(staging, name), { recursive: true, force: true });
+  }
+}
+
 /** Builds (or brings up to date) one HiPS. */
 export async function buildHips(db: Pick<Database, 'query'>, dataDir: string, target: HipsTarget, options: HipsBuildOptions = {}): Promise<HipsBuildResult> {
   const t0 = Date.now();
@@ -395,6 +455,7 @@ export async function buildHips(db: Pick<Database, 'query'>, dataDir: string, ta
   }
   // A full build writes in DATA_DIR/hips/.staging (never served: no route names a dot folder) and swaps at the end.
   const staging = path.join(dataDir, 'hips', '.staging');
+  sweepStaging(staging);
   const root = incremental ? finalRoot : path.join(staging, `build-${process.pid}-${Date.now()}`);
   fs.mkdirSync(root, { recursive: true });
   try {
@@ -428,6 +489,7 @@ export async function buildHips(db: Pick<Database, 'query'>, dataDir: string, ta
     let done = 0;
     const total = touchedTiles.size;
     for (const npix of [...touchedTiles].sort((a, b) => a - b)) {
+      options.signal?.throwIfAborted();
       const data = await renderTile(dataDir, order, npix, width, byTile.get(npix) ?? []);
       if (storeTile(root, order, npix, width, data, rec)) written++;
       else removedTiles++;
@@ -438,6 +500,7 @@ export async function buildHips(db: Pick<Database, 'query'>, dataDir: string, ta
     for (let k = order - 1; k >= 0; k--) {
       let d = 0;
       for (const npix of [...level].sort((a, b) => a - b)) {
+        options.signal?.throwIfAborted();
         const children = [0, 1, 2, 3].map((c) => readTile(root, k + 1, 4 * npix + c));
         if (storeTile(root, k, npix, width, mergeChildren(children, width), rec)) written++;
         else removedTiles++;
@@ -447,9 +510,18 @@ export async function buildHips(db: Pick<Database, 'query'>, dataDir: string, ta
     }
     // Allsky of the low orders, from their tiles.
     for (let k = 0; k <= Math.min(ALLSKY_MAX_ORDER, order); k++) {
-      const canvas = new AllskyCanvas(k, Math.min(ALLSKY_CELL, width));
-      for (const npix of tilesOnDisk(root, k)) canvas.place(npix, readTile(root, k, npix)!, width);
+      options.signal?.throwIfAborted();
+      const canvases = new Map<number, AllskyCanvas>();
       for (const f of formats) {
+        const cell = Math.min(f === 'fits' ? ALLSKY_FITS_CELL : ALLSKY_CELL, width);
+        if (!canvases.has(cell)) canvases.set(cell, new AllskyCanvas(k, cell));
+      }
+      for (const npix of tilesOnDisk(root, k)) {
+        const tile = readTile(root, k, npix)!;
+        for (const canvas of canvases.values()) canvas.place(npix, tile, width);
+      }
+      for (const f of formats) {
+        const canvas = canvases.get(Math.min(f === 'fits' ? ALLSKY_FITS_CELL : ALLSKY_CELL, width))!;
         writeAtomic(path.join(root, `Norder${k}`, `Allsky.${TILE_FORMATS[f]}`), tileBytes(f, canvas.data, canvas.width, canvas.height, rec.stretch, allskyCards(k, rec.bunit)));
       }
     }

@@ -8,12 +8,14 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
+import { pipeline } from 'node:stream';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Config } from '../config.js';
 import type { Database } from '../storage/database.js';
 import type { Registry } from '../registry/registry.js';
-import { NotFoundError } from '../errors.js';
+import { NotFoundError, UnavailableError } from '../errors.js';
 import { viewerOf } from '../auth/middleware.js';
 import { resolveUnder, UnsafePathError } from '../auth/safe-path.js';
 import { baseUrl } from '../http/base-url.js';
@@ -21,6 +23,7 @@ import { escapeHtml, htmlPage } from '../http/html.js';
 import { canonicalLevel, isPrivateLevel } from '../registry/levels.js';
 import { hipsRoot, hipsTargets, NO_FILTER, type HipsTarget } from '../images/hips-build.js';
 import { catalogHipsRoot } from '../images/hips-catalog-build.js';
+import { hipsBuildCommand, hipsName, isHipsBuilt, type HipsOnDemand } from '../images/hips-on-demand.js';
 import { parseProperties } from '../images/hips/properties.js';
 import { sendResult } from './envelope.js';
 
@@ -63,21 +66,36 @@ function segmentsAfter(ctx: Context, prefix: string): string[] {
   });
 }
 
-/** Sends a file of a HiPS with its type, length and validators (304 when unchanged). */
+/**
+ * Sends a file of a HiPS with its type, length and validators (304 when unchanged). A FITS tile
+ * the build kept gzipped (NpixN.fits.gz, a mostly empty one) goes as it is, with
+ * Content-Encoding: gzip, to a client that accepts gzip, and decompressed to any other.
+ */
 async function sendFile(ctx: Context, root: string, parts: string[], privateHips: boolean): Promise<void> {
   let file: string;
+  let gzipped: string | null = null;
   try {
     file = await resolveUnder(root, ...parts);
+    if (parts.length === 3 && parts[2]!.endsWith('.fits')) gzipped = await resolveUnder(root, parts[0]!, parts[1]!, `${parts[2]}.gz`);
   } catch (e) {
     if (e instanceof UnsafePathError) throw new NotFoundError('no such HiPS file');
     throw e;
   }
-  const stat = await fs.promises.stat(file).catch(() => null);
+  let stat = await fs.promises.stat(file).catch(() => null);
+  let gzip = false;
+  if ((!stat || !stat.isFile()) && gzipped) {
+    stat = await fs.promises.stat(gzipped).catch(() => null);
+    file = gzipped;
+    gzip = true;
+  }
   if (!stat || !stat.isFile()) throw new NotFoundError(`no ${parts.join('/')} in this HiPS (tiles exist only where there is data)`);
   const name = parts[parts.length - 1]!;
   const ext = name === 'properties' ? '' : name.slice(name.lastIndexOf('.') + 1);
   ctx.type = name === 'properties' ? 'text/plain; charset=utf-8' : TYPES[ext] ?? 'application/octet-stream';
-  const etag = `"${stat.size.toString(16)}-${Math.floor(stat.mtimeMs).toString(16)}"`;
+  // Either encoding of a FITS tile may be what a cache holds.
+  if (gzipped) ctx.vary('Accept-Encoding');
+  const encoded = gzip && ctx.acceptsEncodings('gzip', 'identity') === 'gzip';
+  const etag = `"${stat.size.toString(16)}-${Math.floor(stat.mtimeMs).toString(16)}${gzip ? (encoded ? '-gz' : '-id') : ''}"`;
   ctx.set('ETag', etag);
   ctx.set('Last-Modified', stat.mtime.toUTCString());
   // Tiles change when images are added: clients may keep them a while, then revalidate.
@@ -86,28 +104,32 @@ async function sendFile(ctx: Context, root: string, parts: string[], privateHips
     ctx.status = 304;
     return;
   }
+  if (gzip && !encoded) {
+    const gunzip = zlib.createGunzip();
+    // A read or inflate error destroys the body stream, which ends the answer.
+    pipeline(fs.createReadStream(file), gunzip, () => {});
+    ctx.body = gunzip;
+    return;
+  }
+  if (encoded) ctx.set('Content-Encoding', 'gzip');
   ctx.length = stat.size;
   ctx.body = fs.createReadStream(file);
 }
 
-function commandFor(t: HipsTarget): string {
-  return `npm run vodax -- hips build --level ${t.level} --collection ${t.collection} --kind ${t.kind}${t.band ? ` --filter ${t.band}` : ''}${t.owner ? ` --owner ${t.owner}` : ''}`;
-}
+const commandFor = (t: HipsTarget): string => hipsBuildCommand(t);
 
 function urlOf(base: string, t: HipsTarget): string {
   return `${base}/image/v0/hips/${[t.level, t.collection, t.kind, ...(t.band ? [t.band] : [])].map(encodeURIComponent).join('/')}/`;
 }
 
-function isBuilt(dataDir: string, t: HipsTarget): boolean {
-  try {
-    return fs.existsSync(path.join(hipsRoot(dataDir, t), 'properties'));
-  } catch {
-    return false;
-  }
-}
+const isBuilt = isHipsBuilt;
 
-/** The HiPS routes. */
-export function hipsRoutes(config: Config, db: Database, registry: Registry): Router {
+/**
+ * The HiPS routes. With `builds` (the running server's), a HiPS that is not built yet is built in
+ * the background on the first request for it, answered 503 with Retry-After until it is ready;
+ * without, it is a 404 naming the command that builds it.
+ */
+export function hipsRoutes(config: Config, db: Database, registry: Registry, builds?: HipsOnDemand): Router {
   const r = new Router();
   const base = (ctx: Context) => baseUrl(ctx, config.publicUrl);
   /** The image HiPS the caller may see (L3: theirs only). */
@@ -130,7 +152,7 @@ export function hipsRoutes(config: Config, db: Database, registry: Registry): Ro
       const rows = targets
         .map((t) => {
           const url = urlOf(b, t);
-          return `<tr><td>${escapeHtml(`${t.level}/${t.collection}/${t.kind}${t.band ? `/${t.band}` : ''}`)}</td><td>${isBuilt(config.dataDir, t) ? `<a href="${escapeHtml(url)}properties">${escapeHtml(url)}</a>` : `not built yet: <code>${escapeHtml(commandFor(t))}</code>`}</td></tr>`;
+          return `<tr><td>${escapeHtml(`${t.level}/${t.collection}/${t.kind}${t.band ? `/${t.band}` : ''}`)}</td><td>${isBuilt(config.dataDir, t) ? `<a href="${escapeHtml(url)}properties">${escapeHtml(url)}</a>` : `not built yet${builds ? ' (its URL starts the build)' : ''}: <code>${escapeHtml(commandFor(t))}</code>`}</td></tr>`;
         })
         .join('\n');
       ctx.type = 'text/html; charset=utf-8';
@@ -141,7 +163,7 @@ export function hipsRoutes(config: Config, db: Database, registry: Registry): Ro
       const props = parseProperties(fs.readFileSync(path.join(hipsRoot(config.dataDir, t), 'properties'), 'utf8')).all.filter(([k]) => k !== 'hips_service_url');
       return [...props, ['hips_service_url', urlOf(b, t).replace(/\/$/, '')]].map(([k, v]) => `${k.padEnd(20)} = ${v}`).join('\n');
     });
-    const waiting = targets.filter((t) => !isBuilt(config.dataDir, t)).map((t) => `# not built yet: ${urlOf(b, t)} (${commandFor(t)})`);
+    const waiting = targets.filter((t) => !isBuilt(config.dataDir, t)).map((t) => `# not built yet${builds ? ' (its URL starts the build)' : ''}: ${urlOf(b, t)} (${commandFor(t)})`);
     ctx.type = 'text/plain; charset=utf-8';
     ctx.body = `# HiPS list of vodax at ${b}\n${waiting.join('\n')}${waiting.length ? '\n' : ''}\n${records.join('\n\n')}\n`;
   });
@@ -165,7 +187,14 @@ export function hipsRoutes(config: Config, db: Database, registry: Registry): Ro
     if (!fs.existsSync(path.join(root, 'properties'))) {
       const known = (await hipsTargets(db, { level, collection, kind, owner: target.owner })).find((t) => t.band === band && (!privateHips || t.owner === user));
       if (!known) throw new NotFoundError(`no HiPS ${level}/${collection}/${kind}${band ? `/${band}` : ''}: no such images${band === null ? ' without a filter (name one: /image/v0/hips/{level}/{collection}/{kind}/{filter}/)' : ''}`);
-      throw new NotFoundError(`the HiPS of ${level}/${collection}/${kind}${band ? `/${band}` : ''} is not built yet: run \`${commandFor(known)}\``);
+      if (!builds) throw new NotFoundError(`the HiPS of ${level}/${collection}/${kind}${band ? `/${band}` : ''} is not built yet: run \`${commandFor(known)}\``);
+      const st = builds.request(known);
+      const name = hipsName(known);
+      if (st.state === 'failed') throw new UnavailableError(`building the HiPS ${name} failed: ${st.error} (see the server log); a request after ${st.retryAfter} s tries again, or run \`${commandFor(known)}\``, st.retryAfter);
+      throw new UnavailableError(
+        `the HiPS ${name} is not built yet: the server is building it (${st.ahead === 0 ? 'now' : `after ${st.ahead} other${st.ahead === 1 ? '' : 's'}`}); try again in ${st.retryAfter} s. To build every HiPS at once: \`${hipsBuildCommand()}\``,
+        st.retryAfter,
+      );
     }
     if (file.length === 0) {
       if (!ctx.path.endsWith('/')) {

@@ -51,8 +51,11 @@ export async function loadSampleImageSet(db: Database, target: SampleImageTarget
   return loadSampleImages(db, catalog, target.dataDir, target.baseUrl, { onImage: target.onImage });
 }
 
-/** On a database with no catalogs yet, load the sample data set; then make sure its images exist. */
-export async function ensureSampleData(db: Database, log: Logger, images?: SampleImageTarget): Promise<void> {
+/**
+ * On a database with no catalogs yet, load the sample data set; then make sure its images exist.
+ * Says how many sample images it registered (more than 0: they were loaded for the first time).
+ */
+export async function ensureSampleData(db: Database, log: Logger, images?: SampleImageTarget): Promise<{ imagesRegistered: number }> {
   const [{ n }] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM vodax.databases');
   if (n! === 0) {
     const t0 = Date.now();
@@ -60,8 +63,9 @@ export async function ensureSampleData(db: Database, log: Logger, images?: Sampl
     const counts = await loadSampleData(db);
     log.info('sample data loaded', { tables: counts, seconds: (Date.now() - t0) / 1000 });
   }
-  if (!images) return;
+  if (!images) return { imagesRegistered: 0 };
   const t1 = Date.now();
   const r = await loadSampleImageSet(db, images);
   if (r.written > 0 || r.registered > 0) log.info('sample images ready', { ...r, seconds: (Date.now() - t1) / 1000 });
+  return { imagesRegistered: r.registered };
 }

@@ -12,6 +12,7 @@ import { ensureSampleData } from './sample-data.js';
 import { engineFromConfig } from '../uws/engine.js';
 import { tapJobKind } from '../uws/tap-kind.js';
 import { imageJobKind } from '../images/image-job-kind.js';
+import { HipsOnDemand } from '../images/hips-on-demand.js';
 
 /** A running vodax server. */
 export interface RunningServer {
@@ -28,8 +29,13 @@ export async function startServer(config: Config, log: Logger, options: { sample
   const swept = await sweepScratch(scratchRoot(config.dataDir));
   if (swept.length) log.info('removed scratch files of a server that is gone', { count: swept.length });
   const storage = await openStorage(config, log);
+  // HiPS not built yet are built by the server on first request; the quick one on first start.
+  const hips = new HipsOnDemand(storage.db, config.dataDir, log);
   try {
-    if (options.sampleData !== false) await ensureSampleData(storage.db, log, { dataDir: config.dataDir, baseUrl: config.publicUrl ?? `http://${config.host}:${config.port}` });
+    if (options.sampleData !== false) {
+      const sample = await ensureSampleData(storage.db, log, { dataDir: config.dataDir, baseUrl: config.publicUrl ?? `http://${config.host}:${config.port}` });
+      if (sample.imagesRegistered > 0) await hips.firstStart();
+    }
   } catch (e) {
     await storage.close();
     throw e;
@@ -42,7 +48,7 @@ export async function startServer(config: Config, log: Logger, options: { sample
     await storage.close();
     throw e;
   }
-  const app = createApp({ config, log, db: storage.db, registry, jobs });
+  const app = createApp({ config, log, db: storage.db, registry, jobs, hips });
   const server = createHttpServer(app.callback(), config.limits);
   const sockets = new Set<Socket>();
   server.on('connection', (s) => {
@@ -69,7 +75,7 @@ export async function startServer(config: Config, log: Logger, options: { sample
         server.closeIdleConnections();
         const deadline = setTimeout(() => sockets.forEach((s) => cutByServer(s)), graceMs);
         const t0 = Date.now();
-        await Promise.all([closed, jobs.stop(graceMs)]);
+        await Promise.all([closed, jobs.stop(graceMs), hips.stop()]);
         clearTimeout(deadline);
         const t1 = Date.now();
         const { forced } = await storage.close();

@@ -5,10 +5,11 @@ import { expect } from 'chai';
 import { freshDatabase, type TestDatabase } from '../support/database.js';
 import { sampleCatalog } from '../../src/fixtures/sample.js';
 import { loadSampleImages } from '../../src/images/sample-images.js';
-import { buildHips, hipsRoot, hipsTargets, type HipsTarget } from '../../src/images/hips-build.js';
+import zlib from 'node:zlib';
+import { ALLSKY_FITS_CELL, buildHips, fitsTileBytes, hipsRoot, hipsTargets, type HipsTarget } from '../../src/images/hips-build.js';
 import { parseProperties, MANDATORY_PROPERTIES } from '../../src/images/hips/properties.js';
 import { readFitsTile } from '../../src/images/hips/tile-files.js';
-import { tilePath, tilePixelVectors } from '../../src/images/hips/geometry.js';
+import { tilePixelVectors } from '../../src/images/hips/geometry.js';
 import { bilinearAt } from '../../src/images/hips/resample.js';
 import { fromNuniq } from '../../src/images/hips/moc.js';
 import { ang2pix, vecToAng } from '../../src/healpix/nested.js';
@@ -17,6 +18,7 @@ import { physicalValues } from '../../src/fits/pixels.js';
 import { wcsSkyToPixel, type CelestialWcs } from '../../src/wcs/projections.js';
 import { fitsverify } from '../fits/support.js';
 import { execFile } from 'node:child_process';
+import { PNG } from 'pngjs';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -80,9 +82,65 @@ describe('HiPS build (vodax hips build)', function () {
     for (const f of ['Allsky.fits', 'Allsky.png']) expect(fs.existsSync(path.join(root(), 'Norder3', f)), f).to.equal(true);
     const v = fitsverify(path.join(root(), 'Moc.fits'));
     if (v) expect(v.errors, v.output).to.equal(0);
-    const tile = fs.readdirSync(path.join(root(), 'Norder10', 'Dir' + fs.readdirSync(path.join(root(), 'Norder10'))[0]!.slice(3))).find((f) => f.endsWith('.fits'))!;
+    const tile = fs.readdirSync(path.join(root(), 'Norder10', 'Dir' + fs.readdirSync(path.join(root(), 'Norder10'))[0]!.slice(3))).find((f) => /\.fits(\.gz)?$/.test(f))!;
     const tv = fitsverify(path.join(root(), 'Norder10', fs.readdirSync(path.join(root(), 'Norder10'))[0]!, tile));
     if (tv) expect(tv.errors + tv.warnings, tv.output).to.equal(0);
+  });
+
+  it('keeps mostly empty FITS tiles gzipped (a few kB, not 1 MB each) and the FITS Allsky at 32-pixel cells', () => {
+    let plain = 0;
+    let gz = 0;
+    let bytes = 0;
+    for (let k = 0; k <= 10; k++) {
+      const dir = path.join(root(), `Norder${k}`);
+      for (const d of fs.readdirSync(dir).filter((x) => x.startsWith('Dir'))) {
+        for (const f of fs.readdirSync(path.join(dir, d))) {
+          const m = /^Npix(\d+)\.fits(\.gz)?$/.exec(f);
+          if (!m) continue;
+          const file = path.join(dir, d, f);
+          bytes += fs.statSync(file).size;
+          const raw = fs.readFileSync(file);
+          const tile = readFitsTile(m[2] ? zlib.gunzipSync(raw) : raw).data;
+          const nan = tile.filter(Number.isNaN).length / tile.length;
+          // Never both files of one tile; gzipped exactly when at least half of it is empty.
+          expect(fs.existsSync(m[2] ? file.slice(0, -3) : `${file}.gz`), f).to.equal(false);
+          expect(nan >= 0.5, `order ${k} ${f}: ${(nan * 100).toFixed(1)} % NaN`).to.equal(Boolean(m[2]));
+          if (m[2]) gz++;
+          else plain++;
+        }
+      }
+    }
+    // The low orders (one tile or so each) are all gzipped: a few pixels of data in a 512 x 512 tile.
+    expect(fs.readdirSync(path.join(root(), 'Norder0', 'Dir0')).filter((f) => f.endsWith('.fits.gz')).length).to.be.above(0);
+    expect(gz).to.be.above(plain);
+    // 1 MB a tile unpacked; the order 0..7 tiles cost about 10 kB each instead.
+    expect(bytes).to.be.below(((plain + gz) * 1054080) / 2);
+    const allsky = fs.readFileSync(path.join(root(), 'Norder3', 'Allsky.fits')).toString('latin1', 0, 2880);
+    expect(Number(/NAXIS1\s*=\s*(\d+)/.exec(allsky)![1])).to.equal(27 * ALLSKY_FITS_CELL);
+    expect(Number(/NAXIS2\s*=\s*(\d+)/.exec(allsky)![1])).to.equal(29 * ALLSKY_FITS_CELL);
+    const v = fitsverify(path.join(root(), 'Norder3', 'Allsky.fits'));
+    if (v) expect(v.errors + v.warnings, v.output).to.equal(0);
+    // The PNG Allsky, what clients draw the low orders from, keeps the standard's 64 pixels a tile.
+    expect(PNG.sync.read(fs.readFileSync(path.join(root(), 'Norder3', 'Allsky.png'))).width).to.equal(27 * 64);
+  });
+
+  it('a build stopped by its signal leaves the HiPS as it was, and nothing in the staging folder', async () => {
+    const before = fs.readFileSync(path.join(root(), 'properties'), 'utf8');
+    const ac = new AbortController();
+    const stopped = await buildHips(tdb.db, dataDir, target, { full: true, signal: ac.signal, onProgress: (done) => done === 3 && ac.abort() }).catch((e: Error) => e);
+    expect(stopped).to.be.instanceOf(Error);
+    expect((stopped as Error).name).to.equal('AbortError');
+    expect(fs.readFileSync(path.join(root(), 'properties'), 'utf8')).to.equal(before);
+    expect(fs.readdirSync(path.join(dataDir, 'hips', '.staging'))).to.deep.equal([]);
+  });
+
+  it('sweeps what a killed build left in the staging folder', async () => {
+    const dead = path.join(dataDir, 'hips', '.staging', 'build-999999999-1');
+    fs.mkdirSync(path.join(dead, 'Norder10'), { recursive: true });
+    const ac = new AbortController();
+    ac.abort();
+    await buildHips(tdb.db, dataDir, target, { full: true, signal: ac.signal }).catch(() => null);
+    expect(fs.existsSync(dead)).to.equal(false);
   });
 
   it('tile values are the images resampled at each cell centre, NaN off the images', async () => {
@@ -90,11 +148,11 @@ describe('HiPS build (vodax hips build)', function () {
     const files = await Promise.all(images.map((i) => FitsFile.open(path.join(dataDir, 'images', i.path))));
     try {
       const dir = path.join(root(), 'Norder10');
-      const tiles = fs.readdirSync(dir).flatMap((d) => fs.readdirSync(path.join(dir, d)).filter((f) => f.endsWith('.fits')).map((f) => Number(/\d+/.exec(f)![0])));
+      const tiles = fs.readdirSync(dir).flatMap((d) => fs.readdirSync(path.join(dir, d)).filter((f) => /\.fits(\.gz)?$/.test(f)).map((f) => Number(/\d+/.exec(f)![0])));
       let checked = 0;
       let blank = 0;
       for (const npix of tiles.slice(0, 6)) {
-        const tile = readFitsTile(fs.readFileSync(path.join(root(), ...tilePath(10, npix, 'fits').split('/')))).data;
+        const tile = readFitsTile(fitsTileBytes(root(), 10, npix)!).data;
         const vec = tilePixelVectors(10, npix, 512);
         for (let k = 0; k < 40; k++) {
           const i = (k * 6553 + npix) % (512 * 512);

@@ -21,6 +21,8 @@ import { buildCatalogHips } from '../../src/images/hips-catalog-build.js';
 import { parseProperties, MANDATORY_PROPERTIES } from '../../src/images/hips/properties.js';
 import { hipsFileOf } from '../../src/lsst/hips-routes.js';
 import { ang2pix } from '../../src/healpix/nested.js';
+import zlib from 'node:zlib';
+import { readFitsTile } from '../../src/images/hips/tile-files.js';
 
 async function serve(db: TestDatabase['db'], dataDir: string): Promise<{ server: http.Server; base: string }> {
   const config = loadConfig({ LOG_FORMAT: 'silent', DATA_DIR: dataDir });
@@ -100,6 +102,39 @@ describe('HiPS routes (/image/v0/hips)', function () {
     // Revalidation.
     const etag = fits.headers.get('etag')!;
     expect((await get(`${H}/Norder9/Dir${dir}/Npix${npix}.fits`, { 'If-None-Match': etag })).status).to.equal(304);
+  });
+
+  it('a mostly empty FITS tile, kept gzipped, is plain FITS to any client, gzip-encoded to those that ask', async () => {
+    const root = path.join(dataDir, 'hips', 'L2', 'DR1', 'deepCoadd', 'r');
+    const gz = fs.readdirSync(path.join(root, 'Norder0', 'Dir0')).find((f) => f.endsWith('.fits.gz'))!;
+    expect(gz, 'a gzipped tile at order 0').to.be.a('string');
+    const p = `${H}/Norder0/Dir0/${gz.slice(0, -3)}`;
+    const raw = (headers: Record<string, string>) =>
+      new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+        http.get(base + p, { headers }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
+        }).on('error', reject);
+      });
+    const plain = await raw({});
+    expect(plain.status).to.equal(200);
+    expect(plain.headers['content-encoding']).to.equal(undefined);
+    expect(plain.headers.vary).to.include('Accept-Encoding');
+    expect(plain.body.toString('latin1', 0, 30)).to.equal('SIMPLE  =                    T');
+    expect(plain.body.equals(zlib.gunzipSync(fs.readFileSync(path.join(root, 'Norder0', 'Dir0', gz))))).to.equal(true);
+    const tile = readFitsTile(plain.body);
+    expect(tile.width).to.equal(256);
+    expect(tile.data.some((v) => !Number.isNaN(v))).to.equal(true);
+    const packed = await raw({ 'Accept-Encoding': 'gzip' });
+    expect(packed.headers['content-encoding']).to.equal('gzip');
+    expect(Number(packed.headers['content-length'])).to.equal(packed.body.length);
+    expect(packed.body.length).to.be.below(plain.body.length / 10);
+    expect(zlib.gunzipSync(packed.body).equals(plain.body)).to.equal(true);
+    // Each encoding revalidates against its own ETag.
+    expect(packed.headers.etag).to.not.equal(plain.headers.etag);
+    expect((await raw({ 'If-None-Match': plain.headers.etag! })).status).to.equal(304);
+    expect((await raw({ 'Accept-Encoding': 'gzip', 'If-None-Match': plain.headers.etag! })).status).to.equal(200);
   });
 
   it('refuses every path that is not a HiPS file, and any way out of DATA_DIR', async () => {
