@@ -9,7 +9,7 @@
  * pixel centres against the largest pixel radius of each order, without allocation.
  */
 
-import { checkOrder, faceToZPhi, xyfToNested } from './nested.js';
+import { checkOrder, faceToZPhi, spread16, xyfToNested } from './nested.js';
 import { ANG2PIX_SLACK, pixelCircle } from './pixel-bounds.js';
 import { distanceToBoundary, makePolygon, polygonContains } from './polygon.js';
 import { fullSky, rangeSet, type Range, type RangeSet } from './ranges.js';
@@ -112,16 +112,6 @@ const POW4: readonly number[] = Array.from({ length: 30 }, (_, k) => 4 ** k);
 const POW2: readonly number[] = Array.from({ length: 59 }, (_, k) => 2 ** k);
 const TWO_32 = 4294967296;
 const INV_2_32 = 1 / TWO_32;
-
-/** Spreads the low 16 bits of v so bit i lands on bit 2i. */
-function spread16(v: number): number {
-  v &= 0xffff;
-  v = (v | (v << 8)) & 0x00ff00ff;
-  v = (v | (v << 4)) & 0x0f0f0f0f;
-  v = (v | (v << 2)) & 0x33333333;
-  v = (v | (v << 1)) & 0x55555555;
-  return v;
-}
 
 /**
  * The disc search. Pixels are tested by their centre only, against the disc radius widened

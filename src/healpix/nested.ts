@@ -50,7 +50,7 @@ export function npix(order: number): bigint {
 }
 
 /** Spreads the low 16 bits of v so bit i lands on bit 2i. */
-function spread16(v: number): number {
+export function spread16(v: number): number {
   v &= 0xffff;
   v = (v | (v << 8)) & 0x00ff00ff;
   v = (v | (v << 4)) & 0x0f0f0f0f;

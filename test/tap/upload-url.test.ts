@@ -4,19 +4,14 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import dc from 'node:diagnostics_channel';
-import type { AddressInfo } from 'node:net';
-import Koa from 'koa';
 import { expect } from 'chai';
 import { loadConfig } from '../../src/config.js';
-import { errorMiddleware } from '../../src/http/errors.js';
-import { createLogger } from '../../src/log.js';
 import { JobEngine } from '../../src/uws/engine.js';
-import { uwsRoutes } from '../../src/uws/routes.js';
 import { tapJobKind } from '../../src/uws/tap-kind.js';
 import { testDatabase } from '../support/database.js';
 import { testServer, type TestServer } from '../support/server.js';
 import { loopbackFiles, type LoopbackFiles } from '../support/loopback-files.js';
-import { engineOptions, postForm, untilPhase } from '../uws/support.js';
+import { engineOptions, postForm, tapAsyncServer, untilPhase } from '../uws/support.js';
 
 /** GET the sync endpoint of `srv`. */
 function sync(srv: TestServer, params: Record<string, string>, signal?: AbortSignal): Promise<Response> {
@@ -180,12 +175,7 @@ describe('TAP UPLOAD by URL', function () {
       const config = loadConfig({ LOG_FORMAT: 'silent', DATA_DIR: dataDir, UPLOAD_URL_HOSTS: files.hostPort });
       engine = new JobEngine(engineOptions(db, dataDir, { kinds: [tapJobKind(db, config)] }));
       await engine.start();
-      const app = new Koa();
-      app.use(errorMiddleware(createLogger('silent')));
-      app.use(uwsRoutes('/db/v0/tap/async', engine, { kind: 'tap', publicUrl: null }).routes());
-      server = http.createServer(app.callback());
-      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-      base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/db/v0/tap/async`;
+      ({ server, base } = await tapAsyncServer(engine));
     });
     after(async () => {
       if (server) await new Promise((r) => server.close(r));

@@ -118,6 +118,16 @@ export async function harness(over: Partial<EngineOptions> = {}, maxWaitSeconds 
   };
 }
 
+/** The TAP async binding of `engine` on a loopback port: its server and the job list's URL. */
+export async function tapAsyncServer(engine: JobEngine): Promise<{ server: http.Server; base: string }> {
+  const app = new Koa();
+  app.use(errorMiddleware(createLogger('silent')));
+  app.use(uwsRoutes('/db/v0/tap/async', engine, { kind: 'tap', publicUrl: null }).routes());
+  const server = http.createServer(app.callback());
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}/db/v0/tap/async` };
+}
+
 /** POST a form; never follows redirects. */
 export function postForm(url: string, form: Record<string, string | string[]>, user?: string): Promise<Response> {
   const body = new URLSearchParams();

@@ -3,17 +3,12 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
-import Koa from 'koa';
 import { expect } from 'chai';
 import { loadConfig } from '../../src/config.js';
-import { errorMiddleware } from '../../src/http/errors.js';
-import { createLogger } from '../../src/log.js';
 import { JobEngine } from '../../src/uws/engine.js';
-import { uwsRoutes } from '../../src/uws/routes.js';
 import { tapJobKind } from '../../src/uws/tap-kind.js';
 import { testDatabase } from '../support/database.js';
-import { engineOptions, postForm, untilPhase, uwsSchemaProblems } from './support.js';
+import { engineOptions, postForm, tapAsyncServer, untilPhase, uwsSchemaProblems } from './support.js';
 
 describe('TAP async jobs', function () {
   this.timeout(30_000);
@@ -28,13 +23,7 @@ describe('TAP async jobs', function () {
     const config = loadConfig({ LOG_FORMAT: 'silent', DATA_DIR: dataDir });
     engine = new JobEngine(engineOptions(db, dataDir, { kinds: [tapJobKind(db, config)] }));
     await engine.start();
-    const app = new Koa();
-    app.use(errorMiddleware(createLogger('silent')));
-    const router = uwsRoutes('/db/v0/tap/async', engine, { kind: 'tap', publicUrl: null });
-    app.use(router.routes());
-    server = http.createServer(app.callback());
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/db/v0/tap/async`;
+    ({ server, base } = await tapAsyncServer(engine));
   });
   after(async () => {
     if (server) await new Promise((r) => server.close(r));
