@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { parseAdql } from '../src/adql/parser.js';
 import { validate } from '../src/adql/validator.js';
 import { translate } from '../src/adql/translator.js';
-import { loadCatalog, type Catalog } from '../src/registry/catalog.js';
+import { loadCatalog, type Catalog } from '../src/catalog/query-catalog.js';
 import { benchServer, printTable } from './support.js';
 import { sampleDatabase } from './sample-db.js';
 

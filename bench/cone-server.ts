@@ -6,7 +6,7 @@
  */
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/log.js';
-import { startServer } from '../src/server/serve.js';
+import { startServer } from '../src/server/vodax-server.js';
 
 const config = loadConfig({ ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_FORMAT: 'silent' });
 const server = await startServer(config, createLogger('silent'), { sampleData: process.env.BENCH_SAMPLE_DATA === '1' });

@@ -16,10 +16,10 @@ import { validate } from '../src/adql/validator.js';
 import { translate } from '../src/adql/translator.js';
 import { constCircleTest } from '../src/adql/geometry-sql.js';
 import { queryPlan } from '../src/adql/query-plan.js';
-import { loadCatalog, type Catalog } from '../src/registry/catalog.js';
-import { openQuery, prepareQuery } from '../src/tap/execute.js';
-import { DEFAULT_FORMAT } from '../src/formats/registry.js';
-import type { CellValue } from '../src/registry/types.js';
+import { loadCatalog, type Catalog } from '../src/catalog/query-catalog.js';
+import { openQuery, prepareQuery } from '../src/query/prepared-query.js';
+import { DEFAULT_FORMAT } from '../src/formats/output-formats.js';
+import type { CellValue } from '../src/catalog/model.js';
 import { benchServer, printTable, startChildServer } from './support.js';
 import { sampleDatabase } from './sample-db.js';
 

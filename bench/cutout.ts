@@ -16,7 +16,7 @@ import { fitsCards } from '../src/fits/header-writer.js';
 import { compressedImageHduBytes, emptyPrimaryBytes, imageHduChunks } from '../src/fits/image-writer.js';
 import { FitsFile } from '../src/fits/file.js';
 import { describeImageFile } from '../src/images/describe.js';
-import { registerImage } from '../src/images/catalog.js';
+import { registerImage } from '../src/images/image-catalog.js';
 import { wcsCards } from '../src/wcs/header-wcs.js';
 import type { CelestialWcs } from '../src/wcs/projections.js';
 import { benchServer, printTable, sampleRss } from './support.js';

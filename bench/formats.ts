@@ -3,9 +3,9 @@
  * of a typical catalog shape (id long, ra/dec double, five float magnitudes, a short string),
  * output discarded. Run: node --import tsx bench/formats.ts [rows]
  */
-import type { CellValue, ColumnMeta } from '../src/registry/types.js';
+import type { CellValue, ColumnMeta } from '../src/catalog/model.js';
 import type { TableDocument } from '../src/formats/table-writer.js';
-import { OUTPUT_FORMATS } from '../src/formats/registry.js';
+import { OUTPUT_FORMATS } from '../src/formats/output-formats.js';
 
 const ROWS = Number(process.argv[2] ?? 1_000_000);
 const BATCH = 1000;

@@ -10,8 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { Database } from '../src/storage/database.js';
 import { migrate } from '../src/storage/migrations.js';
-import { sampleCatalog } from '../src/fixtures/sample.js';
-import { loadSampleImages } from '../src/images/sample-images.js';
+import { sampleCatalog } from '../src/sample-data/sample.js';
+import { loadSampleImages } from '../src/sample-data/sample-images.js';
 import { buildHips, hipsTargets } from '../src/images/hips-build.js';
 import { benchServer, printTable } from './support.js';
 

@@ -2,7 +2,7 @@
 import pg from 'pg';
 import { Database } from '../src/storage/database.js';
 import { migrate } from '../src/storage/migrations.js';
-import { loadSampleData } from '../src/server/sample-data.js';
+import { loadSampleData } from '../src/sample-data/load-sample-data.js';
 
 /** A benchmark database: its pool, its URL, and the seconds its load took (0 when reused). */
 export interface SampleDatabase {

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { benchServer, printTable, startChildServer } from './support.js';
-import { mulberry32 } from '../src/fixtures/random.js';
+import { mulberry32 } from '../src/sample-data/random.js';
 import { cutRequest, rawExchange } from '../test/support/chaos-clients.js';
 
 const FORMATS = ['csv', 'tsv', 'votable', 'votable/b2', 'fits', 'json', 'html', 'ipac'];

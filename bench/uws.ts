@@ -9,13 +9,13 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import { createLogger } from '../src/log.js';
-import { errorMiddleware } from '../src/http/errors.js';
+import { errorMiddleware } from '../src/http/error-table.js';
 import { Database } from '../src/storage/database.js';
 import { migrate } from '../src/storage/migrations.js';
-import { JobEngine } from '../src/uws/engine.js';
-import { uwsRoutes } from '../src/uws/routes.js';
-import { insertManyJobs } from '../src/uws/store.js';
-import type { JobKind } from '../src/uws/types.js';
+import { JobEngine } from '../src/jobs/job-engine.js';
+import { uwsRoutes } from '../src/ivoa/uws/uws-routes.js';
+import { insertManyJobs } from '../src/jobs/job-store.js';
+import type { JobKind } from '../src/jobs/job-model.js';
 import { benchServer, printTable } from './support.js';
 
 /** A trivial job: one row from the database written to a file. */

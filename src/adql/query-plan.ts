@@ -7,7 +7,7 @@ import type { Comparison, Condition, Expr, QueryExpr, SelectQuery, TableRef } fr
 import type { SpatialCondition, Translation } from './translator.js';
 import type { ValidatedQuery } from './validator.js';
 import type { Source } from './scope.js';
-import { tapName } from '../registry/catalog.js';
+import { tapName } from '../catalog/query-catalog.js';
 import { containsAggregate } from './aggregates.js';
 
 /** Kinds of query, most telling first: a query's kind is the first that applies. */

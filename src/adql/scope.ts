@@ -4,8 +4,8 @@
  */
 import type { Identifier, Pos, TableName } from './ast.js';
 import { editDistance } from './keywords.js';
-import type { CatalogTable } from '../registry/catalog.js';
-import { tapName } from '../registry/catalog.js';
+import type { CatalogTable } from '../catalog/query-catalog.js';
+import { tapName } from '../catalog/query-catalog.js';
 import type { ValueType } from './value-types.js';
 import { QuerySyntaxError } from '../errors.js';
 

@@ -24,8 +24,8 @@ import type {
   SelectQuery,
   TableRef,
 } from './ast.js';
-import type { ColumnMeta } from '../registry/types.js';
-import { quoteIdent } from '../registry/pg-types.js';
+import type { ColumnMeta } from '../catalog/model.js';
+import { quoteIdent } from '../catalog/pg-types.js';
 import { unitFactor, userFunction } from './functions.js';
 import { containsAggregate } from './aggregates.js';
 // ROUNDING_NOTE in functions.ts states the ROUND rule implemented in builtin().

@@ -21,9 +21,9 @@ import type {
   ColumnRef,
   Coordsys,
 } from './ast.js';
-import type { Catalog, CatalogTable } from '../registry/catalog.js';
-import { tapName } from '../registry/catalog.js';
-import type { ColumnMeta } from '../registry/types.js';
+import type { Catalog, CatalogTable } from '../catalog/query-catalog.js';
+import { tapName } from '../catalog/query-catalog.js';
+import type { ColumnMeta } from '../catalog/model.js';
 import { KNOWN_UNITS, USER_FUNCTIONS, unitFactor, userFunction } from './functions.js';
 import {
   type BoundColumn,

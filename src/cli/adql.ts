@@ -9,7 +9,7 @@ import { parseAdql } from '../adql/parser.js';
 import { tokenize } from '../adql/lexer.js';
 import { validate } from '../adql/validator.js';
 import { translate } from '../adql/translator.js';
-import { loadCatalog } from '../registry/catalog.js';
+import { loadCatalog } from '../catalog/query-catalog.js';
 import { openStorage } from '../server/storage.js';
 import { QuerySyntaxError } from '../errors.js';
 import { intOption, parseArgs, rejectUnknown, UsageError } from './args.js';

@@ -1,11 +1,11 @@
 /** The commands of the `vodax` command line. */
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
-import { serveCommand } from './serve.js';
+import { serveCommand } from './serve-command.js';
 import { fixturesCommand } from './fixtures.js';
 import { adqlCommand } from './adql.js';
 import { ingestCommand } from './ingest.js';
-import { userCommand } from './users.js';
+import { userCommand } from './users-command.js';
 import { dbCommand } from './db.js';
 import { hipsCommand } from './hips.js';
 

@@ -1,5 +1,5 @@
 /** `vodax db create|share|unshare`: databases owned by users, and who else may see them. */
-import { createOwnedDatabase, shareDatabase, sharingMatters, unshareDatabase } from '../auth/databases.js';
+import { createOwnedDatabase, shareDatabase, sharingMatters, unshareDatabase } from '../ingest/user-databases.js';
 import { openStorage } from '../server/storage.js';
 import { option, parseArgs, rejectUnknown, UsageError } from './args.js';
 import type { Command } from './commands.js';

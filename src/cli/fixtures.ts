@@ -1,5 +1,5 @@
 /** `vodax fixtures [--scale N] [--seed N]`: generate and load the sample data set. */
-import { loadSampleData, loadSampleImageSet } from '../server/sample-data.js';
+import { loadSampleData, loadSampleImageSet } from '../sample-data/load-sample-data.js';
 import { openStorage } from '../server/storage.js';
 import { intOption, parseArgs, rejectUnknown } from './args.js';
 import type { Command } from './commands.js';

@@ -8,11 +8,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { openStorage } from '../server/storage.js';
-import { canonicalLevel } from '../registry/levels.js';
+import { canonicalLevel } from '../catalog/levels.js';
 import { FitsFile } from '../fits/file.js';
 import type { FitsHeader } from '../fits/header.js';
 import { describeImageFile } from '../images/describe.js';
-import { registerImage } from '../images/catalog.js';
+import { registerImage } from '../images/image-catalog.js';
 import { option, parseArgs, rejectUnknown, UsageError } from './args.js';
 import type { CommandContext } from './commands.js';
 import { formatCount, progressBar } from './progress.js';

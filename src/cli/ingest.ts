@@ -1,7 +1,7 @@
 /** `vodax ingest catalog FILE ... --db NAME --level L [--table T] [--ra COL --dec COL]`. */
 import path from 'node:path';
 import { openStorage } from '../server/storage.js';
-import { canonicalLevel } from '../registry/levels.js';
+import { canonicalLevel } from '../catalog/levels.js';
 import { clashingTable, createDatabase, loadTable } from '../ingest/loader.js';
 import { formatFromName, readTableFile, type TableFileFormat } from '../ingest/read-table-file.js';
 import { option, parseArgs, rejectUnknown, UsageError } from './args.js';

@@ -3,7 +3,7 @@
  * under them, column descriptions as tooltips), every string escaped, NULL as an empty cell, and
  * a note after the table when MAXREC cut it short or when the rows failed part-way.
  */
-import type { CellValue } from '../registry/types.js';
+import type { CellValue } from '../catalog/model.js';
 import {
   TextChunker,
   batchesOf,

@@ -4,7 +4,7 @@
  * turns it into a stream of byte chunks, and a text accumulator that cuts output into chunks
  * of bounded size so memory stays flat whatever the row count.
  */
-import type { CellValue, ColumnMeta } from '../registry/types.js';
+import type { CellValue, ColumnMeta } from '../catalog/model.js';
 
 /** Metadata echoed into the output where the format has room for it (VOTable INFO, comments). */
 export interface TableInfo {

@@ -4,7 +4,7 @@
  * the TABLE and, per DALI 1.1 section 5.4, a trailing INFO QUERY_STATUS=OVERFLOW or ERROR
  * after it, which is what lets the table stream before its end is known.
  */
-import type { CellValue, ColumnMeta } from '../registry/types.js';
+import type { CellValue, ColumnMeta } from '../catalog/model.js';
 import {
   TextChunker,
   batchesOf,

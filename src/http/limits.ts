@@ -7,7 +7,7 @@ import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import type { Context, Next } from 'koa';
 import type { Limits } from '../config.js';
 import { BadRequestError, LimitExceededError, RequestTimeoutError, UnavailableError } from '../errors.js';
-import { renderError } from './errors.js';
+import { renderError } from './error-table.js';
 
 /** The limits the request checks use. */
 export type RequestLimits = Pick<Limits, 'uploadBytes' | 'queryStringChars' | 'maxParameters' | 'headerBytes' | 'requestIdleTimeout'>;

@@ -11,7 +11,7 @@ import { imageHeaderCards } from '../fits/image-writer.js';
 import { bytesPerPixel, encodeBigEndian } from '../fits/pixels.js';
 import { isWcsKeyword, wcsCards } from '../wcs/header-wcs.js';
 import { shiftWcs, wcsSkyToPixel, type CelestialWcs } from '../wcs/projections.js';
-import type { Plane } from './catalog.js';
+import type { Plane } from './image-catalog.js';
 
 /** Largest cutout side, pixels (a box beyond this is refused rather than clipped). */
 export const MAX_CUTOUT_PIXELS = 100_000;

@@ -7,7 +7,7 @@ import { ang2pix, INDEX_ORDER } from '../healpix/nested.js';
 import type { FitsFile, FitsHdu } from '../fits/file.js';
 import { wcsFromHeader } from '../wcs/header-wcs.js';
 import { pixelScaleAt, wcsPixelToSky, type CelestialWcs } from '../wcs/projections.js';
-import type { Plane } from './catalog.js';
+import type { Plane } from './image-catalog.js';
 
 /** The geometry and planes of an image file. */
 export interface ImageDescription {

@@ -4,8 +4,8 @@
  * a small machine; the estimate is an order of magnitude, not a promise).
  */
 import { bytesPerPixel, isBitpix } from '../fits/pixels.js';
-import type { ImageRecord } from './catalog.js';
-import type { ImageRequest } from './image-params.js';
+import type { ImageRecord } from './image-catalog.js';
+import type { ImageRequest } from './image-request.js';
 import { planImage } from './image-service.js';
 
 /** Nominal rates of the estimate. */

@@ -10,7 +10,7 @@ import type { FitsFile, FitsHdu } from '../fits/file.js';
 import { physicalValues, type ImageRegion, type PixelArray } from '../fits/pixels.js';
 import { wcsCards } from '../wcs/header-wcs.js';
 import { shiftWcs, type CelestialWcs } from '../wcs/projections.js';
-import type { Plane } from './catalog.js';
+import type { Plane } from './image-catalog.js';
 import { EXTNAMES, provenanceCards, type PixelBox, type Provenance } from './cutout.js';
 
 /** Dataset name of each plane. */

@@ -10,10 +10,10 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Config } from '../config.js';
 import type { Database } from '../storage/database.js';
-import type { JobKind } from '../uws/types.js';
-import { ImageCatalog, type ImageRecord } from './catalog.js';
+import type { JobKind } from '../jobs/job-model.js';
+import { ImageCatalog, type ImageRecord } from './image-catalog.js';
 import { explainImageRequest, type ImageCost } from './explain.js';
-import { imageJobOf, type ImageParams } from './image-params.js';
+import { imageJobOf, type ImageParams } from './image-request.js';
 import { findImage, imageAnswer } from './image-service.js';
 
 /** Name of the job kind. */

@@ -6,21 +6,21 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { scratchPrefix, scratchRoot } from '../scratch.js';
+import { scratchPrefix, scratchRoot } from '../system/scratch.js';
 import { Readable } from 'node:stream';
 import { BadRequestError, NotFoundError } from '../errors.js';
-import type { Viewer } from '../registry/registry.js';
+import type { Viewer } from '../catalog/table-registry.js';
 import { resolveUnder } from '../auth/safe-path.js';
 import { FitsFile } from '../fits/file.js';
 import { wcsSkyToPixel } from '../wcs/projections.js';
-import { PLANES, type ImageCatalog, type ImageRecord, type Plane } from './catalog.js';
+import { PLANES, type ImageCatalog, type ImageRecord, type Plane } from './image-catalog.js';
 import { imageHdus, resolveCutoutBox, type CutoutBox, type PixelBox } from './cutout.js';
 import { fitsBytes, fitsLength } from './fits-output.js';
 import { writeImageHdf5 } from './hdf5-output.js';
-import { IMAGE_FORMAT_TYPES, type ImageRequest, type ImageTarget } from './image-params.js';
+import { IMAGE_FORMAT_TYPES, type ImageRequest, type ImageTarget } from './image-request.js';
 import { encodeJpeg, encodePng, readBinned, stretchToBytes } from './preview.js';
 
-export type { ImageFormat, ImageRequest } from './image-params.js';
+export type { ImageFormat, ImageRequest } from './image-request.js';
 
 /** An answer ready to send. */
 export interface ImageAnswer {

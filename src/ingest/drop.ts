@@ -3,7 +3,7 @@
  * (table, columns, keys from or to it) and its vodax.tables row, in the caller's transaction.
  */
 import type pg from 'pg';
-import { qualified } from '../registry/pg-types.js';
+import { qualified } from '../catalog/pg-types.js';
 
 /** Drop table `table` of database `database`; false when neither catalog nor PostgreSQL knows it. */
 export async function dropTable(client: pg.ClientBase, database: string, table: string): Promise<boolean> {

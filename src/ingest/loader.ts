@@ -7,11 +7,11 @@ import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { ang2pix, INDEX_ORDER } from '../healpix/nested.js';
-import { pgTypeOf, qualified, quoteIdent } from '../registry/pg-types.js';
-import type { CellValue, DatabaseSpec, ForeignKeySpec, TableMeta, TableSource } from '../registry/types.js';
+import { pgTypeOf, qualified, quoteIdent } from '../catalog/pg-types.js';
+import type { CellValue, DatabaseSpec, ForeignKeySpec, TableMeta, TableSource } from '../catalog/model.js';
 import { BadRequestError, ConflictError, InputFileError } from '../errors.js';
 import { MAX_COLUMNS, MAX_COLUMNS_TEXT, shown } from '../formats/input-checks.js';
-import { copyField, UnstorableValueError } from './copy-text.js';
+import { copyField, UnstorableValueError } from './copy-field.js';
 
 /** The hidden column holding the order-29 nested HEALPix index of a table's position. */
 export const HPX_COLUMN = 'vodax_hpx';

@@ -7,7 +7,7 @@
 import type { Readable } from 'node:stream';
 import type { Database } from '../storage/database.js';
 import { BadRequestError, ConflictError, ForbiddenError, LimitExceededError, NotFoundError, UnauthorizedError, UnsupportedMediaTypeError } from '../errors.js';
-import type { TableMeta, TableSource } from '../registry/types.js';
+import type { TableMeta, TableSource } from '../catalog/model.js';
 import { readCsv } from '../formats/csv-reader.js';
 import { readVotable } from '../formats/votable-reader.js';
 import { readFitsTable } from '../formats/fits-table-reader.js';

@@ -5,11 +5,11 @@
  */
 import { Readable } from 'node:stream';
 import type { Context } from 'koa';
-import type { Page } from '../registry/registry.js';
-import type { CellValue, ColumnMeta } from '../registry/types.js';
+import type { Page } from '../catalog/table-registry.js';
+import type { CellValue, ColumnMeta } from '../catalog/model.js';
 import { BadRequestError } from '../errors.js';
-import { formatByName, negotiateFormat, resolveFormat, type ResolvedFormat } from '../formats/registry.js';
-import { stringParam } from '../http/params.js';
+import { formatByName, negotiateFormat, resolveFormat, type ResolvedFormat } from '../formats/output-formats.js';
+import { stringParam } from '../http/request/query-params.js';
 
 const JSON_FORMAT = formatByName('json')!;
 

@@ -13,14 +13,14 @@ import type { Database } from '../storage/database.js';
 import { BadRequestError, NotFoundError } from '../errors.js';
 import { callerOf } from '../auth/middleware.js';
 import { baseUrl } from '../http/base-url.js';
-import { ImageCatalog } from '../images/catalog.js';
+import { ImageCatalog } from '../images/image-catalog.js';
 import { explainImageJob, IMAGE_JOB_KIND } from '../images/image-job-kind.js';
-import { formatOf, imageIdOf, imageJobOf, imageJobParams, type ImageParams } from '../images/image-params.js';
+import { formatOf, imageIdOf, imageJobOf, imageJobParams, type ImageParams } from '../images/image-request.js';
 import { findImage, planImage } from '../images/image-service.js';
-import type { JobEngine } from '../uws/engine.js';
-import { DEFAULT_PARAM_LIMITS, readUwsParams } from '../uws/request-params.js';
-import { uwsRoutes } from '../uws/routes.js';
-import type { JobView } from '../uws/types.js';
+import type { JobEngine } from '../jobs/job-engine.js';
+import { DEFAULT_PARAM_LIMITS, readUwsParams } from '../http/request/uws-body-reader.js';
+import { uwsRoutes } from '../ivoa/uws/uws-routes.js';
+import type { JobView } from '../jobs/job-model.js';
 import { sendResult } from './envelope.js';
 
 /** Parameters UWS interprets itself at creation; the rest belong to the image request. */

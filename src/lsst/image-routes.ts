@@ -11,12 +11,12 @@ import type { Config } from '../config.js';
 import type { Database } from '../storage/database.js';
 import { BadRequestError, NotFoundError } from '../errors.js';
 import { baseUrl } from '../http/base-url.js';
-import { intParam, stringParam } from '../http/params.js';
-import { canonicalLevel } from '../registry/levels.js';
-import { ImageCatalog, imageLevel, type ImageFilter, type ImageRecord } from '../images/catalog.js';
+import { intParam, stringParam } from '../http/request/query-params.js';
+import { canonicalLevel } from '../catalog/levels.js';
+import { ImageCatalog, imageLevel, type ImageFilter, type ImageRecord } from '../images/image-catalog.js';
 import type { CutoutSpec } from '../images/cutout.js';
 import { findImage, imageAnswer } from '../images/image-service.js';
-import { coaddTargetOf, cutoutSpecOf as cutoutSpecFromParams, imageRequestOf, paramsOfQuery, planesOf, type ImageParams } from '../images/image-params.js';
+import { coaddTargetOf, cutoutSpecOf as cutoutSpecFromParams, imageRequestOf, paramsOfQuery, planesOf, type ImageParams } from '../images/image-request.js';
 import { sendPage, sendResult } from './envelope.js';
 
 const MAX_COUNT = 100_000;

@@ -2,8 +2,8 @@
 import { viewerOf } from '../auth/middleware.js';
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import type { Registry } from '../registry/registry.js';
-import { intParam, stringParam } from '../http/params.js';
+import type { Registry } from '../catalog/table-registry.js';
+import { intParam, stringParam } from '../http/request/query-params.js';
 import { sendPage, sendResult } from './envelope.js';
 
 const MAX_COUNT = 100_000;

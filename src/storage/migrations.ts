@@ -1,7 +1,7 @@
 /** Schema migrations, applied in order at start, each once, under an advisory lock. */
 import type { Database } from './database.js';
-import { GEOMETRY_FUNCTIONS_SQL } from '../adql/sql-functions.js';
-import { REGION_FUNCTIONS_SQL } from '../adql/region-sql.js';
+import { GEOMETRY_FUNCTIONS_SQL } from './sql/geometry-functions.js';
+import { REGION_FUNCTIONS_SQL } from './sql/region-functions.js';
 
 /** One forward-only schema change. */
 interface Migration {

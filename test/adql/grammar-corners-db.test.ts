@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import { testDatabase } from '../support/database.js';
 import type { Database } from '../../src/storage/database.js';
-import { loadCatalog, type Catalog } from '../../src/registry/catalog.js';
+import { loadCatalog, type Catalog } from '../../src/catalog/query-catalog.js';
 import { parseAdql } from '../../src/adql/parser.js';
 import { validate } from '../../src/adql/validator.js';
 import { translate } from '../../src/adql/translator.js';

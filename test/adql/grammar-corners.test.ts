@@ -316,7 +316,7 @@ describe('ADQL grammar corners: the offline check type-checks without a catalog'
 
 describe('ADQL grammar corners: the ROUND rule in the capabilities', () => {
   it('states the rounding and RAND(seed) rules in the language description', async () => {
-    const { tapCapabilitiesXml } = await import('../../src/vosi/capabilities.js');
+    const { tapCapabilitiesXml } = await import('../../src/ivoa/vosi/capabilities-document.js');
     const { loadConfig } = await import('../../src/config.js');
     const { ROUNDING_NOTE, RAND_NOTE } = await import('../../src/adql/functions.js');
     const xml = tapCapabilitiesXml({ base: 'http://x/tap', limits: loadConfig({}).limits, udfs: [], securityMethods: [null] });

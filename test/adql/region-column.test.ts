@@ -7,11 +7,11 @@
 import { expect } from 'chai';
 import { freshDatabase } from '../support/database.js';
 import type { Database } from '../../src/storage/database.js';
-import { loadCatalog, type Catalog } from '../../src/registry/catalog.js';
+import { loadCatalog, type Catalog } from '../../src/catalog/query-catalog.js';
 import { parseAdql } from '../../src/adql/parser.js';
 import { validate } from '../../src/adql/validator.js';
 import { translate, type Translation } from '../../src/adql/translator.js';
-import { registerImage } from '../../src/images/catalog.js';
+import { registerImage } from '../../src/images/image-catalog.js';
 import { imageGeometry } from '../../src/images/describe.js';
 import type { CelestialWcs } from '../../src/wcs/projections.js';
 import { random as seeded } from './seeded.js';

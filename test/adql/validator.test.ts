@@ -9,7 +9,7 @@ import { parseAdql } from '../../src/adql/parser.js';
 import { validate } from '../../src/adql/validator.js';
 import { translate } from '../../src/adql/translator.js';
 import { QuerySyntaxError } from '../../src/errors.js';
-import { Catalog } from '../../src/registry/catalog.js';
+import { Catalog } from '../../src/catalog/query-catalog.js';
 import { checkAdql } from '../../src/cli/adql.js';
 import { testCatalog } from './test-catalog.js';
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { freshDatabase } from '../support/database.js';
 import { addUser, ensureUser, issueToken, listUsers, revokeTokens, userOfToken } from '../../src/auth/users.js';
-import { createOwnedDatabase, shareDatabase, sharesOf, unshareDatabase } from '../../src/auth/databases.js';
+import { createOwnedDatabase, shareDatabase, sharesOf, unshareDatabase } from '../../src/ingest/user-databases.js';
 import { hashToken } from '../../src/auth/tokens.js';
 
 /** Expect `p` to fail with a message matching `re`. */

@@ -12,20 +12,20 @@ import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import h5wasm from 'h5wasm/node';
 import { freshDatabase, type TestDatabase } from '../support/database.js';
-import { createApp } from '../../src/http/app.js';
+import { createApp } from '../../src/server/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
-import { Registry } from '../../src/registry/registry.js';
+import { Registry } from '../../src/catalog/table-registry.js';
 import { addUser } from '../../src/auth/users.js';
-import { sampleCatalog } from '../../src/fixtures/sample.js';
-import { isCompressedSample, loadSampleImages } from '../../src/images/sample-images.js';
+import { sampleCatalog } from '../../src/sample-data/sample.js';
+import { isCompressedSample, loadSampleImages } from '../../src/sample-data/sample-images.js';
 import { imageJobKind } from '../../src/images/image-job-kind.js';
 import { imageJobRoutes } from '../../src/lsst/image-job-routes.js';
 import { FitsFile } from '../../src/fits/file.js';
 import { physicalValues } from '../../src/fits/pixels.js';
 import { wcsFromHeader } from '../../src/wcs/header-wcs.js';
-import { JobEngine } from '../../src/uws/engine.js';
-import { engineOptions } from '../uws/support.js';
+import { JobEngine } from '../../src/jobs/job-engine.js';
+import { engineOptions } from '../ivoa/uws/support.js';
 
 describe('LSST image face: asynchronous image jobs (I2-I4), HDF5, HEAD', function () {
   this.timeout(120_000);

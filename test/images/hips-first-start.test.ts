@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { freshDatabase, type TestDatabase } from '../support/database.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
-import { startServer } from '../../src/server/serve.js';
+import { startServer } from '../../src/server/vodax-server.js';
 import { parseProperties } from '../../src/images/hips/properties.js';
 
 describe('HiPS on first start (npm start)', function () {

@@ -11,8 +11,8 @@ import { expect } from 'chai';
 import { testServer, type TestServer } from '../support/server.js';
 import { testDatabase } from '../support/database.js';
 import { cutRequest, eventually, inParallel, rawExchange } from '../support/chaos-clients.js';
-import { scratchRoot } from '../../src/scratch.js';
-import { mulberry32 } from '../../src/fixtures/random.js';
+import { scratchRoot } from '../../src/system/scratch.js';
+import { mulberry32 } from '../../src/sample-data/random.js';
 
 const SCALE = Number(process.env.CHAOS_SCALE ?? 1);
 const FORMATS = ['csv', 'tsv', 'votable', 'votable/b2', 'fits', 'json', 'html', 'ipac'];

@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import { testServer, type TestServer } from '../support/server.js';
 import { testDatabase } from '../support/database.js';
 import { addUser } from '../../src/auth/users.js';
-import { createOwnedDatabase, shareDatabase } from '../../src/auth/databases.js';
+import { createOwnedDatabase, shareDatabase } from '../../src/ingest/user-databases.js';
 import { loadTable } from '../../src/ingest/loader.js';
 
 /** A request as some caller: status, headers and text of the answer. */

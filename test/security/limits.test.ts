@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import Koa from 'koa';
 import { testServer, type TestServer } from '../support/server.js';
 import { admission, Gate, limitedBody } from '../../src/http/limits.js';
-import { errorMiddleware } from '../../src/http/errors.js';
+import { errorMiddleware } from '../../src/http/error-table.js';
 import { createLogger } from '../../src/log.js';
 
 /** Send a raw request; resolves with the status and headers (the body is drained). */

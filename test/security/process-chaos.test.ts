@@ -14,7 +14,7 @@ import { expect } from 'chai';
 import { freshDatabase, type TestDatabase } from '../support/database.js';
 import { addUser } from '../../src/auth/users.js';
 import { eventually } from '../support/chaos-clients.js';
-import { scratchRoot } from '../../src/scratch.js';
+import { scratchRoot } from '../../src/system/scratch.js';
 import { freePort } from '../../src/system/ports.js';
 
 const CLI = path.join(import.meta.dirname, '..', '..', 'src', 'cli.ts');

@@ -12,7 +12,7 @@ import { createInterface } from 'node:readline';
 import pg from 'pg';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
-import { startServer, type RunningServer } from '../../src/server/serve.js';
+import { startServer, type RunningServer } from '../../src/server/vodax-server.js';
 import { Database } from '../../src/storage/database.js';
 import { applicationName, newInstanceId, startInstance } from '../../src/storage/instance.js';
 import { freshDatabase, testDatabase, type TestDatabase } from '../support/database.js';

@@ -12,7 +12,7 @@ import { Database } from '../../src/storage/database.js';
 import { migrate } from '../../src/storage/migrations.js';
 import { startEmbedded } from '../../src/storage/embedded.js';
 import { createLogger } from '../../src/log.js';
-import { loadSampleData } from '../../src/server/sample-data.js';
+import { loadSampleData } from '../../src/sample-data/load-sample-data.js';
 
 /** A ready test database and its connection URL. */
 export interface TestDatabase {

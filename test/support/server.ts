@@ -3,11 +3,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { createApp } from '../../src/http/app.js';
+import { createApp } from '../../src/server/app.js';
 import { createHttpServer } from '../../src/http/http-server.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
-import { Registry } from '../../src/registry/registry.js';
+import { Registry } from '../../src/catalog/table-registry.js';
 import { addressOf } from '../../src/server/storage.js';
 import { testDatabase } from './database.js';
 

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { DEFAULT_FORMAT, OUTPUT_FORMATS, negotiateFormat, resolveFormat } from '../../../src/formats/registry.js';
+import { DEFAULT_FORMAT, OUTPUT_FORMATS, negotiateFormat, resolveFormat } from '../../../src/formats/output-formats.js';
 
 const nameOf = (v: string): string | undefined => resolveFormat(v)?.format.name;
 

@@ -1,0 +1,159 @@
+/**
+ * The in-memory view of TAP_SCHEMA an ADQL query is validated against: every table the caller
+ * may see, its declared columns and, for positional tables, the RA/Dec columns and the hidden
+ * HEALPix index column. Immutable; TAP_UPLOAD tables are added per request with `withTables`.
+ */
+import type { Database } from '../storage/database.js';
+import type { Viewer } from './table-registry.js';
+import type { ColumnMeta } from './model.js';
+import { readTapColumns } from './tap-columns.js';
+
+/** One queryable table. */
+export interface CatalogTable {
+  /** TAP schema name, e.g. `DC_W13_Stripe82` or `TAP_UPLOAD`. */
+  readonly schema: string;
+  /** Table name without its schema, e.g. `Object`. */
+  readonly name: string;
+  /** Where the rows live in PostgreSQL. */
+  readonly pgSchema: string;
+  readonly pgTable: string;
+  readonly description: string | null;
+  /** Declared columns, in TAP_SCHEMA order (the hidden index column is never among them). */
+  readonly columns: readonly ColumnMeta[];
+  /** Declared RA/Dec columns (degrees) and the order-29 nested HEALPix column, when indexed. */
+  readonly position: { readonly ra: string; readonly dec: string; readonly hpx: string } | null;
+  /** Row count when known (the translator indexes the larger side of a crossmatch). */
+  readonly rows?: number | null;
+}
+
+/** A name as ADQL writes it: regular (case-insensitive) or delimited (exact). */
+export interface NameRef {
+  name: string;
+  delimited: boolean;
+}
+
+/** The TAP name of a table: `schema.table`. */
+export function tapName(t: CatalogTable): string {
+  return `${t.schema}.${t.name}`;
+}
+
+function matches(ref: NameRef, name: string): boolean {
+  return ref.delimited ? ref.name === name : ref.name.toLowerCase() === name.toLowerCase();
+}
+
+/** The tables a query may name. */
+export class Catalog {
+  readonly tables: readonly CatalogTable[];
+
+  constructor(tables: readonly CatalogTable[]) {
+    this.tables = Object.freeze([...tables]);
+    Object.freeze(this);
+  }
+
+  /**
+   * Tables matching `[schema.]table` under ADQL identifier rules. A table name may itself hold a
+   * dot when written delimited as one identifier (`"DC_W13_Stripe82.Object"`), as TAP names are.
+   */
+  find(schema: NameRef | null, table: NameRef): CatalogTable[] {
+    return this.tables.filter((t) => {
+      if (schema !== null) return matches(schema, t.schema) && matches(table, t.name);
+      return matches(table, t.name) || matches(table, tapName(t));
+    });
+  }
+
+  /** A catalog with `extra` tables added (TAP_UPLOAD), replacing any of the same TAP name. */
+  withTables(extra: readonly CatalogTable[]): Catalog {
+    const names = new Set(extra.map((t) => tapName(t).toLowerCase()));
+    return new Catalog([...this.tables.filter((t) => !names.has(tapName(t).toLowerCase())), ...extra]);
+  }
+}
+
+/**
+ * The real name of a declared column: TAP_SCHEMA writes names that are ADQL reserved words
+ * delimited (TAP 1.1 declares its own column `"size"`), so the quotes are not part of it.
+ */
+function declaredName(columnName: string): string {
+  const m = /^"((?:[^"]|"")*)"$/.exec(columnName);
+  return m ? m[1]!.replace(/""/g, '"') : columnName;
+}
+
+/** Read the catalog the viewer may query: two queries over TAP_SCHEMA and vodax.tables. */
+export async function loadCatalog(db: Database, viewer: Viewer): Promise<Catalog> {
+  const tables = await db.query<{
+    schema_name: string;
+    table_name: string;
+    description: string | null;
+    pg_schema: string | null;
+    pg_table: string | null;
+    ra_column: string | null;
+    dec_column: string | null;
+    hpx_column: string | null;
+    row_count: bigint | null;
+  }>(
+    `SELECT t.schema_name, t.table_name, t.description, vt.pg_schema, vt.pg_table, vt.ra_column, vt.dec_column, vt.hpx_column, vt.row_count
+     FROM "TAP_SCHEMA".tables t
+     LEFT JOIN vodax.tables vt ON vt.table_name = t.table_name
+     WHERE vodax.schema_visible_to(t.schema_name, $1)
+     ORDER BY t.schema_name, t.table_index, t.table_name`,
+    [viewer.user],
+  );
+  const declared = await readTapColumns(
+    db,
+    tables.map((t) => t.table_name),
+  );
+  const byTable = new Map<string, ColumnMeta[]>();
+  for (const [table, cols] of declared) byTable.set(table, cols.map((c) => Object.freeze({ ...c, name: declaredName(c.name) })));
+  return new Catalog(
+    tables.map((t) => {
+      // TAP names are `schema.table`; the PostgreSQL names equal them (TAP_SCHEMA's own tables too).
+      const prefix = `${t.schema_name}.`;
+      const name = t.table_name.startsWith(prefix) ? t.table_name.slice(prefix.length) : t.table_name;
+      const position =
+        t.ra_column && t.dec_column && t.hpx_column ? Object.freeze({ ra: t.ra_column, dec: t.dec_column, hpx: t.hpx_column }) : null;
+      return Object.freeze({
+        schema: t.schema_name,
+        name,
+        // TAP_SCHEMA is read through views that show only what the caller may see.
+        pgSchema: t.pg_schema ?? (t.schema_name === 'TAP_SCHEMA' ? 'vodax_tap' : t.schema_name),
+        pgTable: t.pg_table ?? name,
+        description: t.description,
+        columns: Object.freeze(byTable.get(t.table_name) ?? []),
+        position,
+        rows: t.row_count === null ? null : Number(t.row_count),
+      });
+    }),
+  );
+}
+
+/**
+ * Catalogs per viewer, reused while the database's catalog version (moved on by triggers on
+ * TAP_SCHEMA, databases, tables and shares, whichever process changes them) stays the same:
+ * one tiny query per request instead of reloading the catalog.
+ */
+export class CatalogCache {
+  private readonly entries = new Map<string, { version: string; catalog: Promise<Catalog> }>();
+
+  constructor(
+    private readonly db: Database,
+    private readonly maxEntries = 100,
+  ) {}
+
+  /** The viewer's catalog, loaded again when the catalog version has moved on. */
+  async get(viewer: Viewer): Promise<Catalog> {
+    const [row] = await this.db.query<{ v: string }>(
+      'SELECT last_value::text || CASE WHEN is_called THEN \'c\' ELSE \'\' END AS v FROM vodax.catalog_version',
+    );
+    const version = row!.v;
+    const key = viewer.user ?? '\u0000anonymous';
+    const hit = this.entries.get(key);
+    if (hit && hit.version === version) return hit.catalog;
+    if (this.entries.size >= this.maxEntries) this.entries.clear();
+    const catalog = loadCatalog(this.db, viewer);
+    this.entries.set(key, { version, catalog });
+    // A failed load must not stay cached.
+    catalog.catch(() => {
+      if (this.entries.get(key)?.catalog === catalog) this.entries.delete(key);
+    });
+    return catalog;
+  }
+}

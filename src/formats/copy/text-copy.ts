@@ -1,0 +1,142 @@
+/**
+ * CSV, TSV and VOTable TABLEDATA written by PostgreSQL: each row becomes one finished line of
+ * text in SQL (fields formatted, quoted or escaped and joined exactly as csv-writer.ts,
+ * tsv-writer.ts and votable-writer.ts do), and the lines come out of a binary COPY, whose
+ * framing tells rows apart without parsing the text and counts them for MAXREC. Node only
+ * strips the framing and copies bytes.
+ */
+import type { ColumnMeta } from '../../catalog/model.js';
+import { csvField } from '../csv-writer.js';
+import { tsvField } from '../tsv-writer.js';
+import { errorMessage, isStringColumn, type TableDocument } from '../table-writer.js';
+import { votableHead, votableTail, type VotableEnding } from '../votable-writer.js';
+import type { ResultField } from '../../storage/database.js';
+import { PG_OID, columnRef, plainTextSql, tdTextSql, wrappedQuery } from './column-sql.js';
+import { TupleChunks } from './binary-tuples.js';
+
+/** The line formats with a fast path. */
+export type LineFormat = 'csv' | 'tsv' | 'tabledata';
+
+const CHUNK = 1 << 16;
+
+/** A CSV field of string text: "" when empty, quoted (quotes doubled) when it holds , " CR or LF. */
+function csvQuoteSql(e: string): string {
+  return (
+    `CASE WHEN ${e} = '' THEN '""' WHEN ${e} ~ ('[",' || chr(13) || chr(10) || ']')` +
+    ` THEN '"' || replace(${e}, '"', '""') || '"' ELSE ${e} END`
+  );
+}
+
+/** A TSV field of string text: backslash, tab, LF and CR escaped with a backslash. */
+function tsvEscapeSql(e: string): string {
+  return (
+    `replace(replace(replace(replace(${e}, chr(92), chr(92) || chr(92)), chr(9), chr(92) || 't'),` +
+    ` chr(10), chr(92) || 'n'), chr(13), chr(92) || 'r')`
+  );
+}
+
+/** XML text: control characters XML 1.0 forbids removed (as escapeXmlText does), & < > escaped. */
+function xmlEscapeSql(e: string): string {
+  const illegal = `'[' || chr(1) || '-' || chr(8) || chr(11) || chr(12) || chr(14) || '-' || chr(31) || chr(65534) || chr(65535) || ']'`;
+  return (
+    `CASE WHEN ${e} ~ ('[&<>]|' || ${illegal})` +
+    ` THEN replace(replace(replace(regexp_replace(${e}, ${illegal}, '', 'g'), '&', '&amp;'), '<', '&lt;'), '>', '&gt;')` +
+    ` ELSE ${e} END`
+  );
+}
+
+/** One field of a line, never NULL. */
+function fieldSql(format: LineFormat, col: ColumnMeta, oid: number, ref: string): string | null {
+  const text = format === 'tabledata' ? tdTextSql(col, oid, ref) : plainTextSql(col, oid, ref);
+  if (text === null) return null;
+  // Timestamps never hold a character that needs quoting or escaping.
+  const quoted = isStringColumn(col) && oid !== PG_OID.timestamp;
+  if (format === 'tabledata') return `coalesce('<TD>' || ${quoted ? xmlEscapeSql(text) : text} || '</TD>', '<TD/>')`;
+  const field = quoted ? (format === 'csv' ? csvQuoteSql(text) : tsvEscapeSql(text)) : text;
+  return `coalesce(${field}, '')`;
+}
+
+/** The COPY statement writing one line per row of `sql`, or null when a column has no exact rewrite. */
+export function lineCopySql(format: LineFormat, sql: string, columns: ColumnMeta[], fields: ResultField[]): string | null {
+  if (fields.length !== columns.length || columns.length === 0) return null;
+  const parts: string[] = [];
+  for (let i = 0; i < columns.length; i++) {
+    const field = fieldSql(format, columns[i], fields[i].dataTypeID, columnRef(i));
+    if (field === null) return null;
+    parts.push(field);
+  }
+  const line =
+    format === 'csv'
+      ? `${parts.join(" || ',' || ")} || chr(13) || chr(10)`
+      : format === 'tsv'
+        ? `${parts.join(' || chr(9) || ')} || chr(10)`
+        : `'<TR>' || ${parts.join(' || ')} || '</TR>' || chr(10)`;
+  return `COPY (${wrappedQuery(sql, columns.length, [line])}) TO STDOUT (FORMAT binary)`;
+}
+
+/** The header line the generic CSV or TSV writer starts with. */
+export function textHeader(format: 'csv' | 'tsv', columns: ColumnMeta[]): Buffer {
+  const line = format === 'csv' ? `${columns.map((c) => csvField(c.name)).join(',')}\r\n` : `${columns.map((c) => tsvField(c.name)).join('\t')}\n`;
+  return Buffer.from(line, 'utf8');
+}
+
+/**
+ * The lines of the COPY stream `copy`, at most `maxrec` of them (the query asks for one more,
+ * which only tells overflow); answers how many rows came.
+ */
+async function* lines(copy: AsyncIterable<Buffer>, maxrec: number): AsyncGenerator<Buffer, number> {
+  const tuples = new TupleChunks();
+  let out = Buffer.allocUnsafe(CHUNK);
+  let pos = 0;
+  let rows = 0;
+  for await (const chunk of copy) {
+    const { buf, start } = tuples.feed(chunk);
+    let p = start;
+    const end = buf.length;
+    while (p + 2 <= end) {
+      const count = buf.readInt16BE(p);
+      if (count === -1) {
+        tuples.ended = true;
+        p = end;
+        break;
+      }
+      if (p + 6 > end) break;
+      const len = buf.readInt32BE(p + 2);
+      if (p + 6 + len > end) break;
+      if (rows < maxrec) {
+        if (pos + len > out.length) {
+          if (pos > 0) yield out.subarray(0, pos);
+          out = Buffer.allocUnsafe(Math.max(CHUNK, len));
+          pos = 0;
+        }
+        buf.copy(out, pos, p + 6, p + 6 + len);
+        pos += len;
+      }
+      rows++;
+      p += 6 + len;
+    }
+    if (!tuples.ended) tuples.keep(buf, p);
+  }
+  if (!tuples.ended || tuples.pending) throw new Error('the COPY stream ended inside a row');
+  if (pos > 0) yield out.subarray(0, pos);
+  return rows;
+}
+
+/** CSV or TSV: the header line, then the lines (neither format can report overflow; errors end the stream). */
+export async function* textDocument(format: 'csv' | 'tsv', columns: ColumnMeta[], copy: AsyncIterable<Buffer>, maxrec: number): AsyncGenerator<Buffer> {
+  yield textHeader(format, columns);
+  yield* lines(copy, maxrec);
+}
+
+/** VOTable TABLEDATA: head, rows, and a tail reporting OVERFLOW or an error, as the generic writer does. */
+export async function* tabledataDocument(doc: Pick<TableDocument, 'columns' | 'info'>, copy: AsyncIterable<Buffer>, maxrec: number): AsyncGenerator<Buffer> {
+  yield Buffer.from(votableHead({ ...doc, rows: [], overflowed: () => false }, 'TABLEDATA'), 'utf8');
+  let ending: VotableEnding;
+  try {
+    const rows = yield* lines(copy, maxrec);
+    ending = { overflow: rows > maxrec };
+  } catch (e) {
+    ending = { error: errorMessage(e) };
+  }
+  yield Buffer.from(votableTail('TABLEDATA', ending), 'utf8');
+}

@@ -1,0 +1,21 @@
+/**
+ * The DALI error document: a VOTable whose RESOURCE type="results" holds only
+ * INFO name="QUERY_STATUS" value="ERROR", with the message a person can act on as its content.
+ */
+import { escapeXmlAttr, escapeXmlText } from '../../formats/table-writer.js';
+import { VOTABLE_NAMESPACE } from '../../formats/votable-writer.js';
+
+/** Content-Type of a DALI error document. */
+export const DALI_ERROR_CONTENT_TYPE = 'application/x-votable+xml';
+
+/** A DALI error document carrying `message` (escaped; characters XML cannot hold are dropped). */
+export function daliErrorDocument(message: string): string {
+  return (
+    '<?xml version="1.0" encoding="UTF-8"?>\n' +
+    `<VOTABLE version="1.4" xmlns="${escapeXmlAttr(VOTABLE_NAMESPACE)}">\n` +
+    '<RESOURCE type="results">\n' +
+    `<INFO name="QUERY_STATUS" value="ERROR">${escapeXmlText(message)}</INFO>\n` +
+    '</RESOURCE>\n' +
+    '</VOTABLE>\n'
+  );
+}

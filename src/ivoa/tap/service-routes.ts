@@ -1,0 +1,39 @@
+/** The TAP service root (DB1), its capabilities and its examples. */
+import Router from '@koa/router';
+import type { Config } from '../../config.js';
+import { baseUrl } from '../../http/base-url.js';
+import { htmlPage } from '../../http/html.js';
+import { tapCapabilitiesXml, type UdfDeclaration } from '../vosi/capabilities-document.js';
+import { readResource } from '../vosi/vosi-template.js';
+
+/** Routes for `base` itself, `capabilities` and `examples`. */
+export function serviceRoutes(base: string, config: Config, udfs: readonly UdfDeclaration[], securityMethods: readonly (string | null)[]): Router {
+  const r = new Router({ prefix: base });
+  const examples = readResource('tap-examples.xhtml');
+  r.get('/', (ctx) => {
+    ctx.type = 'text/html; charset=utf-8';
+    ctx.body = htmlPage(
+      'vodax TAP service',
+      `<h1>vodax TAP service</h1>
+<p>A Table Access Protocol 1.1 service: ADQL 2.1 queries over the catalogs, synchronously or as UWS jobs.
+Point TOPCAT or pyvo at this page's address.</p>
+<ul>
+<li><a href="${base}/sync">sync</a>: <code>${base}/sync?LANG=ADQL&amp;QUERY=SELECT TOP 10 * FROM TAP_SCHEMA.tables</code></li>
+<li><a href="${base}/async">async</a>: UWS jobs</li>
+<li><a href="${base}/tables">tables</a>: what can be queried (VOSI tables)</li>
+<li><a href="${base}/capabilities">capabilities</a>, <a href="${base}/availability">availability</a></li>
+<li><a href="${base}/examples">examples</a>: working queries</li>
+</ul>`,
+    );
+  });
+  r.get('/capabilities', (ctx) => {
+    ctx.state.errorStyle = 'dali';
+    ctx.type = 'text/xml; charset=utf-8';
+    ctx.body = tapCapabilitiesXml({ base: baseUrl(ctx, config.publicUrl) + base, limits: config.limits, udfs, securityMethods });
+  });
+  r.get('/examples', (ctx) => {
+    ctx.type = ctx.accepts('application/xhtml+xml', 'text/html') === 'application/xhtml+xml' ? 'application/xhtml+xml; charset=utf-8' : 'text/html; charset=utf-8';
+    ctx.body = examples;
+  });
+  return r;
+}

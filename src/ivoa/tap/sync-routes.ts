@@ -1,0 +1,69 @@
+/** TAP sync (`/db/v0/tap/sync`, GET and POST): also the LSST v0 DB2 endpoint. */
+import { callerOf } from '../../auth/middleware.js';
+import Router from '@koa/router';
+import { Readable } from 'node:stream';
+import type { Context } from 'koa';
+import type { Config } from '../../config.js';
+import type { Database } from '../../storage/database.js';
+import { readDaliParams } from '../../http/request/body-reader.js';
+import { tapQueryParameters } from '../../query/tap-parameters.js';
+import { prepareQuery } from '../../query/prepared-query.js';
+import { resultStream } from '../../query/result-stream.js';
+import type { CatalogCache } from '../../catalog/query-catalog.js';
+import { openUploads, parseUploadParam, UploadSpool } from '../../query/uploads.js';
+import { afterResponse } from '../../http/after-response.js';
+import { scratchRoot } from '../../system/scratch.js';
+
+/** The sync endpoint under `base`. */
+export function syncRoutes(base: string, config: Config, db: Database, catalogs: CatalogCache): Router {
+  const r = new Router({ prefix: base });
+  const handler = async (ctx: Context) => {
+    ctx.state.errorStyle = 'dali';
+    const requestDate = new Date();
+    const spool = new UploadSpool(scratchRoot(config.dataDir));
+    // An answer not streamed to its end (client gone, HEAD, an error) cancels the query; the
+    // database side then releases its connection by itself, whoever still holds the stream.
+    const abort = new AbortController();
+    let complete = false;
+    ctx.res.once('close', () => {
+      if (!complete) abort.abort();
+    });
+    try {
+      const params = await readDaliParams(ctx, { maxFields: config.limits.maxParameters, maxFieldBytes: 1 << 20, maxFileBytes: config.limits.uploadBytes }, (part) =>
+        spool.save(part),
+      );
+      const tap = tapQueryParameters(params, config.limits, ctx.get('accept') || undefined);
+      const uploads = await openUploads(parseUploadParam(params.get('upload') ?? [], config.limits.uploadUrls), spool, config.limits, abort.signal);
+      const viewer = callerOf(ctx);
+      const catalog = (await catalogs.get({ user: viewer })).withTables(uploads.tables);
+      const prepared = prepareQuery(catalog, tap.query, tap.maxrec);
+      if (ctx.method === 'HEAD') {
+        // The query is valid; HEAD wants the headers only, so nothing is run.
+        ctx.status = 200;
+        ctx.type = tap.format.contentType;
+        return;
+      }
+      const body = await resultStream(db, prepared, tap.format.format.writer, {
+        signal: abort.signal,
+        timeoutMs: config.limits.syncTimeout * 1000,
+        requestDate,
+        viewer,
+        session: uploads.tables.length ? uploads.session : undefined,
+      }, { tmpDir: scratchRoot(config.dataDir) });
+      ctx.status = 200;
+      ctx.type = tap.format.contentType;
+      ctx.body = Readable.from(
+        (async function* () {
+          yield* body;
+          complete = true;
+        })(),
+      );
+    } finally {
+      // Only now is no part still being written to the spool (the reader waits for them).
+      afterResponse(ctx, () => spool.dispose());
+    }
+  };
+  r.get('/sync', handler);
+  r.post('/sync', handler);
+  return r;
+}

@@ -1,0 +1,51 @@
+/**
+ * `GET` or `POST /db/v0/tap/querytype?QUERY=...` (LSST v0 DB3): how a query will run, without running it.
+ * Answers in the v0 envelope (or as a name/value table in any other format); errors in the
+ * query are DALI error documents, as on the rest of the TAP face.
+ */
+import { callerOf } from '../auth/middleware.js';
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import type { Config } from '../config.js';
+import type { Database } from '../storage/database.js';
+import { readDaliParams } from '../http/request/body-reader.js';
+import { tapQueryParameters } from '../query/tap-parameters.js';
+import type { CatalogCache } from '../catalog/query-catalog.js';
+import { parseAdql } from '../adql/parser.js';
+import { validate } from '../adql/validator.js';
+import { translate } from '../adql/translator.js';
+import { queryPlan } from '../adql/query-plan.js';
+import { sendResult } from './envelope.js';
+
+/** Planning takes milliseconds; a query whose planning takes longer is not worth waiting for. */
+const EXPLAIN_TIMEOUT_MS = 5000;
+
+/** EXPLAIN (FORMAT JSON) of a statement, never ANALYZE: read-only, under a short timeout. */
+export async function explainJson(db: Database, sql: string, params: unknown[], timeoutMs: number, viewer: string | null): Promise<unknown> {
+  let plan: unknown = null;
+  // The viewer matters: TAP_SCHEMA tables are views over what the caller may see.
+  for await (const batch of db.streamReadOnly(`EXPLAIN (FORMAT JSON) ${sql}`, params, { timeoutMs, viewer })) {
+    plan ??= batch[0]?.[0] ?? null;
+  }
+  return typeof plan === 'string' ? JSON.parse(plan) : plan;
+}
+
+/** The querytype endpoint under `base` (the TAP service root). */
+export function querytypeRoutes(base: string, config: Config, db: Database, catalogs: CatalogCache): Router {
+  const r = new Router({ prefix: base });
+  // GET as the v0 table lists it; POST too, for queries longer than a URL (as TAP sync takes them).
+  const handler = async (ctx: Context) => {
+    ctx.state.errorStyle = 'dali';
+    const params = await readDaliParams(ctx, { maxFields: config.limits.maxParameters, maxFieldBytes: 1 << 20, maxFileBytes: 0 });
+    const tap = tapQueryParameters(params, config.limits, ctx.get('accept') || undefined);
+    const user = callerOf(ctx);
+    const catalog = await catalogs.get({ user });
+    const validated = validate(parseAdql(tap.query), catalog);
+    const translation = translate(validated, { maxrec: tap.maxrec });
+    const explain = await explainJson(db, translation.sql, translation.params, Math.min(EXPLAIN_TIMEOUT_MS, config.limits.syncTimeout * 1000), user);
+    sendResult(ctx, queryPlan(validated, translation, explain), 'querytype');
+  };
+  r.get('/querytype', handler);
+  r.post('/querytype', handler);
+  return r;
+}

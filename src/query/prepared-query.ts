@@ -1,0 +1,84 @@
+/**
+ * Running a TAP query: ADQL → validated → PostgreSQL SQL → rows streamed from a read-only
+ * cursor into a table document that any serializer writes. Sync answers, async job results
+ * and the v0 /db face all come through here.
+ */
+import type { Database, StreamOptions } from '../storage/database.js';
+import type { CellValue, ColumnMeta } from '../catalog/model.js';
+import type { TableDocument } from '../formats/table-writer.js';
+import { parseAdql } from '../adql/parser.js';
+import { validate } from '../adql/validator.js';
+import { translate } from '../adql/translator.js';
+import type { Catalog } from '../catalog/query-catalog.js';
+
+/** A query ready to run: its SQL and the metadata of its result columns. */
+export interface PreparedQuery {
+  adql: string;
+  sql: string;
+  params: unknown[];
+  columns: ColumnMeta[];
+  maxrec: number;
+}
+
+/** Parse, validate and translate ADQL against what the caller may see; throws 400-class errors. */
+export function prepareQuery(catalog: Catalog, adql: string, maxrec: number): PreparedQuery {
+  const validated = validate(parseAdql(adql), catalog);
+  const { sql, params, columns } = translate(validated, { maxrec });
+  return { adql, sql, params, columns, maxrec };
+}
+
+/** Options of a query's execution. */
+export interface RunOptions {
+  signal?: AbortSignal;
+  timeoutMs: number;
+  requestDate: Date;
+  batchSize?: number;
+  /** The caller (null: anonymous): TAP_SCHEMA shows only what they may see. */
+  viewer: string | null;
+  /** Work around the query on its connection (TAP uploads). */
+  session?: StreamOptions['session'];
+}
+
+/**
+ * Start a prepared query and answer its table document once the first rows (or the end) have
+ * arrived, so a query that fails at once fails before any output. Rows are cut at MAXREC (the
+ * SQL asks for MAXREC+1, so a further row means overflow). MAXREC=0 runs nothing and answers
+ * the columns with the overflow flag, as DALI asks.
+ */
+export async function openQuery(db: Database, q: PreparedQuery, options: RunOptions): Promise<TableDocument> {
+  let overflow = q.maxrec === 0;
+  const info = { query: q.adql, lang: 'ADQL', requestDate: options.requestDate.toISOString() };
+  if (q.maxrec === 0) return { columns: q.columns, rows: [], overflowed: () => overflow, info };
+  const stream = db.streamReadOnly(q.sql, q.params, {
+    signal: options.signal,
+    timeoutMs: options.timeoutMs,
+    batchSize: options.batchSize,
+    session: options.session,
+    viewer: options.viewer,
+  });
+  // Aborted (client gone, job aborted): the stream closes its cursor and frees its connection itself.
+  const it = stream[Symbol.asyncIterator]();
+  const first = await it.next();
+  async function* rows(): AsyncGenerator<CellValue[][]> {
+    let sent = 0;
+    let next = first;
+    try {
+      while (!next.done) {
+        const batch = next.value;
+        const room = q.maxrec - sent;
+        if (batch.length > room) {
+          overflow = true;
+          if (room > 0) yield batch.slice(0, room) as CellValue[][];
+          return;
+        }
+        sent += batch.length;
+        yield batch as CellValue[][];
+        next = await it.next();
+      }
+    } finally {
+      // Stopped early (overflow, consumer gone): release the cursor and its connection.
+      await it.return?.();
+    }
+  }
+  return { columns: q.columns, rows: rows(), overflowed: () => overflow, info };
+}

@@ -1,0 +1,33 @@
+import { expect } from 'chai';
+import { freshDatabase } from '../support/database.js';
+import { CatalogCache } from '../../src/catalog/query-catalog.js';
+import { Database } from '../../src/storage/database.js';
+import { createDatabase, loadTable } from '../../src/ingest/loader.js';
+
+describe('registry: catalog cache', () => {
+  it('serves a cached catalog until any process changes what queries may see, then reloads it', async () => {
+    const fresh = await freshDatabase();
+    // A second pool stands for another process (the command line) changing the catalog.
+    const other = new Database(fresh.url, 2);
+    try {
+      const cache = new CatalogCache(fresh.db);
+      const first = await cache.get({ user: null });
+      expect(await cache.get({ user: null })).to.equal(first);
+      expect(first.find(null, { name: 'T', delimited: false })).to.have.length(0);
+      await other.transaction(async (c) => {
+        await createDatabase(c, { name: 'Other', level: 'L2', owner: 'ann', description: '', annotations: {} });
+        await loadTable(c, 'Other', { meta: { name: 'T', columns: [{ name: 'x', datatype: 'int' }] }, rows: [[1]] });
+      });
+      const second = await cache.get({ user: null });
+      expect(second).not.to.equal(first);
+      expect(second.find(null, { name: 'T', delimited: false })).to.have.length(1);
+      // Private data: making the database L3 hides it from others at once.
+      await other.query(`UPDATE vodax.databases SET level = 'L3' WHERE name = 'Other'`);
+      expect((await cache.get({ user: null })).find(null, { name: 'T', delimited: false })).to.have.length(0);
+      expect((await cache.get({ user: 'ann' })).find(null, { name: 'T', delimited: false })).to.have.length(1);
+    } finally {
+      await other.close();
+      await fresh.drop();
+    }
+  });
+});

@@ -1,0 +1,280 @@
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { testDatabase } from '../support/database.js';
+import { testServer, type TestServer } from '../support/server.js';
+import type { Database } from '../../src/storage/database.js';
+import type { ColumnMeta } from '../../src/catalog/model.js';
+import type { TableWriter } from '../../src/formats/table-writer.js';
+import { plainNumber } from '../../src/formats/table-writer.js';
+import { csvWriter } from '../../src/formats/csv-writer.js';
+import { tsvWriter } from '../../src/formats/tsv-writer.js';
+import { votableBinary2Writer } from '../../src/formats/votable-binary2-writer.js';
+import { votableWriter } from '../../src/formats/votable-writer.js';
+import { loadCatalog } from '../../src/catalog/query-catalog.js';
+import { openQuery, prepareQuery, type PreparedQuery } from '../../src/query/prepared-query.js';
+import { fastDocumentStream } from '../../src/query/result-stream.js';
+import { jsNumberSql, PG_OID } from '../../src/formats/copy/column-sql.js';
+import { inlineParams } from '../../src/formats/copy/inline-params.js';
+
+const WRITERS: [string, TableWriter][] = [
+  ['CSV', csvWriter],
+  ['TSV', tsvWriter],
+  ['VOTable TABLEDATA', votableWriter],
+  ['VOTable BINARY2', votableBinary2Writer],
+];
+const requestDate = new Date('2024-05-06T07:08:09.010Z');
+
+async function bytesOf(stream: AsyncIterable<Buffer>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const b of stream) parts.push(b);
+  return Buffer.concat(parts);
+}
+
+/** The generic writer's document and the fast path's (null when it declines) for the same query. */
+async function both(db: Database, q: PreparedQuery, writer: TableWriter): Promise<{ generic: Buffer; fast: Buffer | null }> {
+  const options = { timeoutMs: 60_000, requestDate, viewer: null };
+  const generic = await bytesOf(writer.write(await openQuery(db, q, options)));
+  const stream = await fastDocumentStream(db, q, writer, options);
+  return { generic, fast: stream && (await bytesOf(stream)) };
+}
+
+async function adql(db: Database, query: string, maxrec: number): Promise<PreparedQuery> {
+  return prepareQuery(await loadCatalog(db, { user: null }), query, maxrec);
+}
+
+/** Active queries whose text holds `marker`, other than our own. */
+async function running(db: Database, marker: string): Promise<number> {
+  const rows = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM pg_stat_activity WHERE state = 'active' AND query LIKE $1 AND pid <> pg_backend_pid()`,
+    [`%${marker}%`],
+  );
+  return rows[0]!.n;
+}
+
+async function until(check: () => Promise<boolean>, ms: number): Promise<boolean> {
+  for (const t0 = Date.now(); Date.now() - t0 < ms; await new Promise((r) => setTimeout(r, 50))) if (await check()) return true;
+  return check();
+}
+
+const AWKWARD_COLUMNS: ColumnMeta[] = [
+  { name: 'id', datatype: 'long' },
+  { name: 'd', datatype: 'double', unit: 'deg' },
+  { name: 'f', datatype: 'float' },
+  { name: 'i', datatype: 'int' },
+  { name: 's', datatype: 'short' },
+  { name: 'b', datatype: 'boolean' },
+  { name: 't', datatype: 'char', arraysize: '*' },
+  { name: 'ts', datatype: 'char', arraysize: '*', xtype: 'timestamp' },
+  { name: 'weird, "name"\twith tab', datatype: 'char', arraysize: '*' },
+  { name: 'si', datatype: 'double' },
+  { name: 't', datatype: 'char', arraysize: '*' },
+];
+const AWKWARD_SQL = `SELECT id, d, f, i, s, b, t, ts, t AS "weird", s AS si, t FROM copy_fast_test.awkward ORDER BY id`;
+
+/** A prepared query over the awkward table, as the translator would write it. */
+function awkward(maxrec: number, columns = AWKWARD_COLUMNS, sql = AWKWARD_SQL): PreparedQuery {
+  return { adql: 'SELECT awkward things', sql: `${sql} LIMIT ${maxrec + 1}`, params: [], columns, maxrec };
+}
+
+describe('fast result paths (COPY)', function () {
+  let db: Database;
+  // PostgreSQL 15 gets the generic writers for CSV, TSV and TABLEDATA (see fast-stream.ts).
+  let textPaths = true;
+  const runs = (writer: TableWriter) => textPaths || writer === votableBinary2Writer;
+  let srv: TestServer;
+
+  before(async () => {
+    db = (await testDatabase()).db;
+    textPaths = (await db.serverVersion()) >= 160000;
+    srv = await testServer();
+    await db.query('DROP SCHEMA IF EXISTS copy_fast_test CASCADE');
+    await db.query('CREATE SCHEMA copy_fast_test');
+    await db.query(`CREATE TABLE copy_fast_test.awkward (id bigint, d float8, f float4, i int4, s int2, b boolean, t text, ts timestamp, a float8[])`);
+    const rows: string[] = [
+      `(1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)`,
+      `(2, 'NaN', 'NaN', 0, 0, true, '', '2020-01-02 03:04:05.678901', '{1,2}')`,
+      `(3, 'Infinity', '-Infinity', 1, 1, false, 'a,b', '1999-12-31 23:59:59', NULL)`,
+      `(4, '-Infinity', 'Infinity', -1, -1, NULL, 'quote " inside', '2000-01-01 00:00:00', NULL)`,
+      `(5, '-0', '-0', 2147483647, 32767, true, E'line\\nbreak\\r\\nand\\ttab and backslash \\\\ end', 'infinity', NULL)`,
+      `(6, 1e-5, 1e-5, -2147483648, -32768, false, 'héllo wörld ☃ 😀 ünïcode', '0044-03-15 12:00:00 BC', NULL)`,
+      `(7, 1e-7, 1234567, 7, 7, true, E'\\\\.', NULL, NULL)`,
+      `(8, 1.5e-300, 3.4e38, 8, 8, true, '"', NULL, NULL)`,
+      `(9, 1e15, 1e6, 9, 9, true, ',', NULL, NULL)`,
+      `(10, 1.2345678901234567e16, 123456.7, 10, 10, true, E'\\r', NULL, NULL)`,
+      `(11, 1e21, 1e-7, 11, 11, true, '  spaces  ', NULL, NULL)`,
+      `(12, 1.234e20, 0.1, 12, 12, true, 'NULL', NULL, NULL)`,
+      `(13, 123456789012345680000, 16777216, 13, 13, true, '\\N', NULL, NULL)`,
+      `(14, -2.5e-6, -1.5e-5, 14, 14, true, 'x', NULL, NULL)`,
+      `(15, 0.1, 1e-45, 15, 15, true, 'y', NULL, NULL)`,
+      `(16, 5e-324, 1.17549435e-38, 16, 16, true, 'z', NULL, NULL)`,
+      `(17, 1.7976931348623157e308, -3.4028235e38, 17, 17, true, 'é', NULL, NULL)`,
+      `(18, 1e-4, 999999, 18, 18, true, '𝄞', NULL, NULL)`,
+      `(19, 9.999999999999999e14, 99999.99, 19, 19, true, 'end', NULL, NULL)`,
+      `(20, -('NaN'::float8), -('NaN'::float4), 20, 20, true, 'negative NaN', NULL, NULL)`,
+      `(21, 123.456, 20.25, 21, 21, true, 'ordinary', '2024-02-29 12:34:56.5', NULL)`,
+      `(-9223372036854775808, 1e-3, 1e-3, 22, 22, true, 'min', NULL, NULL)`,
+      `(9223372036854775807, 1e13, 1e5, 23, 23, true, 'max', NULL, NULL)`,
+      // 4.81e21 is halfway between two doubles: JavaScript prints it so, PostgreSQL with 16 digits.
+      `(24, 4.81e21, 16777217, 24, 24, true, 'halfway', NULL, NULL)`,
+      `(25, 2, 2, 25, 25, true, 'a & b < c > d ' || chr(1) || ' ctrl ' || chr(11) || chr(65534) || ' <TD>', NULL, NULL)`,
+    ];
+    await db.query(`INSERT INTO copy_fast_test.awkward VALUES ${rows.join(', ')}`);
+  });
+
+  after(async () => {
+    await srv.close();
+    await db.query('DROP SCHEMA IF EXISTS copy_fast_test CASCADE');
+  });
+
+  for (const table of ['Object', 'Source', 'Science_Ccd_Exposure']) {
+    for (const [name, writer] of WRITERS) {
+      it(`writes ${table} as ${name} byte for byte as the generic writer does`, async function () {
+        if (!runs(writer)) this.skip();
+        const q = await adql(db, `SELECT * FROM DC_W13_Stripe82.${table}`, 100_000);
+        const { generic, fast } = await both(db, q, writer);
+        expect(fast, 'the fast path was taken').not.to.equal(null);
+        expect(generic.length).to.be.greaterThan(1000);
+        expect(fast!.equals(generic)).to.equal(true);
+      });
+    }
+  }
+
+  for (const [name, writer] of WRITERS) {
+    it(`writes NULLs, NaN, infinities, extreme numbers, timestamps and awkward text as ${name} exactly as the generic writer`, async function () {
+      if (!runs(writer)) this.skip();
+      const { generic, fast } = await both(db, awkward(100), writer);
+      expect(fast).not.to.equal(null);
+      expect(fast!.toString('utf8')).to.equal(generic.toString('utf8'));
+      expect(fast!.equals(generic)).to.equal(true);
+    });
+
+    it(`cuts ${name} at MAXREC exactly as the generic writer, overflow included`, async function () {
+      if (!runs(writer)) this.skip();
+      for (const maxrec of [1, 5, 24]) {
+        const { generic, fast } = await both(db, awkward(maxrec), writer);
+        expect(fast!.equals(generic), `MAXREC=${maxrec}`).to.equal(true);
+      }
+      const { fast } = await both(db, awkward(5), writer);
+      if (writer === votableBinary2Writer || writer === votableWriter) expect(fast!.toString()).to.match(/<INFO name="QUERY_STATUS" value="OVERFLOW"/);
+      else expect(fast!.toString().trimEnd().split('\n')).to.have.length(6);
+    });
+  }
+
+  it('writes a string query parameter into the COPY and answers the same rows', async () => {
+    const q = await adql(db, "SELECT scienceCcdExposureId, filterName FROM DC_W13_Stripe82.Science_Ccd_Exposure WHERE filterName = 'r' OR filterName = 'it''s'", 1000);
+    expect(q.params.length).to.be.greaterThan(0);
+    for (const [, writer] of WRITERS.filter(([, w]) => runs(w))) {
+      const { generic, fast } = await both(db, q, writer);
+      expect(fast).not.to.equal(null);
+      expect(fast!.equals(generic)).to.equal(true);
+    }
+  });
+
+  it('leaves arrays to the generic writers, and unicodeChar to the generic BINARY2 writer', async () => {
+    const arrays = awkward(100, [{ name: 'id', datatype: 'long' }, { name: 'a', datatype: 'double', arraysize: '*' }], 'SELECT id, a FROM copy_fast_test.awkward ORDER BY id');
+    for (const [, writer] of WRITERS) expect((await both(db, arrays, writer)).fast).to.equal(null);
+    const wide = awkward(100, [{ name: 't', datatype: 'unicodeChar', arraysize: '*' }], 'SELECT t FROM copy_fast_test.awkward ORDER BY id');
+    expect((await both(db, wide, votableBinary2Writer)).fast).to.equal(null);
+    if (textPaths) {
+      const { generic, fast } = await both(db, wide, csvWriter);
+      expect(fast!.equals(generic)).to.equal(true);
+    }
+  });
+
+  it('formats any float8 and float4 as JavaScript prints the value the driver parses', async () => {
+    // Bit patterns, plus every decimal exponent equally often (where the notations switch).
+    const scaled = fc.tuple(fc.integer({ min: -325, max: 308 }), fc.double({ min: -10, max: 10, noNaN: true })).map(([e, m]) => m * 10 ** e);
+    const rounded = fc.tuple(fc.integer({ min: -12, max: 25 }), fc.integer({ min: 1, max: 999 })).map(([e, m]) => m * 10 ** e);
+    const anyDouble = fc.oneof(fc.double(), scaled, rounded);
+    const anyFloat = fc.oneof(fc.float(), scaled.map(Math.fround), rounded.map(Math.fround));
+    await fc.assert(
+      fc.asyncProperty(fc.array(anyDouble, { minLength: 50, maxLength: 200 }), fc.array(anyFloat, { minLength: 50, maxLength: 200 }), async (doubles, floats) => {
+        for (const [values, type, oid] of [
+          [doubles, 'float8', PG_OID.float8],
+          [floats, 'float4', PG_OID.float4],
+        ] as const) {
+          const rows = await db.query<{ t: string; js: string }>(
+            `SELECT x::text AS t, ${jsNumberSql('x', oid)} AS js FROM unnest($1::${type}[]) AS u(x)`,
+            [values.map((v) => (Object.is(v, -0) ? '-0' : String(v)))],
+          );
+          for (const r of rows) expect(r.js, r.t).to.equal(plainNumber(parseFloat(r.t)));
+        }
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('inlines string parameters as literals, and declines what it cannot read safely', () => {
+    expect(inlineParams('SELECT CAST($1 AS text), "a$1", \'$2\' WHERE x = $2', ["it's", 'back\\slash'])).to.equal(
+      `SELECT CAST('it''s' AS text), "a$1", '$2' WHERE x =  E'back\\\\slash'`,
+    );
+    expect(inlineParams('SELECT $1', [5])).to.equal(null);
+    expect(inlineParams('SELECT $$x$$', [])).to.equal(null);
+    expect(inlineParams("SELECT E'\\''", [])).to.equal(null);
+    expect(inlineParams('SELECT $2', ['a'])).to.equal(null);
+    expect(inlineParams('SELECT 1 -- $1', ['a'])).to.equal(null);
+  });
+
+  it('cancels the query in the database when the signal aborts before the first row', async () => {
+    const marker = '1.2345671';
+    const q = await adql(db, `SELECT a.objectId FROM DC_W13_Stripe82.Object AS a, DC_W13_Stripe82.Object AS b WHERE a.ra + b.ra < -${marker}`, 10);
+    const ac = new AbortController();
+    const pending = fastDocumentStream(db, q, votableBinary2Writer, { timeoutMs: 60_000, requestDate, viewer: null, signal: ac.signal });
+    const outcome = pending.then(
+      () => 'answered',
+      (e: Error) => e.name,
+    );
+    expect(await until(async () => (await running(db, marker)) === 1, 5000)).to.equal(true);
+    ac.abort();
+    expect(await outcome).not.to.equal('answered');
+    expect(await until(async () => (await running(db, marker)) === 0, 1000)).to.equal(true);
+  });
+
+  it('cancels the COPY in the database when the consumer stops part-way', async () => {
+    const marker = '1.2345672';
+    const q = await adql(db, `SELECT a.objectId, b.ra FROM DC_W13_Stripe82.Object AS a, DC_W13_Stripe82.Object AS b WHERE a.ra + b.ra > -${marker}`, 100_000_000);
+    for (const [, writer] of WRITERS.filter(([, w]) => runs(w))) {
+      const stream = await fastDocumentStream(db, q, writer, { timeoutMs: 60_000, requestDate, viewer: null });
+      expect(stream).not.to.equal(null);
+      let chunks = 0;
+      for await (const _ of stream!) if (++chunks === 3) break;
+      expect(await until(async () => (await running(db, marker)) === 0, 1000)).to.equal(true);
+    }
+    // The pool still works: its connections came back usable.
+    expect(await db.query('SELECT 1 AS one')).to.deep.equal([{ one: 1 }]);
+  });
+
+  for (const format of ['csv', 'tsv', 'votable', 'votable/b2']) {
+    it(`answers a query that fails at once with 400 and a DALI error (${format})`, async () => {
+      const res = await fetch(`${srv.url}/db/v0/tap/sync`, {
+        method: 'POST',
+        body: new URLSearchParams({ LANG: 'ADQL', QUERY: 'SELECT TOP 5 LOG(ra - 1000) FROM DC_W13_Stripe82.Object', RESPONSEFORMAT: format }),
+      });
+      expect(res.status).to.equal(400);
+      expect(await res.text()).to.match(/<INFO name="QUERY_STATUS" value="ERROR">[^<]*logarithm/);
+    });
+  }
+
+  it('serves TAP sync CSV, TABLEDATA and BINARY2 through the fast path, equal to the generic writers', async () => {
+    const query = 'SELECT TOP 500 objectId, ra, decl, rPsfMag, extendedness FROM DC_W13_Stripe82.Object ORDER BY objectId';
+    for (const [format, writer] of [['csv', csvWriter], ['votable', votableWriter], ['votable/b2', votableBinary2Writer]] as const) {
+      const res = await fetch(`${srv.url}/db/v0/tap/sync`, { method: 'POST', body: new URLSearchParams({ LANG: 'ADQL', QUERY: query, RESPONSEFORMAT: format, MAXREC: '100' }) });
+      expect(res.status).to.equal(200);
+      const body = Buffer.from(await res.arrayBuffer()).toString('utf8');
+      const generic = (await bytesOf(writer.write(await openQuery(db, await adql(db, query, 100), { timeoutMs: 60_000, requestDate, viewer: null })))).toString('utf8');
+      // The request date differs between the two runs; everything else is the same.
+      const date = /<INFO name="REQUEST_DATE" value="[^"]*"\/>/;
+      expect(body.replace(date, '')).to.equal(generic.replace(date, ''));
+    }
+  });
+
+  it('takes the text paths on PostgreSQL 16 and later only, BINARY2 everywhere', async () => {
+    const q = await adql(db, 'SELECT TOP 3 objectId, ra FROM DC_W13_Stripe82.Object', 10);
+    const csv = await fastDocumentStream(db, q, csvWriter, { timeoutMs: 60_000, requestDate, viewer: null });
+    expect(csv === null, 'CSV declined').to.equal(!textPaths);
+    if (csv) for await (const _ of csv) void _;
+    const b2 = await fastDocumentStream(db, q, votableBinary2Writer, { timeoutMs: 60_000, requestDate, viewer: null });
+    expect(b2).not.to.equal(null);
+    for await (const _ of b2!) void _;
+  });
+});
