@@ -1,28 +1,83 @@
 /**
- * The one error hierarchy of vodax. Cores throw these; the HTTP layer maps them to a status
- * and a body (DALI error document or `{"error": ...}`) in exactly one place.
+ * The one error hierarchy of vodax. Cores throw these with a kind; the HTTP layer maps each kind
+ * to a status in one table (http/error-table.ts) and the face renders the body (DALI error
+ * document or `{"error": ...}`).
  */
+
+/** What went wrong, as a user can act on it; also the `code` of a JSON error. */
+export type ErrorKind =
+  | 'BadRequest'
+  | 'BadInput'
+  | 'QuerySyntax'
+  | 'Unauthorized'
+  | 'Forbidden'
+  | 'NotFound'
+  | 'MethodNotAllowed'
+  | 'RequestTimeout'
+  | 'QueryCancelled'
+  | 'Conflict'
+  | 'LimitExceeded'
+  | 'QuotaExceeded'
+  | 'UriTooLong'
+  | 'HeadersTooLarge'
+  | 'UnsupportedMediaType'
+  | 'InternalError'
+  | 'NotImplemented'
+  | 'Unavailable';
 
 /** Base of every error vodax reports to a user on purpose. */
 export class VodaxError extends Error {
-  /** HTTP status this error answers with. */
-  readonly status: number;
-  /** Short machine-readable code, e.g. 'NotFound', 'BadRequest'. */
-  readonly code: string;
-  constructor(message: string, status: number, code: string) {
+  constructor(
+    readonly kind: ErrorKind,
+    message: string,
+  ) {
     super(message);
     this.name = new.target.name;
-    this.status = status;
-    this.code = code;
+  }
+
+  /** Short machine-readable code, e.g. 'NotFound', 'BadRequest'. */
+  get code(): ErrorKind {
+    return this.kind;
   }
 }
 
-/** The request is malformed: bad parameter, bad value, contradictory input. */
-export class BadRequestError extends VodaxError {
-  constructor(message: string) {
-    super(message, 400, 'BadRequest');
-  }
+/** A class of errors of one kind: `class NotFoundError extends errorOfKind('NotFound') {}`. */
+function errorOfKind(kind: ErrorKind) {
+  return class extends VodaxError {
+    constructor(message: string) {
+      super(kind, message);
+    }
+  };
 }
+
+/** The request is malformed: bad parameter, bad value, contradictory input. */
+export class BadRequestError extends errorOfKind('BadRequest') {}
+/** The resource does not exist, or its existence is private to someone else. */
+export class NotFoundError extends errorOfKind('NotFound') {}
+/** The caller gave no credentials or bad ones. */
+export class UnauthorizedError extends errorOfKind('Unauthorized') {}
+/** The caller is known but may not do this. */
+export class ForbiddenError extends errorOfKind('Forbidden') {}
+/** The method is not allowed on this resource. */
+export class MethodNotAllowedError extends errorOfKind('MethodNotAllowed') {}
+/** The server does not implement this request method at all. */
+export class NotImplementedError extends errorOfKind('NotImplemented') {}
+/** The client stopped sending its request before it was complete. */
+export class RequestTimeoutError extends errorOfKind('RequestTimeout') {}
+/** A query was cancelled on purpose (abort, timeout). */
+export class QueryCancelledError extends errorOfKind('QueryCancelled') {}
+/** The request conflicts with the resource's state: a name taken, a job no longer PENDING. */
+export class ConflictError extends errorOfKind('Conflict') {}
+/** The request body is in a format this endpoint does not read. */
+export class UnsupportedMediaTypeError extends errorOfKind('UnsupportedMediaType') {}
+/** A size limit was exceeded (a body, a field, an upload); a count of parameters is a BadRequest. */
+export class LimitExceededError extends errorOfKind('LimitExceeded') {}
+/** The caller holds as much as one user may (tables, databases). */
+export class QuotaExceededError extends errorOfKind('QuotaExceeded') {}
+/** The query string is longer than the server reads; the request belongs in a POST body. */
+export class UriTooLongError extends errorOfKind('UriTooLong') {}
+/** The request headers are larger than the server reads. */
+export class HeadersTooLargeError extends errorOfKind('HeadersTooLarge') {}
 
 /** A file given to a command (ingest) is broken; names the file, line and column. */
 export class InputFileError extends VodaxError {
@@ -35,7 +90,7 @@ export class InputFileError extends VodaxError {
     const where = [file, line !== undefined ? `line ${line}` : null, column !== undefined ? `column ${column}` : null]
       .filter((x) => x !== null)
       .join(', ');
-    super(`${where}: ${message}`, 400, 'BadInput');
+    super('BadInput', `${where}: ${message}`);
   }
 }
 
@@ -46,77 +101,17 @@ export class QuerySyntaxError extends VodaxError {
     readonly line: number,
     readonly column: number,
   ) {
-    super(`line ${line}, column ${column}: ${detail}`, 400, 'QuerySyntax');
+    super('QuerySyntax', `line ${line}, column ${column}: ${detail}`);
   }
 }
 
-/** The resource does not exist, or its existence is private to someone else. */
-export class NotFoundError extends VodaxError {
-  constructor(message: string) {
-    super(message, 404, 'NotFound');
-  }
-}
-
-/** The caller gave no credentials or bad ones. */
-export class UnauthorizedError extends VodaxError {
-  constructor(message: string) {
-    super(message, 401, 'Unauthorized');
-  }
-}
-
-/** The caller is known but may not do this. */
-export class ForbiddenError extends VodaxError {
-  constructor(message: string) {
-    super(message, 403, 'Forbidden');
-  }
-}
-
-/** The method is not allowed on this resource. */
-export class MethodNotAllowedError extends VodaxError {
-  constructor(message: string) {
-    super(message, 405, 'MethodNotAllowed');
-  }
-}
-
-/** The server does not implement this request method at all (501). */
-export class NotImplementedError extends VodaxError {
-  constructor(message: string) {
-    super(message, 501, 'NotImplemented');
-  }
-}
-
-/** The client stopped sending its request before it was complete (408). */
-export class RequestTimeoutError extends VodaxError {
-  constructor(message: string) {
-    super(message, 408, 'RequestTimeout');
-  }
-}
-
-/** The request conflicts with the resource's state: a name taken, a job no longer PENDING (409). */
-export class ConflictError extends VodaxError {
-  constructor(message: string) {
-    super(message, 409, 'Conflict');
-  }
-}
-
-/** The request body is in a format this endpoint does not read (415). */
-export class UnsupportedMediaTypeError extends VodaxError {
-  constructor(message: string) {
-    super(message, 415, 'UnsupportedMediaType');
-  }
-}
-
-/** A limit (size, count, concurrency) was exceeded. */
-export class LimitExceededError extends VodaxError {
-  constructor(message: string, status = 413) {
-    super(message, status, 'LimitExceeded');
-  }
-}
-
-/** The service cannot answer now (database down, too busy). */
+/** The service cannot answer now (database down, too busy); says when to try again. */
 export class UnavailableError extends VodaxError {
-  constructor(message: string, readonly retryAfterSeconds?: number) {
-    super(message, 503, 'Unavailable');
+  constructor(
+    message: string,
+    readonly retryAfterSeconds?: number,
+  ) {
+    super('Unavailable', message);
   }
 }
 

@@ -1,13 +1,44 @@
-/** Which error shape a path answers with, decided before any route runs (so 401/413/503 agree). */
+/**
+ * How errors look on each face: a face names the paths it serves and how it renders an error
+ * (the IVOA face a DALI error document, the LSST face `{"error": ...}`), once, where it is
+ * mounted. The style is chosen before any route runs, so that 401, 413 and 503 from the
+ * middleware agree with the face's own errors.
+ */
 import type { Context, Next } from 'koa';
+import type { VodaxError } from '../errors.js';
 
-// The IVOA services answer DALI error documents; everything else the LSST {"error": ...}.
-const IVOA_PREFIXES = ['/db/v0/tap', '/image/v0/sia', '/image/v0/soda', '/image/v0/datalink'];
+/** Renders an error body. */
+export type ErrorRenderer = (e: VodaxError) => { type: string; body: string };
 
-/** Koa middleware setting ctx.state.errorStyle from the path. */
-export function errorStyleMiddleware() {
+/** The error style of the paths under some prefixes. */
+export interface ErrorStyle {
+  prefixes: readonly string[];
+  render: ErrorRenderer;
+}
+
+/** JSON error body per SPEC section 4: {"error": {"code", "message"}}; also what unclaimed paths answer. */
+export const renderJsonError: ErrorRenderer = (e) => ({
+  type: 'application/json; charset=utf-8',
+  body: JSON.stringify({ error: { code: e.code, message: e.message } }),
+});
+
+/** True when `path` is `prefix` or below it. */
+function isUnder(path: string, prefix: string): boolean {
+  return path === prefix || path.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`);
+}
+
+/** Koa middleware: remember the renderer of the style whose prefix claims the path (the longest wins). */
+export function errorStyleMiddleware(styles: readonly ErrorStyle[]) {
+  const byLength = styles.flatMap((s) => s.prefixes.map((prefix) => ({ prefix, render: s.render }))).sort((a, b) => b.prefix.length - a.prefix.length);
   return async (ctx: Context, next: Next): Promise<void> => {
-    if (IVOA_PREFIXES.some((p) => ctx.path === p || ctx.path.startsWith(p + '/'))) ctx.state.errorStyle = 'dali';
+    const match = byLength.find((s) => isUnder(ctx.path, s.prefix));
+    if (match) ctx.state.renderError = match.render;
     await next();
   };
+}
+
+/** The body of an error in the style of the face the request belongs to. */
+export function renderError(e: VodaxError, ctx: Context): { type: string; body: string } {
+  const render = (ctx.state.renderError as ErrorRenderer | undefined) ?? renderJsonError;
+  return render(e);
 }

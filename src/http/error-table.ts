@@ -1,34 +1,35 @@
-/** The one place where errors become HTTP answers. */
+/** The one place where errors become HTTP answers: the status of each error kind, and the catch-all. */
 import type { Context, Next } from 'koa';
-import { isVodaxError, MethodNotAllowedError, NotFoundError, NotImplementedError, UnavailableError, UnauthorizedError, VodaxError } from '../errors.js';
+import { isVodaxError, MethodNotAllowedError, NotFoundError, NotImplementedError, UnavailableError, UnauthorizedError, VodaxError, type ErrorKind } from '../errors.js';
 import type { Logger } from '../log.js';
 import { bearerChallenge } from '../auth/challenge.js';
-import { daliErrorDocument, DALI_ERROR_CONTENT_TYPE } from '../ivoa/dali/error-document.js';
+import { renderError } from './error-style.js';
 
-/** How a route family reports errors: LSST JSON, or DALI VOTable (set by the IVOA routes). */
-export type ErrorStyle = 'json' | 'dali';
+/** The HTTP status of every error kind. */
+export const STATUS_OF_KIND: Readonly<Record<ErrorKind, number>> = {
+  BadRequest: 400,
+  BadInput: 400,
+  QuerySyntax: 400,
+  Unauthorized: 401,
+  Forbidden: 403,
+  QuotaExceeded: 403,
+  NotFound: 404,
+  MethodNotAllowed: 405,
+  RequestTimeout: 408,
+  QueryCancelled: 408,
+  Conflict: 409,
+  LimitExceeded: 413,
+  UriTooLong: 414,
+  UnsupportedMediaType: 415,
+  HeadersTooLarge: 431,
+  InternalError: 500,
+  NotImplemented: 501,
+  Unavailable: 503,
+};
 
-/** Renders an error body for an error style. */
-export type ErrorRenderer = (e: VodaxError, ctx: Context) => { type: string; body: string };
-
-/** JSON error body per SPEC section 4: {"error": {"code", "message"}}. */
-export const renderJsonError: ErrorRenderer = (e) => ({
-  type: 'application/json; charset=utf-8',
-  body: JSON.stringify({ error: { code: e.code, message: e.message } }),
-});
-
-/** DALI error document (VOTable, QUERY_STATUS=ERROR) for the IVOA face. */
-export const renderDaliError: ErrorRenderer = (e) => ({
-  type: `${DALI_ERROR_CONTENT_TYPE}; charset=utf-8`,
-  body: daliErrorDocument(e.message),
-});
-
-const RENDERERS: Record<ErrorStyle, ErrorRenderer> = { json: renderJsonError, dali: renderDaliError };
-
-/** The body of an error in the style of the route family the request belongs to. */
-export function renderError(e: VodaxError, ctx: Context): { type: string; body: string } {
-  const style: ErrorStyle = (ctx.state.errorStyle as ErrorStyle | undefined) ?? 'json';
-  return RENDERERS[style](e, ctx);
+/** The HTTP status an error answers with. */
+export function statusOf(e: VodaxError): number {
+  return STATUS_OF_KIND[e.kind];
 }
 
 /** Koa middleware: map thrown errors to status and body; log real faults as errors. */
@@ -51,7 +52,7 @@ export function errorMiddleware(log: Logger) {
         ctx.res.destroy();
         return;
       }
-      ctx.status = e.status;
+      ctx.status = statusOf(e);
       ctx.type = type;
       ctx.body = body;
       if (e instanceof UnauthorizedError) ctx.set('WWW-Authenticate', bearerChallenge(e));
@@ -60,16 +61,15 @@ export function errorMiddleware(log: Logger) {
   };
 }
 
-/** Known errors pass through; client-side HTTP errors keep their status; anything else is a logged 500. */
+/** Known errors pass through; client-side HTTP errors keep their meaning; anything else is a logged 500. */
 function toVodaxError(err: unknown, ctx: Context, log: Logger): VodaxError {
   if (isVodaxError(err)) return err;
-  const status = (err as { status?: number; expose?: boolean }).status;
-  // Koa's and the routers' own HTTP errors for methods.
+  const status = (err as { status?: number }).status;
+  // Koa's and the routers' own HTTP errors.
   if (status === 405) return new MethodNotAllowedError(`${ctx.method} is not allowed on ${ctx.path}`);
   if (status === 501) return new NotImplementedError(`${ctx.method} is not a method this service implements`);
-  if (typeof status === 'number' && status >= 400 && status < 500) {
-    return new VodaxError((err as Error).message, status, 'BadRequest');
-  }
+  if (status === 404) return new NotFoundError(`no resource at ${ctx.path}`);
+  if (typeof status === 'number' && status >= 400 && status < 500) return new VodaxError('BadRequest', (err as Error).message);
   log.error('internal error', { method: ctx.method, path: ctx.path, error: err });
-  return new VodaxError('internal server error; the fault is logged', 500, 'InternalError');
+  return new VodaxError('InternalError', 'internal server error; the fault is logged');
 }

@@ -6,8 +6,9 @@
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import type { Context, Next } from 'koa';
 import type { Limits } from '../config.js';
-import { BadRequestError, LimitExceededError, RequestTimeoutError, UnavailableError } from '../errors.js';
-import { renderError } from './error-table.js';
+import { BadRequestError, HeadersTooLargeError, LimitExceededError, RequestTimeoutError, UnavailableError, UriTooLongError } from '../errors.js';
+import { renderError } from './error-style.js';
+import { statusOf } from './error-table.js';
 
 /** The limits the request checks use. */
 export type RequestLimits = Pick<Limits, 'uploadBytes' | 'queryStringChars' | 'maxParameters' | 'headerBytes' | 'requestIdleTimeout'>;
@@ -25,7 +26,7 @@ export function requestLimits(limits: RequestLimits) {
     const headerBytes = ctx.req.rawHeaders.reduce((n, h) => n + h.length + 2, 0);
     if (headerBytes > limits.headerBytes) {
       ctx.set('Connection', 'close');
-      throw new LimitExceededError(`the request headers (${headerBytes} bytes) are larger than the limit of ${limits.headerBytes} bytes`, 431);
+      throw new HeadersTooLargeError(`the request headers (${headerBytes} bytes) are larger than the limit of ${limits.headerBytes} bytes`);
     }
     watchBodyIdle(ctx, limits.requestIdleTimeout * 1000);
     const declared = ctx.get('content-length');
@@ -37,7 +38,7 @@ export function requestLimits(limits: RequestLimits) {
     const qs = ctx.querystring;
     if (qs.length > limits.queryStringChars) {
       ctx.set('Connection', 'close');
-      throw new LimitExceededError(`the query string (${qs.length} characters) is longer than ${limits.queryStringChars}; send long requests as POST`, 414);
+      throw new UriTooLongError(`the query string (${qs.length} characters) is longer than ${limits.queryStringChars}; send long requests as POST`);
     }
     const count = qs === '' ? 0 : qs.split('&').filter((p) => p !== '').length;
     if (count > limits.maxParameters) throw new BadRequestError(`too many parameters (${count}; at most ${limits.maxParameters})`);
@@ -74,7 +75,7 @@ function watchBodyIdle(ctx: Context, ms: number): void {
     const res = ctx.res;
     if (!res.headersSent && !res.writableEnded) {
       const { type, body } = renderError(error, ctx);
-      res.writeHead(408, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), Connection: 'close' });
+      res.writeHead(statusOf(error), { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), Connection: 'close' });
       res.end(body, cut);
     } else {
       cut();

@@ -6,7 +6,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { Database } from '../storage/database.js';
-import { BadRequestError, ConflictError, ForbiddenError, LimitExceededError, NotFoundError, UnauthorizedError, UnsupportedMediaTypeError } from '../errors.js';
+import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, QuotaExceededError, UnauthorizedError, UnsupportedMediaTypeError } from '../errors.js';
 import type { TableMeta, TableSource } from '../catalog/model.js';
 import { readCsv } from '../formats/csv-reader.js';
 import { readVotable } from '../formats/votable-reader.js';
@@ -123,7 +123,7 @@ export async function createUserTable(db: Database, spec: NewUserTable): Promise
       [spec.owner],
     );
     if (held.rows[0]!.n >= spec.maxTables) {
-      throw new LimitExceededError(`you hold ${held.rows[0]!.n} tables, the most allowed per user (USER_TABLES_MAX = ${spec.maxTables}); delete one first`, 403);
+      throw new QuotaExceededError(`you hold ${held.rows[0]!.n} tables, the most allowed per user (USER_TABLES_MAX = ${spec.maxTables}); delete one first`);
     }
     const source = await openBody(spec.body(), spec.format, target.table);
     source.meta.position = positionOf(source.meta);

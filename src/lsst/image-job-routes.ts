@@ -34,10 +34,14 @@ function control(params: ImageParams, name: string): string | undefined {
   return v[0]!.trim();
 }
 
-/** The routers of image jobs, in the order to mount them (after every other /image/v0 router). */
-export function imageJobRoutes(config: Config, db: Database, engine: JobEngine): Router[] {
+/**
+ * The routers of image jobs: `submit` (POSTs below /image/v0/{level}/) and `job` (below
+ * /image/v0/{job}/: the v0 resources I2-I4, which answer before the UWS binding's own).
+ */
+export function imageJobRoutes(config: Config, db: Database, engine: JobEngine): { submit: Router; job: Router[] } {
   const catalog = new ImageCatalog(db);
   const r = new Router();
+  const resources = new Router();
   const jobUrl = (ctx: Context, id: string) => `${baseUrl(ctx, config.publicUrl)}/image/v0/${encodeURIComponent(id)}`;
 
   /** Check the request as its GET would be checked, then create and run the job; 303 to it. */
@@ -92,13 +96,13 @@ export function imageJobRoutes(config: Config, db: Database, engine: JobEngine):
   };
 
   // I2: what the job reads and writes, and how long it should take.
-  r.get('/image/v0/:job/explain', async (ctx) => {
+  resources.get('/image/v0/:job/explain', async (ctx) => {
     const job = await visibleJob(ctx);
     sendResult(ctx, { job: job.id, phase: job.phase, ...(await explainImageJob(db, job.parameters, job.owner)) });
   });
 
   // I3: {status, startTime, progress}.
-  r.get('/image/v0/:job/status', async (ctx) => {
+  resources.get('/image/v0/:job/status', async (ctx) => {
     const job = await visibleJob(ctx);
     const progress = job.phase === 'COMPLETED' ? 1 : job.phase === 'EXECUTING' ? engine.progress(job.id) ?? 0 : 0;
     sendResult(ctx, {
@@ -111,10 +115,10 @@ export function imageJobRoutes(config: Config, db: Database, engine: JobEngine):
   });
 
   // I4: the URLs of the job's results (none until it has COMPLETED).
-  r.get('/image/v0/:job/results', async (ctx) => {
+  resources.get('/image/v0/:job/results', async (ctx) => {
     const job = await visibleJob(ctx);
     sendResult(ctx, job.results.map((res) => res.href ?? `${jobUrl(ctx, job.id)}/results/${encodeURIComponent(res.id)}`));
   });
 
-  return [r, uwsRoutes('/image/v0', engine, { kind: IMAGE_JOB_KIND, publicUrl: config.publicUrl })];
+  return { submit: r, job: [resources, uwsRoutes('/image/v0', engine, { kind: IMAGE_JOB_KIND, publicUrl: config.publicUrl })] };
 }

@@ -35,7 +35,6 @@ export function querytypeRoutes(base: string, config: Config, db: Database, cata
   const r = new Router({ prefix: base });
   // GET as the v0 table lists it; POST too, for queries longer than a URL (as TAP sync takes them).
   const handler = async (ctx: Context) => {
-    ctx.state.errorStyle = 'dali';
     const params = await readDaliParams(ctx, { maxFields: config.limits.maxParameters, maxFieldBytes: 1 << 20, maxFileBytes: 0 });
     const tap = tapQueryParameters(params, config.limits, ctx.get('accept') || undefined);
     const user = callerOf(ctx);

@@ -20,7 +20,6 @@ export function userTablesRoutes(base: string, config: Config, db: Database): Ro
 
   r.put('/tables/:name', (ctx) =>
     unreadBodyCloses(ctx, async () => {
-      ctx.state.errorStyle = 'dali';
       // A client that goes away mid-body fails the load, which rolls back (listening from the
       // start: the connection may close while the checks run, before the body is opened).
       const cut = () => new BadRequestError('the request body was cut short');
@@ -50,7 +49,6 @@ export function userTablesRoutes(base: string, config: Config, db: Database): Ro
 
   r.delete('/tables/:name', (ctx) =>
     unreadBodyCloses(ctx, async () => {
-      ctx.state.errorStyle = 'dali';
       const target = await writableTarget(db, callerOf(ctx), ctx.params.name!);
       await dropUserTable(db, target);
       ctx.status = 204;

@@ -6,7 +6,7 @@ import type { Readable } from 'node:stream';
 import pg from 'pg';
 import Cursor from 'pg-cursor';
 import { to as copyTo } from 'pg-copy-streams';
-import { BadRequestError, UnavailableError, VodaxError } from '../errors.js';
+import { BadRequestError, QueryCancelledError, UnavailableError, VodaxError } from '../errors.js';
 
 // BIGINT comes back as bigint: exact, where the pg default gives strings.
 const INT8_OID = 20;
@@ -63,12 +63,6 @@ export interface CopyOutStream extends AsyncIterable<Buffer> {
   fields: ResultField[];
 }
 
-/** A query was cancelled on purpose (abort, timeout). */
-export class QueryCancelledError extends VodaxError {
-  constructor(message: string) {
-    super(message, 408, 'QueryCancelled');
-  }
-}
 
 /** Settings of a pool's sessions. */
 export interface DatabaseOptions {

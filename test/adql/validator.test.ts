@@ -12,6 +12,7 @@ import { QuerySyntaxError } from '../../src/errors.js';
 import { Catalog } from '../../src/catalog/query-catalog.js';
 import { checkAdql } from '../../src/cli/adql.js';
 import { testCatalog } from './test-catalog.js';
+import { statusOf } from '../../src/http/error-table.js';
 
 const O = 'DC_W13_Stripe82.Object';
 const S = 'DC_W13_Stripe82.Source';
@@ -271,7 +272,7 @@ describe('ADQL validator and translator: corpus', () => {
       const e = errorOf(query);
       if (marked.includes('§')) expect([e.line, e.column], e.message).to.deep.equal([line, column]);
       expect(e.detail).to.contain(message);
-      expect(e.status).to.equal(400);
+      expect(statusOf(e)).to.equal(400);
       expect(e.message).to.match(/^line \d+, column \d+: /);
     });
   }

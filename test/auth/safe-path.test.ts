@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { checkPathPart, joinUnder, resolveUnder, UnsafePathError } from '../../src/auth/safe-path.js';
+import { statusOf } from '../../src/http/error-table.js';
 
 /** The error `fn` throws (sync or async), or null. */
 async function failure(fn: () => unknown): Promise<unknown> {
@@ -63,7 +64,7 @@ describe('auth: paths from requests stay under their root', () => {
     for (const parts of bad) {
       const e = await failure(() => resolveUnder(root, ...parts));
       expect(e, JSON.stringify(parts)).to.be.instanceOf(UnsafePathError);
-      expect((e as UnsafePathError).status).to.equal(400);
+      expect(statusOf((e as UnsafePathError))).to.equal(400);
     }
   });
 

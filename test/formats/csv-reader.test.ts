@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import { readCsv } from '../../src/formats/csv-reader.js';
 import { InputFileError } from '../../src/errors.js';
 import { chunkedStream, collect, expectInputError, fixture, fixtureStream, junk } from './read-helpers.js';
+import { statusOf } from '../../src/http/error-table.js';
 
 const TYPES_ROWS = [
   [1, 9007199254740993n, true, 12.5, 'alpha', '2024-01-02T03:04:05Z', 'plain'],
@@ -182,7 +183,7 @@ describe('CSV reader', () => {
         caught = e;
       }
       expect(caught, `seed ${seed}`).to.be.instanceOf(InputFileError);
-      expect((caught as InputFileError).status).to.equal(400);
+      expect(statusOf((caught as InputFileError))).to.equal(400);
       expect((caught as InputFileError).message).not.to.match(/[\u0000-\u0008]/);
     }
     await expectInputError(() => readCsv(Readable.from([Buffer.from('id,na\u0001me\n1,2\n')]), { file: 'c.csv' }), {
@@ -258,7 +259,7 @@ describe('CSV reader', () => {
       column: header.indexOf('c1599,') + 1,
       message: /3000 columns; a table holds at most 1599 columns \(PostgreSQL's 1600 less the one vodax adds\)/,
     });
-    expect(err.status).to.equal(400);
+    expect(statusOf(err)).to.equal(400);
     // 1599 is fine.
     const most = Array.from({ length: 1599 }, (_, i) => `c${i}`).join(',');
     const src = await readCsv(Readable.from([most + '\n' + most.replace(/c/g, '') + '\n']), { file: 'w.csv' });

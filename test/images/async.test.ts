@@ -20,7 +20,6 @@ import { addUser } from '../../src/auth/users.js';
 import { sampleCatalog } from '../../src/sample-data/sample.js';
 import { isCompressedSample, loadSampleImages } from '../../src/sample-data/sample-images.js';
 import { imageJobKind } from '../../src/images/image-job-kind.js';
-import { imageJobRoutes } from '../../src/lsst/image-job-routes.js';
 import { FitsFile } from '../../src/fits/file.js';
 import { physicalValues } from '../../src/fits/pixels.js';
 import { wcsFromHeader } from '../../src/wcs/header-wcs.js';
@@ -50,12 +49,8 @@ describe('LSST image face: asynchronous image jobs (I2-I4), HDF5, HEAD', functio
     const config = loadConfig({ LOG_FORMAT: 'silent', DATA_DIR: dataDir });
     engine = new JobEngine(engineOptions(tdb.db, dataDir, { kinds: [imageJobKind(tdb.db, config)] }));
     await engine.start();
-    // As app.ts mounts them: after every other router.
+    // createApp mounts the image job routes, since the engine has the 'image' kind.
     const app = createApp({ config, log: createLogger('silent'), db: tdb.db, registry: new Registry(tdb.db, { host: '127.0.0.1', port: 5432 }), jobs: engine });
-    for (const router of imageJobRoutes(config, tdb.db, engine)) {
-      app.use(router.routes());
-      app.use(router.allowedMethods({ throw: true }));
-    }
     server = http.createServer(app.callback());
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -261,5 +256,20 @@ describe('LSST image face: asynchronous image jobs (I2-I4), HDF5, HEAD', functio
     await new Promise((r) => setTimeout(r, 200));
     expect(openOnImage()).to.equal(0);
     expect(fs.readdirSync(path.join(dataDir, 'tmp')).filter((f) => f.endsWith('.h5'))).to.deep.equal([]);
+  });
+  it('sends /image/v0/{level}, /image/v0/{job} and the IVOA services each to their own routes, whatever the mount order', async () => {
+    // A level is never taken for a job, nor a job id for a level.
+    const level = await json('/image/v0/L2/status');
+    expect(level.status).to.equal(404);
+    expect(level.body.error.message).not.to.match(/job/);
+    // The IVOA services' place is theirs: a DALI error, never "no job 'sia'".
+    const sia = await fetch(base + '/image/v0/sia');
+    expect(sia.status).to.equal(404);
+    expect(sia.headers.get('content-type')).to.match(/^application\/x-votable\+xml/);
+    expect(await sia.text()).to.match(/QUERY_STATUS" value="ERROR">no resource at \/image\/v0\/sia</);
+    // A job id is a job, answered in the LSST face's JSON.
+    const job = await json('/image/v0/AAAAAAAAAAAAAAAAAAAAAA/status');
+    expect(job.status).to.equal(404);
+    expect(job.body.error.message).to.match(/no image job 'AAAAAAAAAAAAAAAAAAAAAA'/);
   });
 });

@@ -4,6 +4,7 @@ import { createDatabase, loadTable, HPX_COLUMN } from '../../src/ingest/loader.j
 import { ang2pix, INDEX_ORDER } from '../../src/healpix/nested.js';
 import type { CellValue, ColumnMeta, TableSource } from '../../src/catalog/model.js';
 import { ConflictError, InputFileError, isVodaxError, type VodaxError } from '../../src/errors.js';
+import { statusOf } from '../../src/http/error-table.js';
 
 /** A small table with every TAP datatype, NULLs and awkward text. */
 function sampleSource(rows: CellValue[][]): TableSource {
@@ -127,14 +128,14 @@ describe('ingest: loader', () => {
     it('a NUL character in text names the row and column', async () => {
       const err = await loadError(table([{ name: 'id', datatype: 'int' }, { name: 'label', datatype: 'char', arraysize: '*' }], [[1, 'ok'], [2, 'x\u0000y']]));
       expect(err).to.be.instanceOf(InputFileError);
-      expect(err.status).to.equal(400);
+      expect(statusOf(err)).to.equal(400);
       expect(err.message).to.match(/^table T: row 2, column "label": the text holds a NUL character \(U\+0000\)/);
     });
 
     it('a value out of its column type\'s range, or an unreadable timestamp, names the row and column (PostgreSQL 22xxx)', async () => {
       const small = await loadError(table([{ name: 'id', datatype: 'int' }, { name: 'small', datatype: 'short' }], [[1, 5], [2, 7], [3, 40000]]));
       expect(small).to.be.instanceOf(InputFileError);
-      expect(small.status).to.equal(400);
+      expect(statusOf(small)).to.equal(400);
       expect(small.message).to.match(/^table T: row 3, column "small": .*smallint/);
       const time = await loadError(table([{ name: 'seen', datatype: 'char', arraysize: '*', xtype: 'timestamp' }], [['2024-01-01'], ['yesterday-ish']]));
       expect(time).to.be.instanceOf(InputFileError);
@@ -144,7 +145,7 @@ describe('ingest: loader', () => {
     it('more columns than PostgreSQL allows (54011) is refused before CREATE TABLE, saying the limit', async () => {
       const columns = Array.from({ length: 1600 }, (_, i) => ({ name: `c${i}`, datatype: 'int' as const }));
       const err = await loadError(table(columns, []));
-      expect(err.status).to.equal(400);
+      expect(statusOf(err)).to.equal(400);
       expect(err.message).to.match(/1600 columns; a table holds at most 1599 columns \(PostgreSQL's 1600 less the one vodax adds\)/);
     });
 
@@ -152,13 +153,13 @@ describe('ingest: loader', () => {
       const columns = Array.from({ length: 1500 }, (_, i) => ({ name: `c${i}`, datatype: 'double' as const }));
       const err = await loadError(table(columns, [columns.map(() => null), columns.map((_, i) => i + 0.5)]));
       expect(err).to.be.instanceOf(InputFileError);
-      expect(err.status).to.equal(400);
+      expect(statusOf(err)).to.equal(400);
       expect(err.message).to.match(/^table T: row is too big.*; fewer columns, or split the table in two$/);
     });
 
     it('a column name too long for PostgreSQL is shown by its start only', async () => {
       const err = await loadError(table([{ name: 'x'.repeat(100_000), datatype: 'int' }], []));
-      expect(err.status).to.equal(400);
+      expect(statusOf(err)).to.equal(400);
       expect(err.message).to.match(/invalid column name "x{60}…": 1 to 63 bytes/);
       expect(err.message.length).to.be.below(200);
     });

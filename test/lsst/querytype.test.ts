@@ -7,6 +7,7 @@ import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { errorMiddleware } from '../../src/http/error-table.js';
 import { errorStyleMiddleware } from '../../src/http/error-style.js';
+import { renderDaliError } from '../../src/ivoa/dali/error-document.js';
 import { querytypeRoutes } from '../../src/lsst/querytype-routes.js';
 import { CatalogCache, loadCatalog, type Catalog } from '../../src/catalog/query-catalog.js';
 import { parseAdql } from '../../src/adql/parser.js';
@@ -31,7 +32,7 @@ describe('querytype (/db/v0/tap/querytype, DB3)', () => {
     catalog = await loadCatalog(db, { user: null });
     const app = new Koa();
     app.silent = true;
-    app.use(errorStyleMiddleware());
+    app.use(errorStyleMiddleware([{ prefixes: ['/db/v0/tap'], render: renderDaliError }]));
     app.use(errorMiddleware(createLogger('silent')));
     app.use(querytypeRoutes('/db/v0/tap', loadConfig({ LOG_FORMAT: 'silent' }), db, new CatalogCache(db)).routes());
     server = http.createServer(app.callback());

@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import { BadRequestError, LimitExceededError } from '../../src/errors.js';
 import { fetchToFile, hostAllowed, type ResolvedAddress, type SafeFetchOptions } from '../../src/net/safe-fetch.js';
 import { loopbackFiles, votableOf, type LoopbackFiles } from '../support/loopback-files.js';
+import { statusOf } from '../../src/http/error-table.js';
 
 /** Count the TCP client sockets this process opens while `work` runs. */
 async function socketsOpenedBy(work: () => Promise<unknown>): Promise<number> {
@@ -147,7 +148,7 @@ describe('safe URL fetch (net/safe-fetch)', function () {
     const chunked = target();
     const err = await rejection(fetchToFile(`${files.url}/bytes/300000`, chunked, allowed({ maxBytes: 100_000 })));
     expect(err).to.be.instanceOf(LimitExceededError);
-    expect((err as LimitExceededError).status).to.equal(413);
+    expect(statusOf((err as LimitExceededError))).to.equal(413);
     expect(err.message).to.include(`${files.url}/bytes/300000 is larger than 100000 bytes`);
     expect(fs.existsSync(chunked)).to.equal(false);
     const declared = await rejection(fetchToFile(`${files.url}/declared/5000000`, target(), allowed({ maxBytes: 100_000 })));

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { testDatabase, freshDatabase } from '../support/database.js';
-import { QueryCancelledError } from '../../src/storage/database.js';
+import { QueryCancelledError } from '../../src/errors.js';
 import { migrate } from '../../src/storage/migrations.js';
 
 /** Consume a row stream into one array. */

@@ -38,7 +38,7 @@ function add(params: JobParameters, name: string, value: string, limits: ParamLi
   const key = name.toLowerCase();
   (params[key] ??= []).push(value);
   const n = Object.values(params).reduce((s, v) => s + v.length, 0);
-  if (n > limits.fields) throw new LimitExceededError(`more than ${limits.fields} parameters`, 400);
+  if (n > limits.fields) throw new BadRequestError(`more than ${limits.fields} parameters`);
 }
 
 /**
@@ -138,8 +138,8 @@ async function readMultipart(ctx: Context, limits: ParamLimits, params: JobParam
         }),
     );
   });
-  bb.on('fieldsLimit', () => fail(new LimitExceededError(`more than ${limits.fields} parameters`, 400)));
-  bb.on('filesLimit', () => fail(new LimitExceededError(`more than ${limits.files} files`, 400)));
+  bb.on('fieldsLimit', () => fail(new BadRequestError(`more than ${limits.fields} parameters`)));
+  bb.on('filesLimit', () => fail(new BadRequestError(`more than ${limits.files} files`)));
   await new Promise<void>((resolve) => {
     // A body that breaks off cuts the files still being written, so that every write has ended
     // (and nothing writes into a folder the caller removes) before the failure is reported.

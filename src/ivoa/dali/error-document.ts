@@ -4,6 +4,7 @@
  */
 import { escapeXmlAttr, escapeXmlText } from '../../formats/table-writer.js';
 import { VOTABLE_NAMESPACE } from '../../formats/votable-writer.js';
+import type { ErrorRenderer } from '../../http/error-style.js';
 
 /** Content-Type of a DALI error document. */
 export const DALI_ERROR_CONTENT_TYPE = 'application/x-votable+xml';
@@ -19,3 +20,9 @@ export function daliErrorDocument(message: string): string {
     '</VOTABLE>\n'
   );
 }
+
+/** The IVOA face's error style: every error a DALI error document. */
+export const renderDaliError: ErrorRenderer = (e) => ({
+  type: `${DALI_ERROR_CONTENT_TYPE}; charset=utf-8`,
+  body: daliErrorDocument(e.message),
+});

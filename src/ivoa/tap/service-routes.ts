@@ -27,7 +27,6 @@ Point TOPCAT or pyvo at this page's address.</p>
     );
   });
   r.get('/capabilities', (ctx) => {
-    ctx.state.errorStyle = 'dali';
     ctx.type = 'text/xml; charset=utf-8';
     ctx.body = tapCapabilitiesXml({ base: baseUrl(ctx, config.publicUrl) + base, limits: config.limits, udfs, securityMethods });
   });

@@ -18,7 +18,6 @@ import { scratchRoot } from '../../system/scratch.js';
 export function syncRoutes(base: string, config: Config, db: Database, catalogs: CatalogCache): Router {
   const r = new Router({ prefix: base });
   const handler = async (ctx: Context) => {
-    ctx.state.errorStyle = 'dali';
     const requestDate = new Date();
     const spool = new UploadSpool(scratchRoot(config.dataDir));
     // An answer not streamed to its end (client gone, HEAD, an error) cancels the query; the

@@ -146,11 +146,6 @@ export function uwsRoutes(base: string, engine: JobEngine, options: UwsRouteOpti
     }
   };
 
-  r.use(async (ctx, next) => {
-    ctx.state.errorStyle = 'dali';
-    await next();
-  });
-
   // The job list (UWS 1.1 section 2.2.2.1): the caller's own jobs; anonymous jobs are listed to no one.
   r.get('/', async (ctx) => {
     const q = new URLSearchParams(ctx.querystring);

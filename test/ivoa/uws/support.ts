@@ -8,6 +8,8 @@ import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import { BadRequestError } from '../../../src/errors.js';
 import { errorMiddleware } from '../../../src/http/error-table.js';
+import { errorStyleMiddleware } from '../../../src/http/error-style.js';
+import { renderDaliError } from '../../../src/ivoa/dali/error-document.js';
 import { createLogger } from '../../../src/log.js';
 import type { Database } from '../../../src/storage/database.js';
 import { JobEngine, type EngineOptions } from '../../../src/jobs/job-engine.js';
@@ -89,6 +91,8 @@ export async function harness(over: Partial<EngineOptions> = {}, maxWaitSeconds 
   const base = '/db/v0/tap/async';
   const app = new Koa();
   app.silent = true;
+  // Mounted as the IVOA face mounts it: DALI error documents under the TAP path.
+  app.use(errorStyleMiddleware([{ prefixes: [base], render: renderDaliError }]));
   app.use(errorMiddleware(createLogger('silent')));
   app.use(async (ctx, next) => {
     const user = ctx.get('x-test-user');
@@ -121,6 +125,7 @@ export async function harness(over: Partial<EngineOptions> = {}, maxWaitSeconds 
 /** The TAP async binding of `engine` on a loopback port: its server and the job list's URL. */
 export async function tapAsyncServer(engine: JobEngine): Promise<{ server: http.Server; base: string }> {
   const app = new Koa();
+  app.use(errorStyleMiddleware([{ prefixes: ['/db/v0/tap/async'], render: renderDaliError }]));
   app.use(errorMiddleware(createLogger('silent')));
   app.use(uwsRoutes('/db/v0/tap/async', engine, { kind: 'tap', publicUrl: null }).routes());
   const server = http.createServer(app.callback());

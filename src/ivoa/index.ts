@@ -1,0 +1,34 @@
+/**
+ * The IVOA face: TAP with VOSI and the UWS binding at /db/v0/tap, HiPS under /image/v0/hips and
+ * /db/v0/hips. A new protocol is a folder beside tap/ (sia/, soda/, datalink/, scs/) whose routes
+ * are added here; DALI services answer errors as DALI error documents.
+ */
+import type { Face, Services } from '../http/face.js';
+import { USER_FUNCTIONS } from '../adql/functions.js';
+import { renderDaliError } from './dali/error-document.js';
+import { IVOA_PATHS } from './paths.js';
+import { vosiRoutes } from './vosi/vosi-routes.js';
+import { syncRoutes } from './tap/sync-routes.js';
+import { serviceRoutes } from './tap/service-routes.js';
+import { uwsRoutes } from './uws/uws-routes.js';
+import { hipsRoutes } from './hips/hips-routes.js';
+
+// What the TAP capabilities declare: the functions beyond ADQL, and anonymous or bearer-token access.
+const TAP_UDFS = USER_FUNCTIONS.map((f) => ({ form: f.signature, description: f.description }));
+const SECURITY_METHODS = [null, 'ivo://ivoa.net/sso#token'];
+
+/** The IVOA face over the shared services. */
+export function ivoaFace(services: Services): Face {
+  const { config, db, catalogs, jobs } = services;
+  const tap = [
+    vosiRoutes(IVOA_PATHS.tap, db, services.startedAt),
+    syncRoutes(IVOA_PATHS.tap, config, db, catalogs),
+    serviceRoutes(IVOA_PATHS.tap, config, TAP_UDFS, SECURITY_METHODS),
+  ];
+  if (jobs?.hasKind('tap')) tap.push(uwsRoutes(IVOA_PATHS.tapAsync, jobs, { kind: 'tap', publicUrl: config.publicUrl }));
+  return {
+    name: 'ivoa',
+    errorStyles: [{ prefixes: [IVOA_PATHS.tap, IVOA_PATHS.sia, IVOA_PATHS.soda, IVOA_PATHS.datalink], render: renderDaliError }],
+    routes: [{ routers: tap }, { routers: [hipsRoutes(config, db, services.registry, services.hips)] }],
+  };
+}
