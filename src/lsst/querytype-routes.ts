@@ -11,9 +11,7 @@ import type { Database } from '../storage/database.js';
 import { readDaliParams } from '../http/request/body-reader.js';
 import { tapQueryParameters } from '../query/tap-parameters.js';
 import type { CatalogCache } from '../catalog/query-catalog.js';
-import { parseAdql } from '../adql/parser.js';
-import { validate } from '../adql/validator.js';
-import { translate } from '../adql/translator.js';
+import { prepareQuery } from '../query/prepared-query.js';
 import { queryPlan } from '../adql/query-plan.js';
 import { sendResult } from './envelope.js';
 
@@ -38,11 +36,10 @@ export function querytypeRoutes(base: string, config: Config, db: Database, cata
     const params = await readDaliParams(ctx, { maxFields: config.limits.maxParameters, maxFieldBytes: 1 << 20, maxFileBytes: 0 });
     const tap = tapQueryParameters(params, config.limits, ctx.get('accept') || undefined);
     const user = callerOf(ctx);
-    const catalog = await catalogs.get({ user });
-    const validated = validate(parseAdql(tap.query), catalog);
-    const translation = translate(validated, { maxrec: tap.maxrec });
-    const explain = await explainJson(db, translation.sql, translation.params, Math.min(EXPLAIN_TIMEOUT_MS, config.limits.syncTimeout * 1000), user);
-    sendResult(ctx, queryPlan(validated, translation, explain), 'querytype');
+    // Prepared as sync and jobs prepare it (UPLOAD is not read: DB3 runs only EXPLAIN).
+    const prepared = prepareQuery(await catalogs.get({ user }), tap.query, tap.maxrec);
+    const explain = await explainJson(db, prepared.sql, prepared.params, Math.min(EXPLAIN_TIMEOUT_MS, config.limits.syncTimeout * 1000), user);
+    sendResult(ctx, queryPlan(prepared.validated, prepared, explain), 'querytype');
   };
   r.get('/querytype', handler);
   r.post('/querytype', handler);

@@ -7,8 +7,8 @@ import type { Database, StreamOptions } from '../storage/database.js';
 import type { CellValue, ColumnMeta } from '../catalog/model.js';
 import type { TableDocument } from '../formats/table-writer.js';
 import { parseAdql } from '../adql/parser.js';
-import { validate } from '../adql/validator.js';
-import { translate } from '../adql/translator.js';
+import { validate, type ValidatedQuery } from '../adql/validator.js';
+import { translate, type Translation } from '../adql/translator.js';
 import type { Catalog } from '../catalog/query-catalog.js';
 
 /** A query ready to run: its SQL and the metadata of its result columns. */
@@ -20,11 +20,14 @@ export interface PreparedQuery {
   maxrec: number;
 }
 
-/** Parse, validate and translate ADQL against what the caller may see; throws 400-class errors. */
-export function prepareQuery(catalog: Catalog, adql: string, maxrec: number): PreparedQuery {
+/**
+ * Parse, validate and translate ADQL against what the caller may see; throws 400-class errors.
+ * Beside the query to run come the validated query and its whole translation, which DB3's
+ * query plan reads.
+ */
+export function prepareQuery(catalog: Catalog, adql: string, maxrec: number): PreparedQuery & Translation & { validated: ValidatedQuery } {
   const validated = validate(parseAdql(adql), catalog);
-  const { sql, params, columns } = translate(validated, { maxrec });
-  return { adql, sql, params, columns, maxrec };
+  return { ...translate(validated, { maxrec }), adql, maxrec, validated };
 }
 
 /** Options of a query's execution. */

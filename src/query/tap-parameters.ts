@@ -46,7 +46,7 @@ function maxrecOf(params: DaliParams, limits: Limits): number {
 /**
  * RESPONSEFORMAT (or FORMAT) by short name or media type; else a table format the Accept header
  * prefers (so `Accept: application/json` gets the v0 JSON shape); else VOTable, as TAP requires.
- * HTML in Accept does not count: browsers and Java clients put it first by default.
+ * HTML counts only when the header means it (see asksForHtml).
  */
 function formatOf(params: DaliParams, accept?: string): ResolvedFormat {
   const raw = param(params, 'RESPONSEFORMAT') ?? param(params, 'FORMAT');
@@ -56,6 +56,17 @@ function formatOf(params: DaliParams, accept?: string): ResolvedFormat {
     return f;
   }
   const negotiated = negotiateFormat(accept);
-  if (negotiated && negotiated.format.name !== 'html') return negotiated;
+  if (negotiated && (negotiated.format.name !== 'html' || asksForHtml(accept ?? ''))) return negotiated;
   return { format: DEFAULT_FORMAT, contentType: DEFAULT_FORMAT.mimeType };
+}
+
+/**
+ * Whether an Accept header that prefers HTML means it: a browser's (it lists
+ * application/xhtml+xml), or one that takes nothing it does not list (no wildcard). Java's
+ * default, `text/html, image/gif, image/jpeg, *; q=.2, * / *; q=.2`, which TOPCAT and STILTS
+ * send, lists HTML first but takes anything: those clients want VOTable.
+ */
+function asksForHtml(accept: string): boolean {
+  const ranges = accept.split(',').map((r) => r.split(';')[0].trim().toLowerCase());
+  return ranges.includes('application/xhtml+xml') || !ranges.some((r) => r === '*' || r === '*/*');
 }

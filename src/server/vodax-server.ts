@@ -7,6 +7,7 @@ import { createApp } from './app.js';
 import { createHttpServer, cutByServer } from '../http/http-server.js';
 import { scratchRoot, sweepScratch } from '../system/scratch.js';
 import { Registry } from '../catalog/table-registry.js';
+import { CatalogCache } from '../catalog/query-catalog.js';
 import { addressOf, openStorage } from './storage.js';
 import { ensureSampleData } from '../sample-data/load-sample-data.js';
 import { engineFromConfig } from '../jobs/job-engine.js';
@@ -41,14 +42,16 @@ export async function startServer(config: Config, log: Logger, options: { sample
     throw e;
   }
   const registry = new Registry(storage.db, addressOf(storage.url));
-  const jobs = engineFromConfig(config, storage.db, log, [tapJobKind(storage.db, config), imageJobKind(storage.db, config)]);
+  // One catalog cache for the server: sync queries, TAP jobs and DB3 see the same tables.
+  const catalogs = new CatalogCache(storage.db);
+  const jobs = engineFromConfig(config, storage.db, log, [tapJobKind({ config, db: storage.db, catalogs }), imageJobKind(storage.db, config)]);
   try {
     await jobs.start();
   } catch (e) {
     await storage.close();
     throw e;
   }
-  const app = createApp({ config, log, db: storage.db, registry, jobs, hips });
+  const app = createApp({ config, log, db: storage.db, registry, catalogs, jobs, hips });
   const server = createHttpServer(app.callback(), config.limits);
   const sockets = new Set<Socket>();
   server.on('connection', (s) => {

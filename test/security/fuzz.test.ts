@@ -26,6 +26,7 @@ import { loadSampleImages } from '../../src/sample-data/sample-images.js';
 import { sampleCatalog } from '../../src/sample-data/sample.js';
 import { engineFromConfig, type JobEngine } from '../../src/jobs/job-engine.js';
 import { tapJobKind } from '../../src/query/tap-job-kind.js';
+import { CatalogCache } from '../../src/catalog/query-catalog.js';
 import { addUser } from '../../src/auth/users.js';
 import { createOwnedDatabase } from '../../src/ingest/user-databases.js';
 import { loadTable } from '../../src/ingest/loader.js';
@@ -245,9 +246,11 @@ describe('security: fuzzing every route with malformed requests', function () {
       }),
     );
     const config = loadConfig({ LOG_FORMAT: 'silent', DATA_DIR: dataDir, UPLOAD_MAX_BYTES: '200000', SYNC_TIMEOUT: '5', ASYNC_DURATION_MAX: '5', CONCURRENT_QUERIES: '2' });
-    jobs = engineFromConfig(config, db, log, [tapJobKind(db, config)]);
+    // One catalog cache for the jobs and the routes, as the server has.
+    const catalogs = new CatalogCache(db);
+    jobs = engineFromConfig(config, db, log, [tapJobKind({ config, db, catalogs })]);
     await jobs.start();
-    const app = createApp({ config, log, db, registry: new Registry(db, addressOf(fresh.url)), jobs });
+    const app = createApp({ config, log, db, registry: new Registry(db, addressOf(fresh.url)), catalogs, jobs });
     if (!mountsUserTables(app)) {
       const r = userTablesRoutes('/db/v0/tap', config, db);
       app.use(r.routes());

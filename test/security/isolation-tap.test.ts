@@ -18,6 +18,7 @@ import { Registry } from '../../src/catalog/table-registry.js';
 import { addressOf } from '../../src/server/storage.js';
 import { engineFromConfig, type JobEngine } from '../../src/jobs/job-engine.js';
 import { tapJobKind } from '../../src/query/tap-job-kind.js';
+import { CatalogCache } from '../../src/catalog/query-catalog.js';
 import { addUser } from '../../src/auth/users.js';
 import { createOwnedDatabase } from '../../src/ingest/user-databases.js';
 import { loadTable } from '../../src/ingest/loader.js';
@@ -139,9 +140,11 @@ describe('security: isolation on TAP (sync, async, TAP_SCHEMA, VOSI) and images'
     }
     const config = loadConfig({ LOG_FORMAT: 'silent', DATA_DIR: dataDir });
     const log = createLogger('silent');
-    jobs = engineFromConfig(config, db, log, [tapJobKind(db, config)]);
+    // One catalog cache for the jobs and the routes, as the server has.
+    const catalogs = new CatalogCache(db);
+    jobs = engineFromConfig(config, db, log, [tapJobKind({ config, db, catalogs })]);
     await jobs.start();
-    const app = createApp({ config, log, db, registry: new Registry(db, addressOf(fresh.url)), jobs });
+    const app = createApp({ config, log, db, registry: new Registry(db, addressOf(fresh.url)), catalogs, jobs });
     server = http.createServer(app.callback());
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

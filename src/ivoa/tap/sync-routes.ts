@@ -6,17 +6,16 @@ import type { Context } from 'koa';
 import type { Config } from '../../config.js';
 import type { Database } from '../../storage/database.js';
 import { readDaliParams } from '../../http/request/body-reader.js';
-import { tapQueryParameters } from '../../query/tap-parameters.js';
-import { prepareQuery } from '../../query/prepared-query.js';
-import { resultStream } from '../../query/result-stream.js';
 import type { CatalogCache } from '../../catalog/query-catalog.js';
-import { openUploads, parseUploadParam, UploadSpool } from '../../query/uploads.js';
+import { checkTapQuery, readTapQuery, runTapQuery } from '../../query/run-tap-query.js';
+import { UploadSpool } from '../../query/uploads.js';
 import { afterResponse } from '../../http/after-response.js';
 import { scratchRoot } from '../../system/scratch.js';
 
 /** The sync endpoint under `base`. */
 export function syncRoutes(base: string, config: Config, db: Database, catalogs: CatalogCache): Router {
   const r = new Router({ prefix: base });
+  const services = { config, db, catalogs };
   const handler = async (ctx: Context) => {
     const requestDate = new Date();
     const spool = new UploadSpool(scratchRoot(config.dataDir));
@@ -31,26 +30,18 @@ export function syncRoutes(base: string, config: Config, db: Database, catalogs:
       const params = await readDaliParams(ctx, { maxFields: config.limits.maxParameters, maxFieldBytes: 1 << 20, maxFileBytes: config.limits.uploadBytes }, (part) =>
         spool.save(part),
       );
-      const tap = tapQueryParameters(params, config.limits, ctx.get('accept') || undefined);
-      const uploads = await openUploads(parseUploadParam(params.get('upload') ?? [], config.limits.uploadUrls), spool, config.limits, abort.signal);
-      const viewer = callerOf(ctx);
-      const catalog = (await catalogs.get({ user: viewer })).withTables(uploads.tables);
-      const prepared = prepareQuery(catalog, tap.query, tap.maxrec);
+      const query = readTapQuery(params, config.limits, ctx.get('accept') || undefined);
+      const run = { spool, viewer: callerOf(ctx), signal: abort.signal, timeoutMs: config.limits.syncTimeout * 1000, requestDate };
       if (ctx.method === 'HEAD') {
-        // The query is valid; HEAD wants the headers only, so nothing is run.
+        // HEAD wants the headers only: the query is checked, nothing is run.
+        const format = await checkTapQuery(services, query, run);
         ctx.status = 200;
-        ctx.type = tap.format.contentType;
+        ctx.type = format.contentType;
         return;
       }
-      const body = await resultStream(db, prepared, tap.format.format.writer, {
-        signal: abort.signal,
-        timeoutMs: config.limits.syncTimeout * 1000,
-        requestDate,
-        viewer,
-        session: uploads.tables.length ? uploads.session : undefined,
-      }, { tmpDir: scratchRoot(config.dataDir) });
+      const { format, body } = await runTapQuery(services, query, run);
       ctx.status = 200;
-      ctx.type = tap.format.contentType;
+      ctx.type = format.contentType;
       ctx.body = Readable.from(
         (async function* () {
           yield* body;

@@ -86,6 +86,27 @@ describe('TAP sync (/db/v0/tap/sync)', () => {
     expect(body.more).to.equal(true);
   });
 
+  it('answers an HTML table to an Accept that asks for HTML, VOTable to Java clients and */*, and RESPONSEFORMAT first', async () => {
+    const q = { QUERY: 'SELECT TOP 2 objectId, ra FROM DC_W13_Stripe82.Object' };
+    const firefox = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
+    // What java.net.HttpURLConnection sends unless told otherwise (TOPCAT, STILTS).
+    const java = 'text/html, image/gif, image/jpeg, *; q=.2, */*; q=.2';
+    for (const [accept, params, type] of [
+      ['text/html', q, /^text\/html/],
+      [firefox, q, /^text\/html/],
+      [java, q, /^application\/x-votable\+xml/],
+      ['*/*', q, /^application\/x-votable\+xml/],
+      ['text/html', { ...q, RESPONSEFORMAT: 'csv' }, /^text\/csv/],
+      [firefox, { ...q, RESPONSEFORMAT: 'votable' }, /^application\/x-votable\+xml/],
+    ] as const) {
+      const res = await sync(srv, params, { accept });
+      const body = await res.text();
+      expect(res.status, accept).to.equal(200);
+      expect(res.headers.get('content-type'), `${accept} ${JSON.stringify(params)}`).to.match(type);
+      if (type.source.includes('html')) expect(body, accept).to.match(/<table[\s>]/);
+    }
+  });
+
   for (const [what, params, pattern] of [
     ['a syntax error, with line and column', { QUERY: 'SELECT TOP 5 *\nFORM DC_W13_Stripe82.Object' }, /line 2, column 1/],
     ['an unknown column, with a suggestion', { QUERY: 'SELECT dec FROM DC_W13_Stripe82.Object' }, /decl/],

@@ -8,6 +8,7 @@ import { expect } from 'chai';
 import { loadConfig } from '../../../src/config.js';
 import { JobEngine } from '../../../src/jobs/job-engine.js';
 import { tapJobKind } from '../../../src/query/tap-job-kind.js';
+import { CatalogCache } from '../../../src/catalog/query-catalog.js';
 import { testDatabase } from '../../support/database.js';
 import { testServer, type TestServer } from '../../support/server.js';
 import { loopbackFiles, type LoopbackFiles } from '../../support/loopback-files.js';
@@ -173,7 +174,7 @@ describe('TAP UPLOAD by URL', function () {
       const { db } = await testDatabase();
       dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vodax-upload-url-'));
       const config = loadConfig({ LOG_FORMAT: 'silent', DATA_DIR: dataDir, UPLOAD_URL_HOSTS: files.hostPort });
-      engine = new JobEngine(engineOptions(db, dataDir, { kinds: [tapJobKind(db, config)] }));
+      engine = new JobEngine(engineOptions(db, dataDir, { kinds: [tapJobKind({ config, db, catalogs: new CatalogCache(db) })] }));
       await engine.start();
       ({ server, base } = await tapAsyncServer(engine));
     });

@@ -7,6 +7,7 @@ import { expect } from 'chai';
 import { loadConfig } from '../../../src/config.js';
 import { JobEngine } from '../../../src/jobs/job-engine.js';
 import { tapJobKind } from '../../../src/query/tap-job-kind.js';
+import { CatalogCache } from '../../../src/catalog/query-catalog.js';
 import { testDatabase } from '../../support/database.js';
 import { engineOptions, postForm, tapAsyncServer, untilPhase, uwsSchemaProblems } from './support.js';
 
@@ -21,7 +22,7 @@ describe('TAP async jobs', function () {
     const { db } = await testDatabase();
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vodax-uws-tap-'));
     const config = loadConfig({ LOG_FORMAT: 'silent', DATA_DIR: dataDir });
-    engine = new JobEngine(engineOptions(db, dataDir, { kinds: [tapJobKind(db, config)] }));
+    engine = new JobEngine(engineOptions(db, dataDir, { kinds: [tapJobKind({ config, db, catalogs: new CatalogCache(db) })] }));
     await engine.start();
     ({ server, base } = await tapAsyncServer(engine));
   });

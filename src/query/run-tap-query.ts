@@ -1,0 +1,86 @@
+/**
+ * Running a TAP query into a sink: the one sequence behind sync answers and async jobs. The
+ * uploads are opened, the catalog is the caller's with them, the ADQL is prepared, and the answer
+ * document comes as a byte stream in the requested format; the caller writes it wherever it goes
+ * (an HTTP response, a job's result file).
+ */
+import type { Config, Limits } from '../config.js';
+import type { Database } from '../storage/database.js';
+import type { CatalogCache } from '../catalog/query-catalog.js';
+import type { ResolvedFormat } from '../formats/output-formats.js';
+import type { DaliParams } from '../http/request/body-reader.js';
+import { tapQueryParameters, type TapQueryParameters } from './tap-parameters.js';
+import { prepareQuery, type PreparedQuery } from './prepared-query.js';
+import { resultStream } from './result-stream.js';
+import { openUploads, parseUploadParam, type OpenedUploads, type UploadRequest, type UploadSpool } from './uploads.js';
+import { scratchRoot } from '../system/scratch.js';
+
+/** What TAP queries run over; one of each per server (Services has them all). */
+export interface TapQueryServices {
+  config: Config;
+  db: Database;
+  /** The tables each caller may query, shared by sync queries, jobs and DB3. */
+  catalogs: CatalogCache;
+}
+
+/** A TAP query as its request or job gives it: the TAP parameters and the tables it uploads. */
+export interface TapQuery {
+  tap: TapQueryParameters;
+  uploads: UploadRequest[];
+}
+
+/** One run of a query: who asks, where its uploaded parts are, and how long it may take. */
+export interface TapQueryRun {
+  /** The parts the uploads name: spooled from the request, or a job's files. */
+  spool: UploadSpool;
+  /** The caller (null: anonymous): the query sees only what they may see. */
+  viewer: string | null;
+  signal: AbortSignal;
+  timeoutMs: number;
+  requestDate: Date;
+}
+
+/** A running query's answer: its format (and Content-Type) and the document's bytes. */
+export interface TapQueryAnswer {
+  format: ResolvedFormat;
+  body: AsyncIterable<Buffer>;
+}
+
+/** Read a TAP query from its parameters (UPLOAD included); throws 400-class errors. */
+export function readTapQuery(params: DaliParams, limits: Limits, accept?: string): TapQuery {
+  const tap = tapQueryParameters(params, limits, accept);
+  return { tap, uploads: parseUploadParam(params.get('upload') ?? [], limits.uploadUrls) };
+}
+
+/** The uploads opened and the query prepared against the caller's catalog with them. */
+async function prepareTapQuery(services: TapQueryServices, query: TapQuery, run: TapQueryRun): Promise<{ prepared: PreparedQuery; uploads: OpenedUploads }> {
+  const uploads = await openUploads(query.uploads, run.spool, services.config.limits, run.signal);
+  const catalog = (await services.catalogs.get({ user: run.viewer })).withTables(uploads.tables);
+  return { prepared: prepareQuery(catalog, query.tap.query, query.tap.maxrec), uploads };
+}
+
+/**
+ * Check a query as far as can be without running it (uploads read, ADQL validated against the
+ * caller's tables) and answer the format it would come in: HEAD.
+ */
+export async function checkTapQuery(services: TapQueryServices, query: TapQuery, run: TapQueryRun): Promise<ResolvedFormat> {
+  await prepareTapQuery(services, query, run);
+  return query.tap.format;
+}
+
+/**
+ * Run a query. Resolves once the first rows have arrived, so a query that fails at once fails
+ * here, before any byte; `run.signal` cancels it, and a body not read to its end frees the
+ * database by itself (see resultStream).
+ */
+export async function runTapQuery(services: TapQueryServices, query: TapQuery, run: TapQueryRun): Promise<TapQueryAnswer> {
+  const { prepared, uploads } = await prepareTapQuery(services, query, run);
+  const body = await resultStream(services.db, prepared, query.tap.format.format.writer, {
+    signal: run.signal,
+    timeoutMs: run.timeoutMs,
+    requestDate: run.requestDate,
+    viewer: run.viewer,
+    session: uploads.tables.length ? uploads.session : undefined,
+  }, { tmpDir: scratchRoot(services.config.dataDir) });
+  return { format: query.tap.format, body };
+}

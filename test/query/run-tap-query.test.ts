@@ -1,0 +1,76 @@
+/** The TAP query use case that sync answers and async jobs both run, without HTTP. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { loadConfig, type Config } from '../../src/config.js';
+import { CatalogCache } from '../../src/catalog/query-catalog.js';
+import { UploadSpool } from '../../src/query/uploads.js';
+import { checkTapQuery, readTapQuery, runTapQuery, type TapQueryServices } from '../../src/query/run-tap-query.js';
+import { testDatabase } from '../support/database.js';
+
+async function text(body: AsyncIterable<Buffer>): Promise<string> {
+  const parts: Buffer[] = [];
+  for await (const b of body) parts.push(b);
+  return Buffer.concat(parts).toString('utf8');
+}
+
+describe('runTapQuery', () => {
+  let dataDir: string;
+  let config: Config;
+  let services: TapQueryServices;
+  let spool: UploadSpool;
+  const run = () => ({ spool, viewer: null, signal: new AbortController().signal, timeoutMs: 10_000, requestDate: new Date('2024-01-02T03:04:05Z') });
+
+  before(async () => {
+    const { db } = await testDatabase();
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vodax-run-tap-query-'));
+    config = loadConfig({ LOG_FORMAT: 'silent', DATA_DIR: dataDir });
+    services = { config, db, catalogs: new CatalogCache(db) };
+  });
+  beforeEach(() => {
+    spool = new UploadSpool(path.join(dataDir, 'spool'));
+  });
+  afterEach(() => spool.dispose());
+  after(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+  const params = (p: Record<string, string>) => new Map(Object.entries(p).map(([k, v]) => [k.toLowerCase(), [v]]));
+
+  it('answers the format asked for and the document of the query', async () => {
+    const query = readTapQuery(params({ QUERY: 'SELECT TOP 3 objectId FROM DC_W13_Stripe82.Object', RESPONSEFORMAT: 'csv' }), config.limits);
+    const { format, body } = await runTapQuery(services, query, run());
+    expect(format.format.name).to.equal('csv');
+    expect((await text(body)).trim().split(/\r?\n/)).to.have.length(4);
+  });
+
+  it('queries the uploads the spool holds as TAP_UPLOAD tables', async () => {
+    const file = path.join(dataDir, 'ids.csv');
+    fs.writeFileSync(file, 'id,tag\n1,a\n2,b\n');
+    spool.use('part1', file);
+    const query = readTapQuery(params({ QUERY: 'SELECT tag FROM TAP_UPLOAD.mine ORDER BY id', UPLOAD: 'mine,param:part1', RESPONSEFORMAT: 'csv' }), config.limits);
+    expect((await text((await runTapQuery(services, query, run())).body)).trim().split(/\r?\n/)).to.deep.equal(['tag', 'a', 'b']);
+  });
+
+  it('fails before any byte on a query that fails, and names an upload part the spool lacks', async () => {
+    const bad = readTapQuery(params({ QUERY: 'SELECT dec FROM DC_W13_Stripe82.Object' }), config.limits);
+    await runTapQuery(services, bad, run()).then(
+      () => expect.fail('ran'),
+      (e: Error) => expect(e.message).to.match(/decl/),
+    );
+    const missing = readTapQuery(params({ QUERY: 'SELECT * FROM TAP_UPLOAD.t', UPLOAD: 't,param:nowhere' }), config.limits);
+    await runTapQuery(services, missing, run()).then(
+      () => expect.fail('ran'),
+      (e: Error) => expect(e.message).to.match(/nowhere/),
+    );
+  });
+
+  it('checks a query without running it (HEAD): its format, or the same error', async () => {
+    const ok = readTapQuery(params({ QUERY: 'SELECT TOP 1 ra FROM DC_W13_Stripe82.Object', RESPONSEFORMAT: 'votable/b2' }), config.limits);
+    expect((await checkTapQuery(services, ok, run())).contentType).to.match(/serialization=BINARY2/i);
+    const bad = readTapQuery(params({ QUERY: 'SELECT dec FROM DC_W13_Stripe82.Object' }), config.limits);
+    await checkTapQuery(services, bad, run()).then(
+      () => expect.fail('checked'),
+      (e: Error) => expect(e.message).to.match(/decl/),
+    );
+  });
+});
