@@ -5,7 +5,7 @@
  */
 import type { Face, Services } from '../http/face.js';
 import { USER_FUNCTIONS } from '../adql/functions.js';
-import { renderDaliError } from './dali/error-document.js';
+import { daliJobErrorDocument, renderDaliError } from './dali/error-document.js';
 import { IVOA_PATHS } from './paths.js';
 import { vosiRoutes } from './vosi/vosi-routes.js';
 import { syncRoutes } from './tap/sync-routes.js';
@@ -25,7 +25,7 @@ export function ivoaFace(services: Services): Face {
     syncRoutes(IVOA_PATHS.tap, config, db, catalogs),
     serviceRoutes(IVOA_PATHS.tap, config, TAP_UDFS, SECURITY_METHODS),
   ];
-  if (jobs?.hasKind('tap')) tap.push(uwsRoutes(IVOA_PATHS.tapAsync, jobs, { kind: 'tap', publicUrl: config.publicUrl }));
+  if (jobs?.hasKind('tap')) tap.push(uwsRoutes(IVOA_PATHS.tapAsync, jobs, { kind: 'tap', publicUrl: config.publicUrl, errorDocument: daliJobErrorDocument }));
   return {
     name: 'ivoa',
     errorStyles: [{ prefixes: [IVOA_PATHS.tap, IVOA_PATHS.sia, IVOA_PATHS.soda, IVOA_PATHS.datalink], render: renderDaliError }],

@@ -78,6 +78,4 @@ export interface JobKind {
   validate?(params: JobParameters): void;
   /** Run the job: write result files under ctx.resultDir (streaming), honour ctx.signal. */
   run(job: JobView, ctx: RunContext): Promise<JobResult[]>;
-  /** The `/error` document of a failed job; text/plain of the message when absent. */
-  errorDocument?(error: JobError): { type: string; body: string };
 }

@@ -7,7 +7,6 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { DaliParams } from '../http/request/body-reader.js';
-import { daliErrorDocument, DALI_ERROR_CONTENT_TYPE } from '../ivoa/dali/error-document.js';
 import { readTapQuery, runTapQuery, type TapQueryServices } from './run-tap-query.js';
 import { UploadSpool } from './uploads.js';
 import { joinUnder } from '../auth/safe-path.js';
@@ -49,6 +48,5 @@ export function tapJobKind(services: TapQueryServices): JobKind {
         await spool.dispose();
       }
     },
-    errorDocument: (error) => ({ type: DALI_ERROR_CONTENT_TYPE, body: daliErrorDocument(error.message) }),
   };
 }

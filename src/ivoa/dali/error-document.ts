@@ -26,3 +26,6 @@ export const renderDaliError: ErrorRenderer = (e) => ({
   type: `${DALI_ERROR_CONTENT_TYPE}; charset=utf-8`,
   body: daliErrorDocument(e.message),
 });
+
+/** A failed job's `/error` document on the IVOA face. */
+export const daliJobErrorDocument = (error: { message: string }) => ({ type: DALI_ERROR_CONTENT_TYPE, body: daliErrorDocument(error.message) });

@@ -10,7 +10,7 @@ import { BadRequestError, NotFoundError } from '../../errors.js';
 import { baseUrl } from '../../http/base-url.js';
 import type { JobEngine } from '../../jobs/job-engine.js';
 import { DEFAULT_PARAM_LIMITS, readUwsParams, type ParamLimits } from '../../http/request/uws-body-reader.js';
-import { ACTIVE_PHASES, isPhase, type JobParameters, type JobResult, type JobView, type Phase } from '../../jobs/job-model.js';
+import { ACTIVE_PHASES, isPhase, type JobError, type JobParameters, type JobResult, type JobView, type Phase } from '../../jobs/job-model.js';
 import { UWS_XML_TYPE, jobListXml, jobXml, parametersXml, resultsXml, uwsTime } from './job-documents.js';
 
 /** How a UWS binding is mounted. */
@@ -23,6 +23,8 @@ export interface UwsRouteOptions {
   publicUrl: string | null;
   /** Longest blocking WAIT, in seconds. */
   maxWaitSeconds?: number;
+  /** The `/error` document of a failed job (TAP: a DALI error document); text/plain of the message without. */
+  errorDocument?: (error: JobError) => { type: string; body: string };
   limits?: Partial<ParamLimits>;
 }
 
@@ -286,7 +288,7 @@ export function uwsRoutes(base: string, engine: JobEngine, options: UwsRouteOpti
   r.get('/:id/error', async (ctx) => {
     const job = await visibleJob(ctx);
     if (!job.error) return text(ctx, '');
-    const doc = engine.hasKind(job.kind) ? engine.kind(job.kind).errorDocument?.(job.error) : undefined;
+    const doc = options.errorDocument?.(job.error);
     if (doc) {
       ctx.type = doc.type;
       ctx.body = doc.body;

@@ -9,7 +9,7 @@ import Koa from 'koa';
 import { BadRequestError } from '../../../src/errors.js';
 import { errorMiddleware } from '../../../src/http/error-table.js';
 import { errorStyleMiddleware } from '../../../src/http/error-style.js';
-import { renderDaliError } from '../../../src/ivoa/dali/error-document.js';
+import { daliJobErrorDocument, renderDaliError } from '../../../src/ivoa/dali/error-document.js';
 import { createLogger } from '../../../src/log.js';
 import type { Database } from '../../../src/storage/database.js';
 import { JobEngine, type EngineOptions } from '../../../src/jobs/job-engine.js';
@@ -127,7 +127,7 @@ export async function tapAsyncServer(engine: JobEngine): Promise<{ server: http.
   const app = new Koa();
   app.use(errorStyleMiddleware([{ prefixes: ['/db/v0/tap/async'], render: renderDaliError }]));
   app.use(errorMiddleware(createLogger('silent')));
-  app.use(uwsRoutes('/db/v0/tap/async', engine, { kind: 'tap', publicUrl: null }).routes());
+  app.use(uwsRoutes('/db/v0/tap/async', engine, { kind: 'tap', publicUrl: null, errorDocument: daliJobErrorDocument }).routes());
   const server = http.createServer(app.callback());
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}/db/v0/tap/async` };
