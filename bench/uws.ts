@@ -14,6 +14,8 @@ import { Database } from '../src/storage/database.js';
 import { migrate } from '../src/storage/migrations.js';
 import { JobEngine } from '../src/jobs/job-engine.js';
 import { uwsRoutes } from '../src/ivoa/uws/uws-routes.js';
+import { requestLimitsOf } from '../src/http/request/read-request.js';
+import { loadConfig } from '../src/config.js';
 import { insertManyJobs } from '../src/jobs/job-store.js';
 import type { JobKind } from '../src/jobs/job-model.js';
 import { benchServer, printTable } from './support.js';
@@ -75,7 +77,7 @@ export async function benchUws(jobs = 10_000): Promise<void> {
       ctx.state.user = owner;
       await next();
     });
-    app.use(uwsRoutes('/async', engine, { kind: 'bench', publicUrl: null }).routes());
+    app.use(uwsRoutes('/async', engine, { kind: 'bench', publicUrl: null, limits: requestLimitsOf(loadConfig({}).limits) }).routes());
     server = http.createServer(app.callback());
     await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/async`;

@@ -10,8 +10,8 @@ import { BadRequestError, HeadersTooLargeError, LimitExceededError, RequestTimeo
 import { renderError } from './error-style.js';
 import { statusOf } from './error-table.js';
 
-/** The limits the request checks use. */
-export type RequestLimits = Pick<Limits, 'uploadBytes' | 'queryStringChars' | 'maxParameters' | 'headerBytes' | 'requestIdleTimeout'>;
+/** The limits the request checks use (what the request reader may read is read-request.ts's RequestLimits). */
+export type RequestCheckLimits = Pick<Limits, 'uploadBytes' | 'queryStringChars' | 'maxParameters' | 'headerBytes' | 'requestIdleTimeout'>;
 
 /** The limits admission uses. */
 export type AdmissionLimits = Pick<Limits, 'concurrentRequests' | 'concurrentRequestsPerCaller' | 'requestQueue' | 'requestQueueWait'>;
@@ -21,7 +21,7 @@ export type AdmissionLimits = Pick<Limits, 'concurrentRequests' | 'concurrentReq
  * query-string length (414) and parameter count (400), a path that does not decode (400); and
  * a body that stops arriving (408 after the idle timeout).
  */
-export function requestLimits(limits: RequestLimits) {
+export function requestLimits(limits: RequestCheckLimits) {
   return async (ctx: Context, next: Next): Promise<void> => {
     const headerBytes = ctx.req.rawHeaders.reduce((n, h) => n + h.length + 2, 0);
     if (headerBytes > limits.headerBytes) {

@@ -5,13 +5,11 @@
  * means exactly what the same GET means. Names are case-insensitive (kept lower-cased).
  */
 import { BadRequestError } from '../errors.js';
+import type { RequestParams } from '../params/request-params.js';
 import { canonicalLevel } from '../catalog/levels.js';
 import { PLANES, type Plane } from './image-catalog.js';
 import type { CutoutSpec } from './cutout.js';
 import { STRETCHES, type Stretch } from './preview.js';
-
-/** Request parameters: lower-cased names, each with its values in the order given (as UWS keeps them). */
-export type ImageParams = Record<string, string[]>;
 
 /** Output formats of image answers. */
 export type ImageFormat = 'fits' | 'png' | 'jpeg' | 'hdf5';
@@ -44,49 +42,13 @@ export type ImageTarget =
 /** Largest preview side a request may ask for. */
 export const MAX_PREVIEW = 4096;
 
-/** Parameters of a query string, names lower-cased. */
-export function paramsOfQuery(query: URLSearchParams): ImageParams {
-  const out: ImageParams = {};
-  for (const [k, v] of query) (out[k.toLowerCase()] ??= []).push(v);
-  return out;
-}
-
-function values(p: ImageParams, name: string): string[] {
-  return p[name.toLowerCase()] ?? [];
-}
-
-/** The first value of a parameter, or undefined. */
-export function firstParam(p: ImageParams, name: string): string | undefined {
-  return values(p, name)[0];
-}
-
-function has(p: ImageParams, name: string): boolean {
-  return values(p, name).length > 0;
-}
-
-/** A number parameter, or undefined when absent; 400 when not a finite number. */
-function numParam(p: ImageParams, name: string): number | undefined {
-  const raw = firstParam(p, name);
-  if (raw === undefined) return undefined;
-  const t = raw.trim();
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t)) throw new BadRequestError(`parameter ${name} must be a number, got '${raw}'`);
-  return Number(t);
-}
-
-/** An integer parameter within [min, max], or the fallback when absent or empty. */
-function intParam(p: ImageParams, name: string, fallback: number, min: number, max: number): number {
-  const raw = firstParam(p, name);
-  if (raw === undefined || raw.trim() === '') return fallback;
-  if (!/^[+-]?\d+$/.test(raw.trim())) throw new BadRequestError(`parameter ${name} must be an integer, got '${raw}'`);
-  const n = Number(raw);
-  if (n < min || n > max) throw new BadRequestError(`parameter ${name} must be between ${min} and ${max}, got ${raw}`);
-  return n;
-}
+/** Largest tract number. */
+const MAX_TRACT = 2_147_483_647;
 
 /** The `plane` parameters (repeatable; also comma-separated; `image` means `data`). */
-export function planesOf(p: ImageParams): Plane[] {
+export function planesOf(p: RequestParams): Plane[] {
   const out: Plane[] = [];
-  for (const raw of values(p, 'plane').flatMap((v) => v.split(','))) {
+  for (const raw of p.all('plane').flatMap((v) => v.split(','))) {
     const name = raw.trim().toLowerCase();
     if (name === '') continue;
     const plane = (name === 'image' ? 'data' : name) as Plane;
@@ -107,16 +69,16 @@ const FORMS: { form: 'pixel-centre' | 'pixel-corners' | 'sky-box-arcmin' | 'sky-
 const SIZE_NAMES = ['width', 'height', 'x', 'y', 'x1', 'y1', 'x2', 'y2', 'deltaRa', 'deltaDec', 'widthAng', 'heightAng', 'widthPix', 'heightPix'];
 
 /** The cutout box the parameters describe (I8-I12); 400 when missing, partial or contradictory. */
-export function cutoutSpecOf(p: ImageParams): CutoutSpec {
-  const used = FORMS.filter((f) => f.names.some((n) => SIZE_NAMES.includes(n) && has(p, n)));
+export function cutoutSpecOf(p: RequestParams): CutoutSpec {
+  const used = FORMS.filter((f) => f.names.some((n) => SIZE_NAMES.includes(n) && p.has(n)));
   if (used.length === 0) {
     throw new BadRequestError('a cutout needs a box: x, y, width, height; or x1, y1, x2, y2; or ra, dec with deltaRa, deltaDec (arcmin), widthAng, heightAng (arcsec) or widthPix, heightPix');
   }
   if (used.length > 1) throw new BadRequestError(`contradictory cutout parameters: give one form of box, not ${used.map((f) => f.names.join('/')).join(' and ')}`);
   const f = used[0]!;
-  const missing = f.names.filter((n) => !has(p, n));
+  const v = Object.fromEntries(f.names.map((n) => [n, p.number(n)]));
+  const missing = f.names.filter((n) => v[n] === undefined);
   if (missing.length > 0) throw new BadRequestError(`this cutout form needs ${f.names.join(', ')}; missing ${missing.join(', ')}`);
-  const v = Object.fromEntries(f.names.map((n) => [n, numParam(p, n)!]));
   switch (f.form) {
     case 'pixel-centre':
       return { form: 'pixel-centre', x: v.x!, y: v.y!, width: v.width!, height: v.height! };
@@ -142,8 +104,8 @@ export function formatByName(name: string): ImageFormat | null {
 }
 
 /** The output format: the `format` parameter, else the first known type of the Accept header; FITS by default. */
-export function formatOf(p: ImageParams, accept = ''): ImageFormat {
-  const named = firstParam(p, 'format');
+export function formatOf(p: RequestParams, accept = ''): ImageFormat {
+  const named = p.first('format');
   if (named !== undefined && named.trim() !== '') {
     const f = formatByName(named);
     if (!f) throw new BadRequestError(`unknown format '${named.trim()}' (formats: fits, png, jpeg, hdf5)`);
@@ -157,20 +119,20 @@ export function formatOf(p: ImageParams, accept = ''): ImageFormat {
 }
 
 /** The preview stretch (asinh by default). */
-export function stretchOf(p: ImageParams): Stretch {
-  const s = (firstParam(p, 'stretch') ?? 'asinh').trim().toLowerCase();
+export function stretchOf(p: RequestParams): Stretch {
+  const s = (p.first('stretch') ?? 'asinh').trim().toLowerCase();
   if (!(STRETCHES as readonly string[]).includes(s)) throw new BadRequestError(`unknown stretch '${s}' (stretches: ${STRETCHES.join(', ')})`);
   return s as Stretch;
 }
 
 /** The whole request: planes, box (when `cutout`), format, stretch and preview size. */
-export function imageRequestOf(p: ImageParams, cutout: boolean, accept = ''): ImageRequest {
+export function imageRequestOf(p: RequestParams, cutout: boolean, accept = ''): ImageRequest {
   return {
     planes: planesOf(p),
     cutout: cutout ? cutoutSpecOf(p) : null,
     format: formatOf(p, accept),
     stretch: stretchOf(p),
-    maxSize: intParam(p, 'maxSize', 1024, 16, MAX_PREVIEW),
+    maxSize: p.int('maxSize', { min: 16, max: MAX_PREVIEW }) ?? 1024,
   };
 }
 
@@ -183,16 +145,16 @@ export function imageIdOf(raw: string): number | null {
  * The image a coadd cutout names without an id: by tract, patch and filter together, or by the
  * sky position of the box alone (with an optional filter).
  */
-export function coaddTargetOf(p: ImageParams, where: { level: string; collection: string; kind: string }, spec: CutoutSpec): ImageTarget {
-  if (has(p, 'tract') || has(p, 'patch')) {
-    const tract = intParam(p, 'tract', -1, 0, 2_147_483_647);
-    const patch = firstParam(p, 'patch');
-    const band = firstParam(p, 'filter');
-    if (tract < 0 || !patch || !band) throw new BadRequestError('a coadd is named by tract, patch and filter together');
+export function coaddTargetOf(p: RequestParams, where: { level: string; collection: string; kind: string }, spec: CutoutSpec): ImageTarget {
+  if (p.has('tract') || p.has('patch')) {
+    const tract = p.int('tract', { min: 0, max: MAX_TRACT });
+    const patch = p.first('patch');
+    const band = p.first('filter');
+    if (tract === undefined || !patch || !band) throw new BadRequestError('a coadd is named by tract, patch and filter together');
     return { by: 'tract-patch', ...where, tract, patch, band };
   }
   if (!('ra' in spec)) throw new BadRequestError('without an image id or tract/patch/filter, a cutout needs a sky position (ra, dec) to choose the image');
-  return { by: 'position', ...where, ra: spec.ra, dec: spec.dec, band: firstParam(p, 'filter') || null };
+  return { by: 'position', ...where, ra: spec.ra, dec: spec.dec, band: p.first('filter') || null };
 }
 
 /**
@@ -200,35 +162,31 @@ export function coaddTargetOf(p: ImageParams, where: { level: string; collection
  * `collection`, `kind`, and `id` unless chosen by tract/patch or position) and whether it is a
  * cutout (`cutout=true`), as the POST's path said; the format the POST negotiated is made explicit.
  */
-export function imageJobParams(p: ImageParams, path: { level: string; collection: string; kind: string; id?: string; cutout: boolean }, format: ImageFormat): ImageParams {
-  const out: ImageParams = { ...p };
-  for (const k of ['level', 'collection', 'kind', 'id', 'cutout']) delete out[k];
-  out.level = [path.level];
-  out.collection = [path.collection];
-  out.kind = [path.kind];
-  if (path.id !== undefined) out.id = [path.id];
-  out.cutout = [String(path.cutout)];
-  out.format = [format];
+export function imageJobParams(p: RequestParams, path: { level: string; collection: string; kind: string; id?: string; cutout: boolean }, format: ImageFormat): RequestParams {
+  const out = p.without(['level', 'collection', 'kind', 'id', 'cutout', 'format']);
+  out.add('level', path.level);
+  out.add('collection', path.collection);
+  out.add('kind', path.kind);
+  if (path.id !== undefined) out.add('id', path.id);
+  out.add('cutout', String(path.cutout));
+  out.add('format', format);
   return out;
 }
 
 /** What an image job's parameters ask for: the image and the request (400 on anything wrong). */
-export function imageJobOf(p: ImageParams): { target: ImageTarget; request: ImageRequest } {
+export function imageJobOf(p: RequestParams): { target: ImageTarget; request: ImageRequest } {
   const one = (name: string): string => {
-    const v = values(p, name);
-    if (v.length === 0 || v[0]!.trim() === '') throw new BadRequestError(`an image job needs the parameter ${name}`);
-    if (new Set(v).size > 1) throw new BadRequestError(`parameter ${name} given more than once with different values`);
-    return v[0]!.trim();
+    const v = p.single(name);
+    if (v === undefined) throw new BadRequestError(`an image job needs the parameter ${name}`);
+    return v.trim();
   };
   const where = { level: one('level'), collection: one('collection'), kind: one('kind') };
   if (!canonicalLevel(where.level)) throw new BadRequestError(`no image level "${where.level}" (levels: dc, L1, L2, L3, dev)`);
-  const cutoutRaw = (firstParam(p, 'cutout') ?? 'false').trim().toLowerCase();
-  if (cutoutRaw !== 'true' && cutoutRaw !== 'false') throw new BadRequestError(`parameter cutout must be true or false, got '${cutoutRaw}'`);
-  const cutout = cutoutRaw === 'true';
+  const cutout = p.oneOf('cutout', ['true', 'false'], { caseInsensitive: true }) === 'true';
   const request = imageRequestOf(p, cutout);
-  if (has(p, 'id')) {
+  if (p.has('id')) {
     const id = imageIdOf(one('id'));
-    if (id === null) throw new BadRequestError(`parameter id must be an image id (an integer), got '${firstParam(p, 'id')}'`);
+    if (id === null) throw new BadRequestError(`parameter id must be an image id (an integer), got '${p.first('id')}'`);
     return { target: { by: 'id', ...where, id }, request };
   }
   if (!request.cutout) throw new BadRequestError('a whole image is named by its id');

@@ -11,7 +11,9 @@ import { vosiRoutes } from './vosi/vosi-routes.js';
 import { syncRoutes } from './tap/sync-routes.js';
 import { serviceRoutes } from './tap/service-routes.js';
 import { uwsRoutes } from './uws/uws-routes.js';
+import { requestLimitsOf } from '../http/request/read-request.js';
 import { hipsRoutes } from './hips/hips-routes.js';
+import { siaRoutes } from './sia/sia-routes.js';
 
 // What the TAP capabilities declare: the functions beyond ADQL, and anonymous or bearer-token access.
 const TAP_UDFS = USER_FUNCTIONS.map((f) => ({ form: f.signature, description: f.description }));
@@ -25,10 +27,10 @@ export function ivoaFace(services: Services): Face {
     syncRoutes(IVOA_PATHS.tap, config, db, catalogs),
     serviceRoutes(IVOA_PATHS.tap, config, TAP_UDFS, SECURITY_METHODS),
   ];
-  if (jobs?.hasKind('tap')) tap.push(uwsRoutes(IVOA_PATHS.tapAsync, jobs, { kind: 'tap', publicUrl: config.publicUrl, errorDocument: daliJobErrorDocument }));
+  if (jobs?.hasKind('tap')) tap.push(uwsRoutes(IVOA_PATHS.tapAsync, jobs, { kind: 'tap', publicUrl: config.publicUrl, errorDocument: daliJobErrorDocument, limits: requestLimitsOf(config.limits) }));
   return {
     name: 'ivoa',
     errorStyles: [{ prefixes: [IVOA_PATHS.tap, IVOA_PATHS.sia, IVOA_PATHS.soda, IVOA_PATHS.datalink], render: renderDaliError }],
-    routes: [{ routers: tap }, { routers: [hipsRoutes(config, db, services.registry, services.hips)] }],
+    routes: [{ routers: tap }, { routers: [siaRoutes(IVOA_PATHS.sia, config, db, catalogs, services.startedAt, SECURITY_METHODS)] }, { routers: [hipsRoutes(config, db, services.registry, services.hips)] }],
   };
 }

@@ -9,13 +9,13 @@ import type { Page } from '../catalog/table-registry.js';
 import type { CellValue, ColumnMeta } from '../catalog/model.js';
 import { BadRequestError } from '../errors.js';
 import { formatByName, negotiateFormat, resolveFormat, type ResolvedFormat } from '../formats/output-formats.js';
-import { stringParam } from '../http/request/query-params.js';
+import { queryParams } from '../http/request/read-request.js';
 
 const JSON_FORMAT = formatByName('json')!;
 
 /** The format the caller asked for; JSON (the v0 envelope) unless they asked otherwise. */
 function chosenFormat(ctx: Context): ResolvedFormat {
-  const named = stringParam(ctx, 'format');
+  const named = queryParams(ctx).first('format');
   if (named !== undefined && named !== '') {
     const f = resolveFormat(named);
     if (!f) throw new BadRequestError(`format=${named} is not supported; use json, html, csv, tsv, fits, votable or ipac`);

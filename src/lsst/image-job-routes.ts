@@ -10,29 +10,19 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Config } from '../config.js';
 import type { Database } from '../storage/database.js';
-import { BadRequestError, NotFoundError } from '../errors.js';
+import { NotFoundError } from '../errors.js';
 import { callerOf } from '../auth/middleware.js';
 import { baseUrl } from '../http/base-url.js';
+import { readRequest, requestLimitsOf } from '../http/request/read-request.js';
+import { RequestParams } from '../params/request-params.js';
 import { ImageCatalog } from '../images/image-catalog.js';
 import { explainImageJob, IMAGE_JOB_KIND } from '../images/image-job-kind.js';
-import { formatOf, imageIdOf, imageJobOf, imageJobParams, type ImageParams } from '../images/image-request.js';
+import { formatOf, imageIdOf, imageJobOf, imageJobParams } from '../images/image-request.js';
 import { findImage, planImage } from '../images/image-service.js';
 import type { JobEngine } from '../jobs/job-engine.js';
-import { DEFAULT_PARAM_LIMITS, readUwsParams } from '../http/request/uws-body-reader.js';
+import { submitJob, visibleJob } from '../jobs/job-submission.js';
 import { uwsRoutes } from '../ivoa/uws/uws-routes.js';
-import type { JobView } from '../jobs/job-model.js';
 import { sendResult } from './envelope.js';
-
-/** Parameters UWS interprets itself at creation; the rest belong to the image request. */
-const CONTROL = ['phase', 'action', 'runid', 'executionduration', 'destruction'];
-
-/** The single value of a control parameter, or undefined. */
-function control(params: ImageParams, name: string): string | undefined {
-  const v = params[name];
-  if (!v || v.length === 0) return undefined;
-  if (new Set(v).size > 1) throw new BadRequestError(`parameter ${name.toUpperCase()} given more than once with different values`);
-  return v[0]!.trim();
-}
 
 /**
  * The routers of image jobs: `submit` (POSTs below /image/v0/{level}/) and `job` (below
@@ -40,35 +30,27 @@ function control(params: ImageParams, name: string): string | undefined {
  */
 export function imageJobRoutes(config: Config, db: Database, engine: JobEngine): { submit: Router; job: Router[] } {
   const catalog = new ImageCatalog(db);
+  const limits = requestLimitsOf(config.limits);
   const r = new Router();
   const resources = new Router();
   const jobUrl = (ctx: Context, id: string) => `${baseUrl(ctx, config.publicUrl)}/image/v0/${encodeURIComponent(id)}`;
 
   /** Check the request as its GET would be checked, then create and run the job; 303 to it. */
   const submit = async (ctx: Context, path: { level: string; collection: string; kind: string; id?: string; cutout: boolean }): Promise<void> => {
-    const { params: all } = await readUwsParams(ctx, DEFAULT_PARAM_LIMITS);
-    const params: ImageParams = {};
-    for (const [k, v] of Object.entries(all)) if (!CONTROL.includes(k)) params[k] = v;
-    if (control(all, 'action') !== undefined) throw new BadRequestError('ACTION applies to an existing job');
-    const phase = control(all, 'phase');
-    if (phase !== undefined && phase.toUpperCase() !== 'RUN') throw new BadRequestError(`an image request runs at once; PHASE may only be RUN, got '${phase}'`);
-    if (path.id !== undefined && imageIdOf(path.id) === null) throw new NotFoundError(`no image '${path.id}' (image ids are integers)`);
-    const jobParams = imageJobParams(params, path, formatOf(params, ctx.get('Accept')));
-    const { target, request } = imageJobOf(jobParams);
-    planImage(await findImage(catalog, target, { user: callerOf(ctx) }), request);
-    const duration = control(all, 'executionduration');
-    if (duration !== undefined && !/^\d+$/.test(duration)) throw new BadRequestError(`EXECUTIONDURATION must be an integer number of seconds, got '${duration}'`);
-    const destruction = control(all, 'destruction');
-    const destructionDate = destruction === undefined ? undefined : new Date(destruction);
-    if (destructionDate && Number.isNaN(destructionDate.getTime())) throw new BadRequestError(`DESTRUCTION must be an ISO 8601 time, got '${destruction}'`);
-    const job = await engine.create({
+    const owner = callerOf(ctx);
+    const job = await submitJob(engine, {
       kind: IMAGE_JOB_KIND,
-      owner: callerOf(ctx),
-      runId: control(all, 'runid') ?? null,
-      parameters: jobParams,
-      executionDuration: duration === undefined ? undefined : Number(duration),
-      destruction: destructionDate,
-      run: true,
+      owner,
+      params: await readRequest(ctx, limits),
+      // An image request runs at once; PHASE may only be RUN.
+      runAtOnce: true,
+      jobParameters: async (own) => {
+        if (path.id !== undefined && imageIdOf(path.id) === null) throw new NotFoundError(`no image '${path.id}' (image ids are integers)`);
+        const jobParams = imageJobParams(own, path, formatOf(own, ctx.get('Accept')));
+        const { target, request } = imageJobOf(jobParams);
+        planImage(await findImage(catalog, target, { user: owner }), request);
+        return jobParams;
+      },
     });
     ctx.redirect(jobUrl(ctx, job.id));
     ctx.status = 303;
@@ -88,22 +70,17 @@ export function imageJobRoutes(config: Config, db: Database, engine: JobEngine):
   });
 
   /** The image job named in the path if the caller may see it; 404 otherwise (another user's job too). */
-  const visibleJob = async (ctx: Context): Promise<JobView> => {
-    const id = ctx.params.job!;
-    const job = await engine.get(id);
-    if (!job || job.kind !== IMAGE_JOB_KIND || (job.owner !== null && job.owner !== callerOf(ctx))) throw new NotFoundError(`no image job '${id}'`);
-    return job;
-  };
+  const jobOf = (ctx: Context) => visibleJob(engine, ctx.params.job!, callerOf(ctx), [IMAGE_JOB_KIND], 'image job');
 
   // I2: what the job reads and writes, and how long it should take.
   resources.get('/image/v0/:job/explain', async (ctx) => {
-    const job = await visibleJob(ctx);
-    sendResult(ctx, { job: job.id, phase: job.phase, ...(await explainImageJob(db, job.parameters, job.owner)) });
+    const job = await jobOf(ctx);
+    sendResult(ctx, { job: job.id, phase: job.phase, ...(await explainImageJob(db, RequestParams.fromRecord(job.parameters), job.owner)) });
   });
 
   // I3: {status, startTime, progress}.
   resources.get('/image/v0/:job/status', async (ctx) => {
-    const job = await visibleJob(ctx);
+    const job = await jobOf(ctx);
     const progress = job.phase === 'COMPLETED' ? 1 : job.phase === 'EXECUTING' ? engine.progress(job.id) ?? 0 : 0;
     sendResult(ctx, {
       status: job.phase,
@@ -116,9 +93,9 @@ export function imageJobRoutes(config: Config, db: Database, engine: JobEngine):
 
   // I4: the URLs of the job's results (none until it has COMPLETED).
   resources.get('/image/v0/:job/results', async (ctx) => {
-    const job = await visibleJob(ctx);
+    const job = await jobOf(ctx);
     sendResult(ctx, job.results.map((res) => res.href ?? `${jobUrl(ctx, job.id)}/results/${encodeURIComponent(res.id)}`));
   });
 
-  return { submit: r, job: [resources, uwsRoutes('/image/v0', engine, { kind: IMAGE_JOB_KIND, publicUrl: config.publicUrl })] };
+  return { submit: r, job: [resources, uwsRoutes('/image/v0', engine, { kind: IMAGE_JOB_KIND, publicUrl: config.publicUrl, limits })] };
 }

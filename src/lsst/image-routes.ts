@@ -9,31 +9,16 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Config } from '../config.js';
 import type { Database } from '../storage/database.js';
-import { BadRequestError, NotFoundError } from '../errors.js';
+import { NotFoundError } from '../errors.js';
 import { baseUrl } from '../http/base-url.js';
-import { intParam, stringParam } from '../http/request/query-params.js';
+import { queryParams } from '../http/request/read-request.js';
+import type { RequestParams } from '../params/request-params.js';
 import { canonicalLevel } from '../catalog/levels.js';
 import { ImageCatalog, imageLevel, type ImageFilter, type ImageRecord } from '../images/image-catalog.js';
-import type { CutoutSpec } from '../images/cutout.js';
 import { findImage, imageAnswer } from '../images/image-service.js';
-import { coaddTargetOf, cutoutSpecOf as cutoutSpecFromParams, imageRequestOf, paramsOfQuery, planesOf, type ImageParams } from '../images/image-request.js';
+import { coaddTargetOf, cutoutSpecOf, imageRequestOf, planesOf } from '../images/image-request.js';
 import { sendPage, sendResult } from './envelope.js';
-
-const MAX_COUNT = 100_000;
-
-function has(ctx: Context, name: string): boolean {
-  return ctx.query[name] !== undefined;
-}
-
-/** The request's query parameters, names lower-cased. */
-function paramsOf(ctx: Context): ImageParams {
-  return paramsOfQuery(new URLSearchParams(ctx.querystring));
-}
-
-/** The cutout box a request describes (I8-I12); 400 when missing, partial or contradictory. */
-export function cutoutSpecOf(ctx: Context): CutoutSpec {
-  return cutoutSpecFromParams(paramsOf(ctx));
-}
+import { pagingOf } from './paging.js';
 
 /** The id path segment: a positive integer, else 404 (it names no image). */
 function idOf(ctx: Context): number {
@@ -42,26 +27,21 @@ function idOf(ctx: Context): number {
   return Number(raw);
 }
 
-function dateParam(ctx: Context, name: string): Date | undefined {
-  const raw = stringParam(ctx, name);
-  if (raw === undefined || raw === '') return undefined;
-  const d = new Date(raw);
-  if (Number.isNaN(d.getTime())) throw new BadRequestError(`parameter ${name} must be an ISO 8601 time, got '${raw}'`);
-  return d;
-}
-
-function filterOf(ctx: Context): ImageFilter {
+/** What a list request filters on (M12). */
+function filterOf(q: RequestParams): ImageFilter {
   const f: ImageFilter = {};
-  const owner = stringParam(ctx, 'owner');
+  const owner = q.first('owner');
   if (owner) f.owner = owner;
-  f.createAfter = dateParam(ctx, 'createAfter');
-  f.createBefore = dateParam(ctx, 'createBefore');
-  const band = stringParam(ctx, 'filter');
+  f.createAfter = q.isoTime('createAfter');
+  f.createBefore = q.isoTime('createBefore');
+  const band = q.first('filter');
   if (band) f.band = band;
-  if (has(ctx, 'tract')) f.tract = intParam(ctx, 'tract', 0, 0, 2_147_483_647);
-  const patch = stringParam(ctx, 'patch');
+  const tract = q.int('tract', { min: 0, max: 2_147_483_647 });
+  if (tract !== undefined) f.tract = tract;
+  const patch = q.first('patch');
   if (patch) f.patch = patch;
-  if (has(ctx, 'visit')) f.visit = intParam(ctx, 'visit', 0, 0, Number.MAX_SAFE_INTEGER);
+  const visit = q.int('visit', { min: 0, max: Number.MAX_SAFE_INTEGER });
+  if (visit !== undefined) f.visit = visit;
   return f;
 }
 
@@ -114,10 +94,9 @@ export function imageRoutes(config: Config, db: Database): Router {
   const catalog = new ImageCatalog(db);
   const r = new Router();
   const base = (ctx: Context): string => baseUrl(ctx, config.publicUrl);
-  const paging = (ctx: Context) => ({ start: intParam(ctx, 'start', 0, 0, Number.MAX_SAFE_INTEGER), count: intParam(ctx, 'count', 1000, 1, MAX_COUNT) });
 
   const send = async (ctx: Context, image: ImageRecord, cutout: boolean): Promise<void> => {
-    const answer = await imageAnswer(config.dataDir, image, imageRequestOf(paramsOf(ctx), cutout, ctx.get('Accept')));
+    const answer = await imageAnswer(config.dataDir, image, imageRequestOf(queryParams(ctx), cutout, ctx.get('Accept')));
     ctx.status = 200;
     ctx.type = answer.type;
     ctx.length = answer.length;
@@ -132,9 +111,10 @@ export function imageRoutes(config: Config, db: Database): Router {
   r.get('/meta/v0/image/:level', async (ctx) => sendResult(ctx, await catalog.collections(ctx.params.level!, viewerOf(ctx))));
   r.get('/meta/v0/image/:level/:collection', async (ctx) => sendResult(ctx, await catalog.kinds(ctx.params.level!, ctx.params.collection!, viewerOf(ctx))));
   const list = async (ctx: Context, suffix: string): Promise<void> => {
-    const { start, count } = paging(ctx);
+    const q = queryParams(ctx);
+    const { start, count } = pagingOf(q);
     const { level, collection, kind } = ctx.params as Record<string, string>;
-    const page = await catalog.list(level!, collection!, kind!, viewerOf(ctx), filterOf(ctx), start, count);
+    const page = await catalog.list(level!, collection!, kind!, viewerOf(ctx), filterOf(q), start, count);
     if (page.ids.length === 0 && start === 0) await catalog.kinds(level!, collection!, viewerOf(ctx)).then((kinds) => {
       if (!kinds.includes(kind!)) throw new NotFoundError(`no image kind "${kind}" in ${level}/${collection} (kinds: ${kinds.join(', ')})`);
     });
@@ -169,14 +149,14 @@ export function imageRoutes(config: Config, db: Database): Router {
   // Cutouts by tract/patch/filter or by position alone (before the {id} routes).
   r.get('/image/v0/:level/:collection/:kind/cutout', async (ctx) => {
     const { level, collection, kind } = ctx.params as Record<string, string>;
-    const params = paramsOf(ctx);
-    const target = coaddTargetOf(params, { level: level!, collection: collection!, kind: kind! }, cutoutSpecFromParams(params));
+    const params = queryParams(ctx);
+    const target = coaddTargetOf(params, { level: level!, collection: collection!, kind: kind! }, cutoutSpecOf(params));
     await send(ctx, await findImage(catalog, target, viewerOf(ctx)), true);
   });
   r.get('/image/v0/:level/:collection/:kind', (ctx, next) => {
     // An image job's result file (/image/v0/{job}/results/{id}) has this shape: its own router serves it.
     if (ctx.params.collection === 'results' && !canonicalLevel(ctx.params.level!)) return next();
-    const planes = planesOf(paramsOf(ctx));
+    const planes = planesOf(queryParams(ctx));
     return list(ctx, planes.length ? `?${planes.map((p) => `plane=${p}`).join('&')}` : '');
   });
   r.get('/image/v0/:level/:collection/:kind/:id', async (ctx) => {

@@ -3,19 +3,14 @@ import { viewerOf } from '../auth/middleware.js';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Registry } from '../catalog/table-registry.js';
-import { intParam, stringParam } from '../http/request/query-params.js';
+import { queryParams } from '../http/request/read-request.js';
 import { sendPage, sendResult } from './envelope.js';
-
-const MAX_COUNT = 100_000;
-
+import { pagingOf } from './paging.js';
 
 /** Paging and filter parameters of a list request. */
 function listOptions(ctx: Context) {
-  return {
-    containing: stringParam(ctx, 'containing'),
-    start: intParam(ctx, 'start', 0, 0, Number.MAX_SAFE_INTEGER),
-    count: intParam(ctx, 'count', 1000, 1, MAX_COUNT),
-  };
+  const q = queryParams(ctx);
+  return { containing: q.first('containing'), ...pagingOf(q) };
 }
 
 /** Routes M1-M8 over the registry. */

@@ -8,7 +8,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Config } from '../config.js';
 import type { Database } from '../storage/database.js';
-import { readDaliParams } from '../http/request/body-reader.js';
+import { readRequest, requestLimitsOf } from '../http/request/read-request.js';
 import { tapQueryParameters } from '../query/tap-parameters.js';
 import type { CatalogCache } from '../catalog/query-catalog.js';
 import { prepareQuery } from '../query/prepared-query.js';
@@ -31,9 +31,10 @@ export async function explainJson(db: Database, sql: string, params: unknown[], 
 /** The querytype endpoint under `base` (the TAP service root). */
 export function querytypeRoutes(base: string, config: Config, db: Database, catalogs: CatalogCache): Router {
   const r = new Router({ prefix: base });
+  const limits = requestLimitsOf(config.limits);
   // GET as the v0 table lists it; POST too, for queries longer than a URL (as TAP sync takes them).
   const handler = async (ctx: Context) => {
-    const params = await readDaliParams(ctx, { maxFields: config.limits.maxParameters, maxFieldBytes: 1 << 20, maxFileBytes: 0 });
+    const params = await readRequest(ctx, limits);
     const tap = tapQueryParameters(params, config.limits, ctx.get('accept') || undefined);
     const user = callerOf(ctx);
     // Prepared as sync and jobs prepare it (UPLOAD is not read: DB3 runs only EXPLAIN).

@@ -8,7 +8,7 @@ import type { Config, Limits } from '../config.js';
 import type { Database } from '../storage/database.js';
 import type { CatalogCache } from '../catalog/query-catalog.js';
 import type { ResolvedFormat } from '../formats/output-formats.js';
-import type { DaliParams } from '../http/request/body-reader.js';
+import type { RequestParams } from '../params/request-params.js';
 import { tapQueryParameters, type TapQueryParameters } from './tap-parameters.js';
 import { prepareQuery, type PreparedQuery } from './prepared-query.js';
 import { resultStream } from './result-stream.js';
@@ -47,9 +47,9 @@ export interface TapQueryAnswer {
 }
 
 /** Read a TAP query from its parameters (UPLOAD included); throws 400-class errors. */
-export function readTapQuery(params: DaliParams, limits: Limits, accept?: string): TapQuery {
+export function readTapQuery(params: RequestParams, limits: Limits, accept?: string): TapQuery {
   const tap = tapQueryParameters(params, limits, accept);
-  return { tap, uploads: parseUploadParam(params.get('upload') ?? [], limits.uploadUrls) };
+  return { tap, uploads: parseUploadParam(params.all('upload'), limits.uploadUrls) };
 }
 
 /** The uploads opened and the query prepared against the caller's catalog with them. */

@@ -6,17 +6,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { DaliParams } from '../http/request/body-reader.js';
+import { RequestParams } from '../params/request-params.js';
 import { readTapQuery, runTapQuery, type TapQueryServices } from './run-tap-query.js';
 import { UploadSpool } from './uploads.js';
 import { joinUnder } from '../auth/safe-path.js';
 import { scratchRoot } from '../system/scratch.js';
-import type { JobKind, JobParameters } from '../jobs/job-model.js';
-
-/** Job parameters as DALI parameters (both keep lower-case names). */
-function daliParams(params: JobParameters): DaliParams {
-  return new Map(Object.entries(params));
-}
+import type { JobKind } from '../jobs/job-model.js';
 
 /** The 'tap' job kind over the server's database, catalogs and service limits. */
 export function tapJobKind(services: TapQueryServices): JobKind {
@@ -25,7 +20,7 @@ export function tapJobKind(services: TapQueryServices): JobKind {
     name: 'tap',
     // No validate(): TAP accepts any job (303) and reports bad parameters as the job's ERROR.
     async run(job, ctx) {
-      const params = daliParams(job.parameters);
+      const params = RequestParams.fromRecord(job.parameters);
       const spool = new UploadSpool(scratchRoot(config.dataDir));
       try {
         const query = readTapQuery(params, config.limits);

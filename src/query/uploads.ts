@@ -12,7 +12,7 @@ import crypto from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { BadRequestError, LimitExceededError } from '../errors.js';
-import type { UploadPart } from '../http/request/body-reader.js';
+import type { UploadPart } from '../params/upload-part.js';
 import type { CatalogTable } from '../catalog/query-catalog.js';
 import type { CellValue, TableSource } from '../catalog/model.js';
 import { quoteIdent } from '../catalog/pg-types.js';

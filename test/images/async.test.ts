@@ -190,6 +190,44 @@ describe('LSST image face: asynchronous image jobs (I2-I4), HDF5, HEAD', functio
     expect(after).to.equal(before);
   });
 
+  it('takes UWS control parameters as TAP jobs do: DESTRUCTION in ISO 8601 only, EXECUTIONDURATION in whole seconds', async () => {
+    const p = `/image/v0/L2/DR1/calexp/${calexpId}/cutout`;
+    const box = { x: '10', y: '10', width: '5', height: '5' };
+    // Strings that Date parses but DALI's ISO 8601 is not.
+    for (const destruction of ['March 1, 2099', '2099/03/01', 'Sun, 01 Mar 2099 00:00:00 GMT', 'tomorrow']) {
+      const res = await post(p, { ...box, DESTRUCTION: destruction }, 'ann');
+      expect(res.status, destruction).to.equal(400);
+      expect((await res.json()).error.message).to.equal(`parameter DESTRUCTION must be an ISO 8601 time, got '${destruction}'`);
+    }
+    expect((await post(p, { ...box, EXECUTIONDURATION: '1.5' }, 'ann')).status).to.equal(400);
+    expect((await post(p, { ...box, PHASE: 'ABORT' }, 'ann')).status).to.equal(400);
+    expect((await post(p, { ...box, ACTION: 'DELETE' }, 'ann')).status).to.equal(400);
+    const at = new Date(Date.now() + 86_400_000);
+    // A time without a zone is UTC, as for TAP jobs.
+    const res = await post(p, { ...box, DESTRUCTION: at.toISOString().slice(0, 19), EXECUTIONDURATION: '30', RUNID: 'mine' }, 'ann');
+    expect(res.status).to.equal(303);
+    const job = res.headers.get('location')!;
+    expect(await (await fetch(`${job}/destruction`, { headers: auth('ann') })).text()).to.equal(`${at.toISOString().slice(0, 19)}.000Z`);
+    expect(await (await fetch(`${job}/executionduration`, { headers: auth('ann') })).text()).to.equal('30');
+    expect(await (await fetch(`${job}/runId`, { headers: auth('ann') })).text()).to.equal('mine');
+  });
+
+  it('obeys PARAMETERS_MAX in the bodies of job requests (creating and changing a job), as sync requests do', async () => {
+    const p = `/image/v0/L2/DR1/calexp/${calexpId}/cutout`;
+    const box = { x: '10', y: '10', width: '5', height: '5' };
+    // The configuration's default: 200 parameters, query string and body together.
+    const extra = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`p${i}`, '1']));
+    const many = await post(p, { ...box, ...extra(197) }, 'ann');
+    expect(many.status).to.equal(400);
+    expect((await many.json()).error.message).to.equal('too many parameters (more than 200)');
+    const res = await post(p, { ...box, ...extra(196) }, 'ann');
+    expect(res.status, await res.clone().text()).to.equal(303);
+    const job = res.headers.get('location')!;
+    const change = await post(new URL(job).pathname, extra(201), 'ann');
+    expect(change.status).to.equal(400);
+    expect((await change.json()).error.message).to.equal('too many parameters (more than 200)');
+  });
+
   it('writes HDF5 that reads back with the FITS pixels and the WCS as attributes (sync and as a job)', async () => {
     await h5wasm.ready;
     const q = 'x1=20&y1=30&x2=79&y2=69';

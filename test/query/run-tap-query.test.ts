@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import { loadConfig, type Config } from '../../src/config.js';
 import { CatalogCache } from '../../src/catalog/query-catalog.js';
 import { UploadSpool } from '../../src/query/uploads.js';
+import { RequestParams } from '../../src/params/request-params.js';
 import { checkTapQuery, readTapQuery, runTapQuery, type TapQueryServices } from '../../src/query/run-tap-query.js';
 import { testDatabase } from '../support/database.js';
 
@@ -34,7 +35,7 @@ describe('runTapQuery', () => {
   afterEach(() => spool.dispose());
   after(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
-  const params = (p: Record<string, string>) => new Map(Object.entries(p).map(([k, v]) => [k.toLowerCase(), [v]]));
+  const params = (p: Record<string, string>) => RequestParams.fromEntries(Object.entries(p));
 
   it('answers the format asked for and the document of the query', async () => {
     const query = readTapQuery(params({ QUERY: 'SELECT TOP 3 objectId FROM DC_W13_Stripe82.Object', RESPONSEFORMAT: 'csv' }), config.limits);

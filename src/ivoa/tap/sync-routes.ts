@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import type { Context } from 'koa';
 import type { Config } from '../../config.js';
 import type { Database } from '../../storage/database.js';
-import { readDaliParams } from '../../http/request/body-reader.js';
+import { readRequest, requestLimitsOf } from '../../http/request/read-request.js';
 import type { CatalogCache } from '../../catalog/query-catalog.js';
 import { checkTapQuery, readTapQuery, runTapQuery } from '../../query/run-tap-query.js';
 import { UploadSpool } from '../../query/uploads.js';
@@ -27,9 +27,7 @@ export function syncRoutes(base: string, config: Config, db: Database, catalogs:
       if (!complete) abort.abort();
     });
     try {
-      const params = await readDaliParams(ctx, { maxFields: config.limits.maxParameters, maxFieldBytes: 1 << 20, maxFileBytes: config.limits.uploadBytes }, (part) =>
-        spool.save(part),
-      );
+      const params = await readRequest(ctx, requestLimitsOf(config.limits), { onFile: (part) => spool.save(part) });
       const query = readTapQuery(params, config.limits, ctx.get('accept') || undefined);
       const run = { spool, viewer: callerOf(ctx), signal: abort.signal, timeoutMs: config.limits.syncTimeout * 1000, requestDate };
       if (ctx.method === 'HEAD') {

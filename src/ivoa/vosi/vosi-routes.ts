@@ -6,14 +6,13 @@ import { BadRequestError, NotFoundError } from '../../errors.js';
 import { readTableset } from '../../catalog/tableset-reader.js';
 import { tablesetXml, tableXml } from './tableset-document.js';
 import { availabilityXml } from './availability-document.js';
-import { stringParam } from '../../http/request/query-params.js';
-
+import { queryParams } from '../../http/request/read-request.js';
 
 /** Routes under `base` (e.g. /db/v0/tap): tables, tables/{name}, availability. */
 export function vosiRoutes(base: string, db: Database, startedAt: Date): Router {
   const r = new Router({ prefix: base });
   r.get('/tables', async (ctx) => {
-    const detail = (stringParam(ctx, 'detail') ?? 'max').toLowerCase();
+    const detail = (queryParams(ctx).first('detail') ?? 'max').toLowerCase();
     if (detail !== 'min' && detail !== 'max') throw new BadRequestError(`detail must be min or max, got '${detail}'`);
     ctx.type = 'text/xml; charset=utf-8';
     ctx.body = tablesetXml(await readTableset(db, viewerOf(ctx), { withColumns: detail === 'max' }));

@@ -16,6 +16,11 @@ import { JobEngine, type EngineOptions } from '../../../src/jobs/job-engine.js';
 import { uwsRoutes } from '../../../src/ivoa/uws/uws-routes.js';
 import type { JobKind, JobParameters } from '../../../src/jobs/job-model.js';
 import { freshDatabase } from '../../support/database.js';
+import { loadConfig } from '../../../src/config.js';
+import { requestLimitsOf } from '../../../src/http/request/read-request.js';
+
+/** The request limits of the default configuration. */
+const DEFAULT_LIMITS = requestLimitsOf(loadConfig({}).limits);
 
 /** First value of a job parameter. */
 function first(params: JobParameters, name: string): string | undefined {
@@ -99,7 +104,7 @@ export async function harness(over: Partial<EngineOptions> = {}, maxWaitSeconds 
     if (user) ctx.state.user = user;
     await next();
   });
-  const router = uwsRoutes(base, engine, { kind: 'work', publicUrl: null, maxWaitSeconds });
+  const router = uwsRoutes(base, engine, { kind: 'work', publicUrl: null, maxWaitSeconds, limits: DEFAULT_LIMITS });
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: true }));
   const server = http.createServer(app.callback());
@@ -127,7 +132,7 @@ export async function tapAsyncServer(engine: JobEngine): Promise<{ server: http.
   const app = new Koa();
   app.use(errorStyleMiddleware([{ prefixes: ['/db/v0/tap/async'], render: renderDaliError }]));
   app.use(errorMiddleware(createLogger('silent')));
-  app.use(uwsRoutes('/db/v0/tap/async', engine, { kind: 'tap', publicUrl: null, errorDocument: daliJobErrorDocument }).routes());
+  app.use(uwsRoutes('/db/v0/tap/async', engine, { kind: 'tap', publicUrl: null, errorDocument: daliJobErrorDocument, limits: DEFAULT_LIMITS }).routes());
   const server = http.createServer(app.callback());
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}/db/v0/tap/async` };
