@@ -4,21 +4,14 @@
  * so it sees exactly what the caller's TAP queries see and answers in the same formats.
  */
 import Router from '@koa/router';
-import { Readable } from 'node:stream';
-import type { Context } from 'koa';
 import type { Config } from '../../config.js';
 import type { Database } from '../../storage/database.js';
 import type { CatalogCache } from '../../catalog/query-catalog.js';
-import { callerOf } from '../../auth/middleware.js';
-import { readRequest, requestLimitsOf } from '../../http/request/read-request.js';
 import { baseUrl } from '../../http/base-url.js';
-import { afterResponse } from '../../http/after-response.js';
-import { checkTapQuery, runTapQuery, type TapQuery } from '../../query/run-tap-query.js';
-import { UploadSpool } from '../../query/uploads.js';
-import { scratchRoot } from '../../system/scratch.js';
 import { availabilityXml } from '../vosi/availability-document.js';
 import { siaCapabilitiesXml } from './sia-capabilities.js';
 import { siaQuery } from './sia-parameters.js';
+import { queryEndpoint } from '../dali/query-endpoint.js';
 
 /** How far any registered footprint reaches from its centre, degrees (the index cone's margin). */
 async function footprintMargin(db: Database): Promise<number> {
@@ -30,40 +23,10 @@ async function footprintMargin(db: Database): Promise<number> {
 export function siaRoutes(base: string, config: Config, db: Database, catalogs: CatalogCache, startedAt: Date, securityMethods: readonly (string | null)[]): Router {
   const r = new Router({ prefix: base });
   const services = { config, db, catalogs };
-  const query = async (ctx: Context) => {
-    const requestDate = new Date();
-    const spool = new UploadSpool(scratchRoot(config.dataDir));
-    // As TAP sync: an answer not streamed to its end (client gone, HEAD, an error) cancels the
-    // query; the database side then releases its connection by itself.
-    const abort = new AbortController();
-    let complete = false;
-    ctx.res.once('close', () => {
-      if (!complete) abort.abort();
-    });
-    try {
-      const params = await readRequest(ctx, requestLimitsOf(config.limits));
-      const sia = siaQuery(params, { limits: config.limits, footprintMargin: await footprintMargin(db) });
-      const tapQuery: TapQuery = { tap: { lang: 'ADQL', query: sia.adql, maxrec: sia.maxrec, format: sia.format, runId: null }, uploads: [] };
-      const run = { spool, viewer: callerOf(ctx), signal: abort.signal, timeoutMs: config.limits.syncTimeout * 1000, requestDate };
-      if (ctx.method === 'HEAD') {
-        const format = await checkTapQuery(services, tapQuery, run);
-        ctx.status = 200;
-        ctx.type = format.contentType;
-        return;
-      }
-      const { format, body } = await runTapQuery(services, tapQuery, run);
-      ctx.status = 200;
-      ctx.type = format.contentType;
-      ctx.body = Readable.from(
-        (async function* () {
-          yield* body;
-          complete = true;
-        })(),
-      );
-    } finally {
-      afterResponse(ctx, () => spool.dispose());
-    }
-  };
+  const query = queryEndpoint(services, async (params) => {
+    const sia = siaQuery(params, { limits: config.limits, footprintMargin: await footprintMargin(db) });
+    return { tap: { lang: 'ADQL', query: sia.adql, maxrec: sia.maxrec, format: sia.format, runId: null }, uploads: [] };
+  });
   r.get('/query', query);
   r.post('/query', query);
   r.get('/capabilities', (ctx) => {
