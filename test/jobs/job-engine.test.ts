@@ -8,6 +8,8 @@ import { expect } from 'chai';
 import { JobEngine, INTERRUPTED_MESSAGE } from '../../src/jobs/job-engine.js';
 import { freshDatabase, type TestDatabase } from '../support/database.js';
 import { engineOptions, sleepingBackends, untilPhase, workKind } from '../ivoa/uws/support.js';
+import { statusOf } from '../../src/http/error-table.js';
+import type { VodaxError } from '../../src/errors.js';
 
 describe('UWS job engine', function () {
   this.timeout(60_000);
@@ -66,7 +68,7 @@ describe('UWS job engine', function () {
       await e.run(pending.id);
       expect.fail('RUN of an ABORTED job must be refused');
     } catch (err) {
-      expect((err as { status?: number }).status).to.equal(409);
+      expect(statusOf(err as VodaxError)).to.equal(409);
     }
     expect((await e.abort(blocker.id)).phase).to.equal('COMPLETED');
   });
