@@ -19,7 +19,7 @@ import { queryPlan } from '../src/adql/query-plan.js';
 import { loadCatalog, type Catalog } from '../src/catalog/query-catalog.js';
 import { openQuery, prepareQuery } from '../src/query/prepared-query.js';
 import { DEFAULT_FORMAT } from '../src/formats/output-formats.js';
-import type { CellValue } from '../src/catalog/model.js';
+import type { CellValue } from '../src/formats/table-model.js';
 import { benchServer, printTable, startChildServer } from './support.js';
 import { sampleDatabase } from './sample-db.js';
 

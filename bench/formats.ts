@@ -3,7 +3,7 @@
  * of a typical catalog shape (id long, ra/dec double, five float magnitudes, a short string),
  * output discarded. Run: node --import tsx bench/formats.ts [rows]
  */
-import type { CellValue, ColumnMeta } from '../src/catalog/model.js';
+import type { CellValue, ColumnMeta } from '../src/formats/table-model.js';
 import type { TableDocument } from '../src/formats/table-writer.js';
 import { OUTPUT_FORMATS } from '../src/formats/output-formats.js';
 

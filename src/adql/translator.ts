@@ -24,7 +24,7 @@ import type {
   SelectQuery,
   TableRef,
 } from './ast.js';
-import type { ColumnMeta } from '../catalog/model.js';
+import type { ColumnMeta } from '../formats/table-model.js';
 import { quoteIdent } from '../catalog/pg-types.js';
 import { unitFactor, userFunction } from './functions.js';
 import { containsAggregate } from './aggregates.js';

@@ -23,7 +23,7 @@ import type {
 } from './ast.js';
 import type { Catalog, CatalogTable } from '../catalog/query-catalog.js';
 import { tapName } from '../catalog/query-catalog.js';
-import type { ColumnMeta } from '../catalog/model.js';
+import type { ColumnMeta } from '../formats/table-model.js';
 import { KNOWN_UNITS, USER_FUNCTIONS, unitFactor, userFunction } from './functions.js';
 import {
   type BoundColumn,

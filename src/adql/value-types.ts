@@ -3,7 +3,7 @@
  * VOTable metadata a result column of that value carries, and the PostgreSQL type the
  * translator casts a computed result column to, so declared datatypes match the values.
  */
-import type { ColumnMeta, TapDatatype } from '../catalog/model.js';
+import type { ColumnMeta, TapDatatype } from '../formats/table-model.js';
 
 /** What an expression's value is, for type checking. */
 export type ValueKind = 'numeric' | 'string' | 'boolean' | 'timestamp' | 'geometry' | 'array' | 'null';

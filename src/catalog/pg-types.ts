@@ -1,5 +1,5 @@
 /** Mapping between TAP/VOTable column types and PostgreSQL types, in one place. */
-import type { ColumnMeta } from './model.js';
+import type { ColumnMeta } from '../formats/table-model.js';
 
 /** The PostgreSQL type that stores a column of this TAP type. */
 export function pgTypeOf(col: ColumnMeta): string {

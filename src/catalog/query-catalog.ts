@@ -5,7 +5,7 @@
  */
 import type { Database } from '../storage/database.js';
 import type { Viewer } from './table-registry.js';
-import type { ColumnMeta } from './model.js';
+import type { ColumnMeta } from '../formats/table-model.js';
 import { readTapColumns } from './tap-columns.js';
 
 /** One queryable table. */

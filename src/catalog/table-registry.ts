@@ -6,7 +6,8 @@ import type { Database } from '../storage/database.js';
 import { NotFoundError } from '../errors.js';
 import { canonicalLevel } from './levels.js';
 import { pgTypeOf, qualified, quoteIdent } from './pg-types.js';
-import type { ColumnMeta, Level } from './model.js';
+import type { Level } from './model.js';
+import type { ColumnMeta } from '../formats/table-model.js';
 import { readTapColumns } from './tap-columns.js';
 import { LEVELS } from './model.js';
 

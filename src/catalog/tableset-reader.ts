@@ -1,8 +1,28 @@
 /** The tableset the caller may see, read from TAP_SCHEMA: the one source of VOSI /tables. */
 import type { Database } from '../storage/database.js';
 import type { Viewer } from './table-registry.js';
-import type { SchemaDescription, TableDescription } from '../ivoa/vosi/tableset-document.js';
 import { readTapColumns } from './tap-columns.js';
+import type { ColumnMeta } from '../formats/table-model.js';
+
+/** A table as VODataService describes it. */
+export interface TableDescription {
+  name: string;
+  type: string;
+  description: string | null;
+  utype: string | null;
+  nrows: number | null;
+  columns: ColumnMeta[] | null;
+  primaryKey: string[];
+  foreignKeys: { targetTable: string; description: string | null; columns: { from: string; target: string }[] }[];
+}
+
+/** A schema and its tables. */
+export interface SchemaDescription {
+  name: string;
+  description: string | null;
+  utype: string | null;
+  tables: TableDescription[];
+}
 
 /** Read the visible schemas and tables; columns too when `withColumns`; one table when `only` names it. */
 export async function readTableset(

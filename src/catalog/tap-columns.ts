@@ -1,6 +1,6 @@
 /** Reading column descriptions from TAP_SCHEMA.columns: one query and one mapping for every reader. */
 import type { Database } from '../storage/database.js';
-import type { ColumnMeta, TapDatatype } from './model.js';
+import type { ColumnMeta, TapDatatype } from '../formats/table-model.js';
 
 /** A TAP_SCHEMA.columns row as PostgreSQL returns it. */
 interface ColumnRow {

@@ -14,7 +14,7 @@
 import { basename, extname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { InputFileError } from '../errors.js';
-import type { CellValue, ColumnMeta, TableSource, TapDatatype } from '../catalog/model.js';
+import type { CellValue, ColumnMeta, TableSource, TapDatatype } from './table-model.js';
 import { CellSyntaxError, inferColumnType, textCellParser, type TextCellParser } from './infer-types.js';
 import { columnNameProblem, MAX_COLUMNS, MAX_COLUMNS_TEXT, shown, tooLongName } from './input-checks.js';
 import { SniffingDecoder } from './text-decoding.js';

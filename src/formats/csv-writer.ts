@@ -4,7 +4,7 @@
  * written "" so the two stay distinct. Numbers keep full round-trip precision; NaN and infinities
  * are NaN, Infinity, -Infinity; arrays are space-separated numbers. CSV cannot flag overflow.
  */
-import type { CellValue } from '../catalog/model.js';
+import type { CellValue } from './table-model.js';
 import { TextChunker, batchesOf, plainFormatter, isStringColumn, type TableDocument, type TableWriter } from './table-writer.js';
 
 const NEEDS_QUOTES = /[",\r\n]/;

@@ -22,7 +22,7 @@
 import { basename, extname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { InputFileError } from '../errors.js';
-import type { CellValue, ColumnMeta, TableSource, TapDatatype } from '../catalog/model.js';
+import type { CellValue, ColumnMeta, TableSource, TapDatatype } from './table-model.js';
 import { columnNameProblem, tooLongName } from './input-checks.js';
 import { FITS_BLOCK, FitsHeader, FitsHeaderError, parseHeaderBlock, type FitsCard, type FitsValue } from '../fits/header.js';
 

@@ -11,7 +11,7 @@
  * printable ASCII, so tabs and line breaks become blanks and other characters '?'),
  * fixed arrays rX (with TDIM for 2-d shapes), variable arrays PX(max) in the heap.
  */
-import type { CellValue, ColumnMeta } from '../catalog/model.js';
+import type { CellValue, ColumnMeta } from './table-model.js';
 import { fitsCards, fitsCommentCards, fitsDataPadding, fitsHeaderBytes, fitsText } from '../fits/header-writer.js';
 import { RowSpool } from './spool-writer.js';
 import {

@@ -3,18 +3,17 @@
  * under them, column descriptions as tooltips), every string escaped, NULL as an empty cell, and
  * a note after the table when MAXREC cut it short or when the rows failed part-way.
  */
-import type { CellValue } from '../catalog/model.js';
+import type { CellValue } from './table-model.js';
 import {
   TextChunker,
   batchesOf,
   errorMessage,
-  escapeXmlAttr,
-  escapeXmlText,
   isStringColumn,
   plainFormatter,
   type TableDocument,
   type TableWriter,
 } from './table-writer.js';
+import { escapeXmlAttr, escapeXmlText } from '../xml/escape.js';
 
 const STYLE =
   'body{font-family:sans-serif;margin:1em}table{border-collapse:collapse}' +

@@ -3,7 +3,7 @@
  * and the type inference the CSV reader runs on its first rows. Pure; charCode loops, no regexes
  * in the per-cell paths, because the loaders parse millions of cells.
  */
-import type { CellValue, ColumnMeta, TapDatatype } from '../catalog/model.js';
+import type { CellValue, ColumnMeta, TapDatatype } from './table-model.js';
 import { shown } from './input-checks.js';
 
 /** A text that does not parse as its column's datatype; readers add the file position. */

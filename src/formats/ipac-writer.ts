@@ -6,7 +6,7 @@
  * NULL is written as `null`; tabs and line breaks inside strings become blanks; booleans are
  * char T/F, arrays char with space-separated numbers.
  */
-import type { CellValue, ColumnMeta } from '../catalog/model.js';
+import type { CellValue, ColumnMeta } from './table-model.js';
 import { RowSpool } from './spool-writer.js';
 import {
   TextChunker,

@@ -6,7 +6,7 @@
  * are JSON arrays; timestamps strings. When the rows fail part-way the document is closed with
  * "more":false and an "error":{"code","message"} member beside "result".
  */
-import type { CellValue, ColumnMeta } from '../catalog/model.js';
+import type { CellValue, ColumnMeta } from './table-model.js';
 import { isVodaxError } from '../errors.js';
 import {
   TextChunker,

@@ -8,7 +8,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { scratchPrefix } from '../system/scratch.js';
-import type { CellValue } from '../catalog/model.js';
+import type { CellValue } from './table-model.js';
 
 const FRAME = 1 << 20;
 

@@ -4,7 +4,7 @@
  * escaped the way PostgreSQL's text COPY does: backslash as \\, tab as \t, LF as \n, CR as \r.
  * NULL is an empty field. Numbers, booleans and arrays as in CSV.
  */
-import type { CellValue } from '../catalog/model.js';
+import type { CellValue } from './table-model.js';
 import { TextChunker, batchesOf, plainFormatter, isStringColumn, type TableDocument, type TableWriter } from './table-writer.js';
 
 const SPECIAL = /[\\\t\n\r]/;

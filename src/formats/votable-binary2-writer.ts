@@ -5,7 +5,7 @@
  * character in a char column becomes '?' (columns holding such text should be unicodeChar). The bytes are base64
  * encoded as they are produced, in chunks, so nothing but one chunk is ever held.
  */
-import type { CellValue, ColumnMeta } from '../catalog/model.js';
+import type { CellValue, ColumnMeta } from './table-model.js';
 import {
   cellToArray,
   cellToBoolean,

@@ -4,7 +4,7 @@
  * the TABLE and, per DALI 1.1 section 5.4, a trailing INFO QUERY_STATUS=OVERFLOW or ERROR
  * after it, which is what lets the table stream before its end is known.
  */
-import type { CellValue, ColumnMeta } from '../catalog/model.js';
+import type { CellValue, ColumnMeta } from './table-model.js';
 import {
   TextChunker,
   batchesOf,
@@ -14,14 +14,13 @@ import {
   cellToNumber,
   cellToString,
   errorMessage,
-  escapeXmlAttr,
-  escapeXmlText,
   isArrayColumn,
   isIntegerDatatype,
   isStringColumn,
   type TableDocument,
   type TableWriter,
 } from './table-writer.js';
+import { escapeXmlAttr, escapeXmlText } from '../xml/escape.js';
 
 /** The namespace VOTable 1.4 documents use: 1.4 kept the 1.3 namespace, only the schema moved. */
 export const VOTABLE_NAMESPACE = 'http://www.ivoa.net/xml/VOTable/v1.3';

@@ -1,5 +1,5 @@
 /** Encoding of cell values in PostgreSQL's COPY text format. */
-import type { CellValue } from '../catalog/model.js';
+import type { CellValue } from '../formats/table-model.js';
 
 /** A value that COPY text cannot carry (a NUL in text); the loader adds the row and column. */
 export class UnstorableValueError extends Error {}

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline, Transform } from 'node:stream';
-import type { TableSource } from '../catalog/model.js';
+import type { TableSource } from '../formats/table-model.js';
 import { BadRequestError, InputFileError } from '../errors.js';
 import { isArrayColumn } from '../formats/infer-types.js';
 import { readCsv } from '../formats/csv-reader.js';

@@ -7,7 +7,7 @@
 import type { Readable } from 'node:stream';
 import type { Database } from '../storage/database.js';
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, QuotaExceededError, UnauthorizedError, UnsupportedMediaTypeError } from '../errors.js';
-import type { TableMeta, TableSource } from '../catalog/model.js';
+import type { TableMeta, TableSource } from '../formats/table-model.js';
 import { readCsv } from '../formats/csv-reader.js';
 import { readVotable } from '../formats/votable-reader.js';
 import { readFitsTable } from '../formats/fits-table-reader.js';

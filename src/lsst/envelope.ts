@@ -6,7 +6,7 @@
 import { Readable } from 'node:stream';
 import type { Context } from 'koa';
 import type { Page } from '../catalog/table-registry.js';
-import type { CellValue, ColumnMeta } from '../catalog/model.js';
+import type { CellValue, ColumnMeta } from '../formats/table-model.js';
 import { BadRequestError } from '../errors.js';
 import { formatByName, negotiateFormat, resolveFormat, type ResolvedFormat } from '../formats/output-formats.js';
 import { queryParams } from '../http/request/read-request.js';

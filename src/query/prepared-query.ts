@@ -4,7 +4,7 @@
  * and the v0 /db face all come through here.
  */
 import type { Database, StreamOptions } from '../storage/database.js';
-import type { CellValue, ColumnMeta } from '../catalog/model.js';
+import type { CellValue, ColumnMeta } from '../formats/table-model.js';
 import type { TableDocument } from '../formats/table-writer.js';
 import { parseAdql } from '../adql/parser.js';
 import { validate, type ValidatedQuery } from '../adql/validator.js';

@@ -14,7 +14,7 @@ import type pg from 'pg';
 import { BadRequestError, LimitExceededError } from '../errors.js';
 import type { UploadPart } from '../params/upload-part.js';
 import type { CatalogTable } from '../catalog/query-catalog.js';
-import type { CellValue, TableSource } from '../catalog/model.js';
+import type { CellValue, TableSource } from '../formats/table-model.js';
 import { quoteIdent } from '../catalog/pg-types.js';
 import { readVotable } from '../formats/votable-reader.js';
 import { readCsv } from '../formats/csv-reader.js';

@@ -1,5 +1,5 @@
 /** Compact construction of column descriptions for the sample tables. */
-import type { ColumnMeta, TapDatatype } from '../catalog/model.js';
+import type { ColumnMeta, TapDatatype } from '../formats/table-model.js';
 
 /** Options beyond the five every sample column states. */
 export interface ColumnExtras {

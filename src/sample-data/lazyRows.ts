@@ -1,5 +1,5 @@
 /** Re-iterable lazy row streams: each iteration runs the generator afresh, holding no rows. */
-import type { CellValue } from '../catalog/model.js';
+import type { CellValue } from '../formats/table-model.js';
 
 /** An Iterable whose every iteration calls `make` again (a plain generator object iterates once). */
 export function lazyRows(make: () => Iterator<CellValue[]>): Iterable<CellValue[]> {

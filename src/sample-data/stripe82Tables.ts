@@ -2,7 +2,8 @@
  * Tables of the DC_W13_Stripe82 sample database: column descriptions after the LSST W13 schema
  * (names such as `decl`, `scienceCcdExposureId`, `corner1Ra`) and lazily streamed rows.
  */
-import type { ColumnMeta, ForeignKeySpec, TableMeta, TableSource, CellValue } from '../catalog/model.js';
+import type { ForeignKeySpec } from '../catalog/model.js';
+import type { ColumnMeta, TableMeta, TableSource, CellValue } from '../formats/table-model.js';
 import { BANDS } from './bands.js';
 import { column } from './column.js';
 import { lazyRows, mjdToDate } from './lazyRows.js';

@@ -1,7 +1,7 @@
 /** A catalog built without a database, shaped like the sample data, for validator/translator tests. */
 import { Catalog, type CatalogTable } from '../../src/catalog/query-catalog.js';
 import { OBJECT_COLUMNS, SOURCE_COLUMNS } from '../../src/sample-data/stripe82Tables.js';
-import type { ColumnMeta } from '../../src/catalog/model.js';
+import type { ColumnMeta } from '../../src/formats/table-model.js';
 
 function table(schema: string, name: string, columns: ColumnMeta[], positioned: boolean, rows: number | null = null): CatalogTable {
   return {

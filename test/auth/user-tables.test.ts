@@ -18,7 +18,7 @@ import { addUser } from '../../src/auth/users.js';
 import { createOwnedDatabase, shareDatabase } from '../../src/ingest/user-databases.js';
 import { userTablesRoutes } from '../../src/lsst/user-tables-routes.js';
 import { fitsTableWriter } from '../../src/formats/fits-table-writer.js';
-import type { CellValue, ColumnMeta } from '../../src/catalog/model.js';
+import type { CellValue, ColumnMeta } from '../../src/formats/table-model.js';
 import { testDatabase } from '../support/database.js';
 import { fitsTable, junk } from '../formats/read-helpers.js';
 

@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { InputFileError } from '../../src/errors.js';
-import type { CellValue, TableSource } from '../../src/catalog/model.js';
+import type { CellValue, TableSource } from '../../src/formats/table-model.js';
 
 /** Absolute path of a file in fixtures/ingest. */
 export function fixture(name: string): string {

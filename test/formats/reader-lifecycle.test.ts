@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { readCsv } from '../../src/formats/csv-reader.js';
 import { readFitsTable } from '../../src/formats/fits-table-reader.js';
 import { readVotable } from '../../src/formats/votable-reader.js';
-import type { TableSource } from '../../src/catalog/model.js';
+import type { TableSource } from '../../src/formats/table-model.js';
 import { expectInputError, fixtureStream } from './read-helpers.js';
 
 type Reader = (input: NodeJS.ReadableStream, options: { file: string }) => Promise<TableSource>;

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { freshDatabase } from '../support/database.js';
 import { createDatabase, loadTable, HPX_COLUMN } from '../../src/ingest/loader.js';
 import { ang2pix, INDEX_ORDER } from '../../src/healpix/nested.js';
-import type { CellValue, ColumnMeta, TableSource } from '../../src/catalog/model.js';
+import type { CellValue, ColumnMeta, TableSource } from '../../src/formats/table-model.js';
 import { ConflictError, InputFileError, isVodaxError, type VodaxError } from '../../src/errors.js';
 import { statusOf } from '../../src/http/error-table.js';
 

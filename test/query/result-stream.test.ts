@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { testDatabase } from '../support/database.js';
 import { testServer, type TestServer } from '../support/server.js';
 import type { Database } from '../../src/storage/database.js';
-import type { ColumnMeta } from '../../src/catalog/model.js';
+import type { ColumnMeta } from '../../src/formats/table-model.js';
 import type { TableWriter } from '../../src/formats/table-writer.js';
 import { plainNumber } from '../../src/formats/table-writer.js';
 import { csvWriter } from '../../src/formats/csv-writer.js';

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { sampleCatalog, sampleDatabases } from '../../src/sample-data/sample.js';
 import { objectsOnImage, sourcesOnExposure } from '../../src/sample-data/stripe82Catalog.js';
 import { magToNjy, njyToCounts } from '../../src/sample-data/bands.js';
-import type { CellValue } from '../../src/catalog/model.js';
+import type { CellValue } from '../../src/formats/table-model.js';
 
 describe('sample catalog generator (what images draw)', function () {
   this.timeout(60_000);

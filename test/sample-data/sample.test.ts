@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
 import { BadRequestError } from '../../src/errors.js';
-import type { CellValue, ColumnMeta, DatabaseSpec, TableSource } from '../../src/catalog/model.js';
+import type { DatabaseSpec } from '../../src/catalog/model.js';
+import type { CellValue, ColumnMeta, TableSource } from '../../src/formats/table-model.js';
 import { sampleDatabases } from '../../src/sample-data/sample.js';
 import { imageContains } from '../../src/wcs/footprint.js';
 import { pixelToSky, skyToLsstPixel, type TanWcs } from '../../src/wcs/tan.js';

@@ -3,7 +3,7 @@
  * node driver parsed from PostgreSQL's text output: numbers in JavaScript's Number#toString form,
  * timestamps in DALI form. Pure text building; nothing here runs a query.
  */
-import type { ColumnMeta } from '../../catalog/model.js';
+import type { ColumnMeta } from '../table-model.js';
 import { isArrayColumn, isIntegerDatatype, isStringColumn } from '../table-writer.js';
 
 /** PostgreSQL type OIDs the fast paths know. */

@@ -5,7 +5,7 @@
  * same places, so the document is byte-identical to the generic writer's for the same rows.
  */
 import { isAscii } from 'node:buffer';
-import type { ColumnMeta } from '../../catalog/model.js';
+import type { ColumnMeta } from '../table-model.js';
 import type { ResultField } from '../../storage/database.js';
 import { errorMessage, fixedArrayLength, isArrayColumn, isStringColumn, type TableDocument } from '../table-writer.js';
 import { votableArraysize, votableHead, votableTail, type VotableEnding } from '../votable-writer.js';

@@ -5,7 +5,7 @@
  * framing tells rows apart without parsing the text and counts them for MAXREC. Node only
  * strips the framing and copies bytes.
  */
-import type { ColumnMeta } from '../../catalog/model.js';
+import type { ColumnMeta } from '../table-model.js';
 import { csvField } from '../csv-writer.js';
 import { tsvField } from '../tsv-writer.js';
 import { errorMessage, isStringColumn, type TableDocument } from '../table-writer.js';

@@ -2,7 +2,7 @@
  * The DALI error document: a VOTable whose RESOURCE type="results" holds only
  * INFO name="QUERY_STATUS" value="ERROR", with the message a person can act on as its content.
  */
-import { escapeXmlAttr, escapeXmlText } from '../../formats/table-writer.js';
+import { escapeXmlAttr, escapeXmlText } from '../../xml/escape.js';
 import { VOTABLE_NAMESPACE } from '../../formats/votable-writer.js';
 import type { ErrorRenderer } from '../../http/error-style.js';
 

@@ -1,26 +1,6 @@
 /** VOSI 1.1 tables: the VODataService tableset of what TAP_SCHEMA declares, as XML. */
 import { escapeXml, textElement } from '../../xml/escape.js';
-import type { ColumnMeta } from '../../catalog/model.js';
-
-/** A table as VODataService describes it. */
-export interface TableDescription {
-  name: string;
-  type: string;
-  description: string | null;
-  utype: string | null;
-  nrows: number | null;
-  columns: ColumnMeta[] | null;
-  primaryKey: string[];
-  foreignKeys: { targetTable: string; description: string | null; columns: { from: string; target: string }[] }[];
-}
-
-/** A schema and its tables. */
-export interface SchemaDescription {
-  name: string;
-  description: string | null;
-  utype: string | null;
-  tables: TableDescription[];
-}
+import type { SchemaDescription, TableDescription } from '../../catalog/tableset-reader.js';
 
 const NS = 'xmlns:vosi="http://www.ivoa.net/xml/VOSITables/v1.0" xmlns:vs="http://www.ivoa.net/xml/VODataService/v1.1" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"';
 

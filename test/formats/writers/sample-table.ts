@@ -1,5 +1,5 @@
 /** A small table with every datatype, NULLs, NaN, unicode, special characters, arrays and geometry. */
-import type { CellValue, ColumnMeta } from '../../../src/catalog/model.js';
+import type { CellValue, ColumnMeta } from '../../../src/formats/table-model.js';
 import type { TableDocument } from '../../../src/formats/table-writer.js';
 
 /** One column of every kind the serializers must handle. */

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { CellValue, ColumnMeta } from '../../../src/catalog/model.js';
+import type { CellValue, ColumnMeta } from '../../../src/formats/table-model.js';
 import type { TableDocument, TableWriter } from '../../../src/formats/table-writer.js';
 import { votableWriter } from '../../../src/formats/votable-writer.js';
 import { votableBinary2Writer } from '../../../src/formats/votable-binary2-writer.js';
