@@ -2,6 +2,7 @@
  * How a query will run (the v0 DB3 answer): its kind, the tables it reads, its spatial
  * conditions with the HEALPix coverage the translator chose, and PostgreSQL's estimate from
  * `EXPLAIN (FORMAT JSON)` of the translated SQL. Pure: the EXPLAIN document is an input.
+ * Endpoint ids (M1-M13, DB1-DB3, I1-I12): docs/endpoints.md.
  */
 import type { Comparison, Condition, Expr, QueryExpr, SelectQuery, TableRef } from './ast.js';
 import type { SpatialCondition, Translation } from './translator.js';

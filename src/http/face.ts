@@ -1,6 +1,7 @@
 /**
  * What a face is to the composition root: the routers it serves and the error style of its
  * paths, built over the shared services it is given. The root mounts faces; it knows no route.
+ * Endpoint ids (M1-M13, DB1-DB3, I1-I12): docs/endpoints.md.
  */
 import type Router from '@koa/router';
 import type { Context } from 'koa';

@@ -2,6 +2,7 @@
  * The cost of an image request before it runs (I2 explain): the pixels and bytes it will read,
  * what it will write, and an estimated time from nominal rates (measured by bench/cutout.ts on
  * a small machine; the estimate is an order of magnitude, not a promise).
+ * Endpoint ids (M1-M13, DB1-DB3, I1-I12): docs/endpoints.md.
  */
 import { bytesPerPixel, isBitpix } from '../fits/pixels.js';
 import type { ImageRecord } from './image-catalog.js';

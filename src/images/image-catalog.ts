@@ -2,6 +2,7 @@
  * The image table (vodax.images): registering image files, and reading them back as the caller
  * may see them (L3 images are private to their owner: others get 404). ivoa.obscore is a view
  * over this table, so registering here publishes to ObsCore too.
+ * Endpoint ids (M1-M13, DB1-DB3, I1-I12): docs/endpoints.md.
  */
 import type { Database } from '../storage/database.js';
 import { NotFoundError } from '../errors.js';

@@ -3,6 +3,7 @@
  * position, in any output format. Its parameters are those of the same GET (see image-request.ts);
  * the runner calls the same core as the synchronous routes and streams the answer into the job's
  * result folder, reporting progress as bytes are written.
+ * Endpoint ids (M1-M13, DB1-DB3, I1-I12): docs/endpoints.md.
  */
 import fs from 'node:fs';
 import path from 'node:path';

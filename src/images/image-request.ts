@@ -3,6 +3,7 @@
  * position alone), which planes, which box (the five cutout forms), which output. One reader for
  * the synchronous routes (query string) and for image jobs (stored UWS parameters), so a POST
  * means exactly what the same GET means. Names are case-insensitive (kept lower-cased).
+ * Endpoint ids (M1-M13, DB1-DB3, I1-I12): docs/endpoints.md.
  */
 import { BadRequestError } from '../errors.js';
 import type { RequestParams } from '../params/request-params.js';

@@ -5,6 +5,7 @@
  * /image/v0/{job}. The job's v0 resources: I2 `{job}/explain`, I3 `{job}/status`, I4
  * `{job}/results`; the job itself and the rest of UWS (phase, WAIT, ABORT, DELETE, the result
  * files) come from the UWS binding mounted at /image/v0.
+ * Endpoint ids (M1-M13, DB1-DB3, I1-I12): docs/endpoints.md.
  */
 import Router from '@koa/router';
 import type { Context } from 'koa';

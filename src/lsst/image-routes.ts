@@ -3,6 +3,7 @@
  * image service I1, I5-I12 under /image/v0 (lists, whole images with plane selection, the five
  * cutout forms, coadds by tract/patch/filter or by position alone). Routes parse parameters and
  * call the image core; the same requests sent as POST become image jobs (image-job-routes.ts).
+ * Endpoint ids (M1-M13, DB1-DB3, I1-I12): docs/endpoints.md.
  */
 import { viewerOf } from '../auth/middleware.js';
 import Router from '@koa/router';

@@ -1,4 +1,4 @@
-/** The LSST v0 metadata face for databases: `/`, M1-M8 (SPEC section 4). */
+/** The LSST v0 metadata face for databases: `/`, M1-M8 (SPEC section 4). Endpoint ids: docs/endpoints.md. */
 import { viewerOf } from '../auth/middleware.js';
 import Router from '@koa/router';
 import type { Context } from 'koa';

@@ -2,6 +2,7 @@
  * `GET` or `POST /db/v0/tap/querytype?QUERY=...` (LSST v0 DB3): how a query will run, without running it.
  * Answers in the v0 envelope (or as a name/value table in any other format); errors in the
  * query are DALI error documents, as on the rest of the TAP face.
+ * Endpoint ids (M1-M13, DB1-DB3, I1-I12): docs/endpoints.md.
  */
 import { callerOf } from '../auth/middleware.js';
 import Router from '@koa/router';

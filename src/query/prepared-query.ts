@@ -2,6 +2,7 @@
  * Running a TAP query: ADQL → validated → PostgreSQL SQL → rows streamed from a read-only
  * cursor into a table document that any serializer writes. Sync answers, async job results
  * and the v0 /db face all come through here.
+ * Endpoint ids (M1-M13, DB1-DB3, I1-I12): docs/endpoints.md.
  */
 import type { Database, StreamOptions } from '../storage/database.js';
 import type { CellValue, ColumnMeta } from '../formats/table-model.js';

@@ -3,6 +3,7 @@
  * uploads are opened, the catalog is the caller's with them, the ADQL is prepared, and the answer
  * document comes as a byte stream in the requested format; the caller writes it wherever it goes
  * (an HTTP response, a job's result file).
+ * Endpoint ids (M1-M13, DB1-DB3, I1-I12): docs/endpoints.md.
  */
 import type { Config, Limits } from '../config.js';
 import type { Database } from '../storage/database.js';

@@ -1,4 +1,4 @@
-/** Running the server: storage, sample data on first start, HTTP, graceful shutdown. */
+/** Running the server: storage, sample data on first start, HTTP, graceful shutdown. Endpoint ids: docs/endpoints.md. */
 import fs from 'node:fs';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Config } from '../config.js';

@@ -1,4 +1,4 @@
-/** The TAP service root (DB1), its capabilities and its examples. */
+/** The TAP service root (DB1), its capabilities and its examples. Endpoint ids: docs/endpoints.md. */
 import Router from '@koa/router';
 import type { Config } from '../../config.js';
 import { baseUrl } from '../../http/base-url.js';

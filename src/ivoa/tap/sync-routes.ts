@@ -1,4 +1,4 @@
-/** TAP sync (`/db/v0/tap/sync`, GET and POST): also the LSST v0 DB2 endpoint. */
+/** TAP sync (`/db/v0/tap/sync`, GET and POST): also the LSST v0 DB2 endpoint. Endpoint ids: docs/endpoints.md. */
 import Router from '@koa/router';
 import type { Config } from '../../config.js';
 import type { Database } from '../../storage/database.js';
