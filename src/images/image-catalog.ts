@@ -9,7 +9,6 @@ import { NotFoundError } from '../errors.js';
 import type { Viewer } from '../catalog/table-registry.js';
 import { canonicalLevel } from '../catalog/levels.js';
 import type { ImageDescription } from './describe.js';
-import type { CelestialWcs } from '../wcs/projections.js';
 
 /** The planes an image may hold, in file order. */
 export const PLANES = ['data', 'mask', 'variance'] as const;
@@ -141,7 +140,8 @@ export async function registerImage(q: Queryable, image: NewImage, baseUrl: stri
   return id;
 }
 
-type ImageRow = {
+/** A row of vodax.images: the file's description (pixel scale in its column's name) and the registration. */
+type ImageRow = Omit<ImageDescription, 'pixelScale'> & {
   id: number;
   level: string;
   collection: string;
@@ -150,17 +150,6 @@ type ImageRow = {
   created: Date;
   path: string;
   file_bytes: bigint | string;
-  planes: Plane[];
-  hdus: Partial<Record<Plane, number>>;
-  naxis1: number;
-  naxis2: number;
-  bitpix: number;
-  compressed: boolean;
-  wcs: CelestialWcs;
-  ra: number;
-  dec: number;
-  fov: number;
-  footprint: number[];
   pixel_scale: number;
   hpx: bigint | string;
   band: string | null;

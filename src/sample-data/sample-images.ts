@@ -19,7 +19,7 @@ import { fromTanWcs, type CelestialWcs } from '../wcs/projections.js';
 import { wcsCards } from '../wcs/header-wcs.js';
 import { fitsCards, fitsCommentCards } from '../fits/header-writer.js';
 import { compressedImageHduBytes, emptyPrimaryBytes, imageHduChunks } from '../fits/image-writer.js';
-import { registerImage, type NewImage } from '../images/image-catalog.js';
+import { registerImage, type NewImage, type Plane } from '../images/image-catalog.js';
 import { imageGeometry } from '../images/describe.js';
 
 /** Mask bit planes, as LSST names them (MP_* header cards give the bit of each). */
@@ -146,8 +146,27 @@ function emRange(b: Band): [number, number] {
   return [lo * 1e-9, hi * 1e-9];
 }
 
-function geometryFields(wcs: CelestialWcs, w: number, h: number) {
-  return { wcs, naxis1: w, naxis2: h, ...imageGeometry(wcs, w, h) };
+/** What every sample image registers alike: an L2/DR1 image of three planes, its geometry and band. */
+function sampleImageBase(kind: 'calexp' | 'deepCoadd', file: string, wcs: CelestialWcs, w: number, h: number, band: Band, compressed: boolean) {
+  const [emMin, emMax] = emRange(band);
+  return {
+    level: 'L2',
+    collection: 'DR1',
+    kind,
+    owner: 'lsst',
+    path: file,
+    planes: ['data', 'mask', 'variance'] as Plane[],
+    hdus: { data: 1, mask: 2, variance: 3 },
+    bitpix: -32,
+    compressed,
+    wcs,
+    naxis1: w,
+    naxis2: h,
+    ...imageGeometry(wcs, w, h),
+    band: band.name,
+    emMin,
+    emMax,
+  };
 }
 
 /** Options of the sample image generator. */
@@ -193,24 +212,11 @@ export function sampleImages(catalog: Stripe82Catalog, imagesDir: string, option
   const out: SampleImage[] = [];
   for (const e of exposures) {
     const wcs = fromTanWcs(e.wcs);
-    const [emMin, emMax] = emRange(e.band);
     const half = e.expTime / 2 / 86400;
     out.push({
       file: path.join(imagesDir, e.path),
       image: {
-        level: 'L2',
-        collection: 'DR1',
-        kind: 'calexp',
-        owner: 'lsst',
-        path: e.path,
-        planes: ['data', 'mask', 'variance'],
-        hdus: { data: 1, mask: 2, variance: 3 },
-        bitpix: -32,
-        compressed: false,
-        ...geometryFields(wcs, e.naxis1, e.naxis2),
-        band: e.band.name,
-        emMin,
-        emMax,
+        ...sampleImageBase('calexp', e.path, wcs, e.naxis1, e.naxis2, e.band, false),
         tMin: e.taiMjd - half,
         tMax: e.taiMjd + half,
         exptime: e.expTime,
@@ -249,24 +255,11 @@ export function sampleImages(catalog: Stripe82Catalog, imagesDir: string, option
   }
   for (const c of coadds) {
     const wcs = fromTanWcs(c.wcs);
-    const [emMin, emMax] = emRange(c.band);
     const compressed = isCompressedSample(c);
     out.push({
       file: path.join(imagesDir, c.path),
       image: {
-        level: 'L2',
-        collection: 'DR1',
-        kind: 'deepCoadd',
-        owner: 'lsst',
-        path: c.path,
-        planes: ['data', 'mask', 'variance'],
-        hdus: { data: 1, mask: 2, variance: 3 },
-        bitpix: -32,
-        compressed,
-        ...geometryFields(wcs, c.naxis1, c.naxis2),
-        band: c.band.name,
-        emMin,
-        emMax,
+        ...sampleImageBase('deepCoadd', c.path, wcs, c.naxis1, c.naxis2, c.band, compressed),
         tMin: null,
         tMax: null,
         exptime: c.expTime,

@@ -207,31 +207,32 @@ export function wcsPixelToSky(wcs: CelestialWcs, x: number, y: number): SkyPosit
   if (!native) return { ra: NaN, dec: NaN };
   const [phi, theta] = native;
   const { alphaP, deltaP, phiP } = poleRotation(wcs);
-  const st = Math.sin(theta * D2R);
-  const ct = Math.cos(theta * D2R);
-  const sdp = Math.sin(deltaP * D2R);
-  const cdp = Math.cos(deltaP * D2R);
-  const dphi = (phi - phiP) * D2R;
-  const ex = -ct * Math.sin(dphi);
-  const ey = st * cdp - ct * sdp * Math.cos(dphi);
-  const ra = alphaP + Math.atan2(ex, ey) * R2D;
+  const [dra, dec] = rotateAboutPole(phi - phiP, theta, deltaP);
+  return { ra: normalizeRa(alphaP + dra), dec };
+}
+
+/**
+ * The spherical rotation between native and celestial coordinates, the same formula both ways
+ * (its own inverse with the roles swapped): a longitude offset from the reference and a latitude
+ * (deg), about a pole at latitude `poleLat`, give the other system's longitude offset and latitude.
+ */
+function rotateAboutPole(dlon: number, lat: number, poleLat: number): [number, number] {
+  const sl = Math.sin(lat * D2R);
+  const cl = Math.cos(lat * D2R);
+  const sp = Math.sin(poleLat * D2R);
+  const cp = Math.cos(poleLat * D2R);
+  const d = dlon * D2R;
+  const ex = -cl * Math.sin(d);
+  const ey = sl * cp - cl * sp * Math.cos(d);
   // atan2 of sine and cosine keeps full precision near the poles, where asin does not.
-  const dec = Math.atan2(st * sdp + ct * cdp * Math.cos(dphi), Math.hypot(ex, ey)) * R2D;
-  return { ra: normalizeRa(ra), dec };
+  return [Math.atan2(ex, ey) * R2D, Math.atan2(sl * sp + cl * cp * Math.cos(d), Math.hypot(ex, ey)) * R2D];
 }
 
 /** FITS 1-based pixel of a sky position; NaN when the position has no image in the projection. */
 export function wcsSkyToPixel(wcs: CelestialWcs, ra: number, dec: number): PixelPosition {
   const { alphaP, deltaP, phiP } = poleRotation(wcs);
-  const sd = Math.sin(dec * D2R);
-  const cd = Math.cos(dec * D2R);
-  const sdp = Math.sin(deltaP * D2R);
-  const cdp = Math.cos(deltaP * D2R);
-  const da = (ra - alphaP) * D2R;
-  const ex = -cd * Math.sin(da);
-  const ey = sd * cdp - cd * sdp * Math.cos(da);
-  let phi = phiP + Math.atan2(ex, ey) * R2D;
-  const theta = Math.atan2(sd * sdp + cd * cdp * Math.cos(da), Math.hypot(ex, ey)) * R2D;
+  const [dphi, theta] = rotateAboutPole(ra - alphaP, dec, deltaP);
+  let phi = phiP + dphi;
   if (wcs.projection === 'CAR' || wcs.projection === 'AIT') phi = wrap180(phi);
   const inter = project(wcs.projection, wcs.pv, phi, theta);
   if (!inter) return { x: NaN, y: NaN };
