@@ -5,7 +5,8 @@
  * are NaN, Infinity, -Infinity; arrays are space-separated numbers. CSV cannot flag overflow.
  */
 import type { CellValue } from './table-model.js';
-import { TextChunker, batchesOf, plainFormatter, isStringColumn, type TableDocument, type TableWriter } from './table-writer.js';
+import { TextChunker, batchesOf, type TableDocument, type TableWriter } from './table-writer.js';
+import { plainFormatter, isStringColumn } from './cell-values.js';
 
 const NEEDS_QUOTES = /[",\r\n]/;
 

@@ -14,19 +14,8 @@
 import type { CellValue, ColumnMeta } from './table-model.js';
 import { fitsCards, fitsCommentCards, fitsDataPadding, fitsHeaderBytes, fitsText } from '../fits/header-writer.js';
 import { RowSpool } from './spool-writer.js';
-import {
-  batchesOf,
-  cellToArray,
-  cellToBoolean,
-  cellToNumber,
-  cellToString,
-  fixedArrayLength,
-  isArrayColumn,
-  isStringColumn,
-  type TableDocument,
-  type TableWriter,
-  type WriteOptions,
-} from './table-writer.js';
+import { batchesOf, type TableDocument, type TableWriter, type WriteOptions } from './table-writer.js';
+import { cellToArray, cellToBoolean, cellToNumber, cellToString, fixedArrayLength, isArrayColumn, isStringColumn } from './cell-values.js';
 
 /** Output chunk size. */
 const CHUNK = 1 << 20;

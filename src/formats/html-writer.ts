@@ -4,15 +4,8 @@
  * a note after the table when MAXREC cut it short or when the rows failed part-way.
  */
 import type { CellValue } from './table-model.js';
-import {
-  TextChunker,
-  batchesOf,
-  errorMessage,
-  isStringColumn,
-  plainFormatter,
-  type TableDocument,
-  type TableWriter,
-} from './table-writer.js';
+import { TextChunker, batchesOf, errorMessage, type TableDocument, type TableWriter } from './table-writer.js';
+import { isStringColumn, plainFormatter } from './cell-values.js';
 import { escapeXmlAttr, escapeXmlText } from '../xml/escape.js';
 
 const STYLE =

@@ -8,16 +8,8 @@
  */
 import type { CellValue, ColumnMeta } from './table-model.js';
 import { RowSpool } from './spool-writer.js';
-import {
-  TextChunker,
-  batchesOf,
-  isArrayColumn,
-  isStringColumn,
-  plainFormatter,
-  type TableDocument,
-  type TableWriter,
-  type WriteOptions,
-} from './table-writer.js';
+import { TextChunker, batchesOf, type TableDocument, type TableWriter, type WriteOptions } from './table-writer.js';
+import { isArrayColumn, isStringColumn, plainFormatter } from './cell-values.js';
 
 const NULL_TEXT = 'null';
 

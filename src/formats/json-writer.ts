@@ -8,21 +8,8 @@
  */
 import type { CellValue, ColumnMeta } from './table-model.js';
 import { isVodaxError } from '../errors.js';
-import {
-  TextChunker,
-  batchesOf,
-  cellToArray,
-  cellToBoolean,
-  cellToIntegerText,
-  cellToNumber,
-  cellToString,
-  errorMessage,
-  isArrayColumn,
-  isIntegerDatatype,
-  isStringColumn,
-  type TableDocument,
-  type TableWriter,
-} from './table-writer.js';
+import { TextChunker, batchesOf, errorMessage, type TableDocument, type TableWriter } from './table-writer.js';
+import { cellToArray, cellToBoolean, cellToIntegerText, cellToNumber, cellToString, isArrayColumn, isIntegerDatatype, isStringColumn } from './cell-values.js';
 
 function jsonNumber(n: number): string {
   return Number.isFinite(n) ? String(n) : 'null';

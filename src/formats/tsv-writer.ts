@@ -5,7 +5,8 @@
  * NULL is an empty field. Numbers, booleans and arrays as in CSV.
  */
 import type { CellValue } from './table-model.js';
-import { TextChunker, batchesOf, plainFormatter, isStringColumn, type TableDocument, type TableWriter } from './table-writer.js';
+import { TextChunker, batchesOf, type TableDocument, type TableWriter } from './table-writer.js';
+import { plainFormatter, isStringColumn } from './cell-values.js';
 
 const SPECIAL = /[\\\t\n\r]/;
 const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };

@@ -6,17 +6,8 @@
  * encoded as they are produced, in chunks, so nothing but one chunk is ever held.
  */
 import type { CellValue, ColumnMeta } from './table-model.js';
-import {
-  cellToArray,
-  cellToBoolean,
-  cellToNumber,
-  cellToString,
-  fixedArrayLength,
-  isArrayColumn,
-  isStringColumn,
-  type TableDocument,
-  type TableWriter,
-} from './table-writer.js';
+import { type TableDocument, type TableWriter } from './table-writer.js';
+import { cellToArray, cellToBoolean, cellToNumber, cellToString, fixedArrayLength, isArrayColumn, isStringColumn } from './cell-values.js';
 import { votableArraysize, votableRows } from './votable-writer.js';
 
 /** Bytes collected before they are base64 encoded (a multiple of 3, so chunks join cleanly). */

@@ -5,21 +5,8 @@
  * after it, which is what lets the table stream before its end is known.
  */
 import type { CellValue, ColumnMeta } from './table-model.js';
-import {
-  TextChunker,
-  batchesOf,
-  cellToArray,
-  cellToBoolean,
-  cellToIntegerText,
-  cellToNumber,
-  cellToString,
-  errorMessage,
-  isArrayColumn,
-  isIntegerDatatype,
-  isStringColumn,
-  type TableDocument,
-  type TableWriter,
-} from './table-writer.js';
+import { TextChunker, batchesOf, errorMessage, type TableDocument, type TableWriter } from './table-writer.js';
+import { cellToArray, cellToBoolean, cellToIntegerText, cellToNumber, cellToString, isArrayColumn, isIntegerDatatype, isStringColumn } from './cell-values.js';
 import { escapeXmlAttr, escapeXmlText } from '../xml/escape.js';
 
 /** The namespace VOTable 1.4 documents use: 1.4 kept the 1.3 namespace, only the schema moved. */

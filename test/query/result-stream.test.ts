@@ -5,7 +5,7 @@ import { testServer, type TestServer } from '../support/server.js';
 import type { Database } from '../../src/storage/database.js';
 import type { ColumnMeta } from '../../src/formats/table-model.js';
 import type { TableWriter } from '../../src/formats/table-writer.js';
-import { plainNumber } from '../../src/formats/table-writer.js';
+import { plainNumber } from '../../src/formats/cell-values.js';
 import { csvWriter } from '../../src/formats/csv-writer.js';
 import { tsvWriter } from '../../src/formats/tsv-writer.js';
 import { votableBinary2Writer } from '../../src/formats/votable-binary2-writer.js';

@@ -4,7 +4,7 @@
  * timestamps in DALI form. Pure text building; nothing here runs a query.
  */
 import type { ColumnMeta } from '../table-model.js';
-import { isArrayColumn, isIntegerDatatype, isStringColumn } from '../table-writer.js';
+import { isArrayColumn, isIntegerDatatype, isStringColumn } from '../cell-values.js';
 
 /** PostgreSQL type OIDs the fast paths know. */
 export const PG_OID = {

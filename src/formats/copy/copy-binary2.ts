@@ -7,7 +7,8 @@
 import { isAscii } from 'node:buffer';
 import type { ColumnMeta } from '../table-model.js';
 import type { ResultField } from '../../storage/database.js';
-import { errorMessage, fixedArrayLength, isArrayColumn, isStringColumn, type TableDocument } from '../table-writer.js';
+import { errorMessage, type TableDocument } from '../table-writer.js';
+import { fixedArrayLength, isArrayColumn, isStringColumn } from '../cell-values.js';
 import { votableArraysize, votableHead, votableTail, type VotableEnding } from '../votable-writer.js';
 import { PG_OID, columnRef, timestampSql, wrappedQuery } from './column-sql.js';
 import { TupleChunks } from './binary-tuples.js';

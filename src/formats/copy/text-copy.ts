@@ -8,7 +8,8 @@
 import type { ColumnMeta } from '../table-model.js';
 import { csvField } from '../csv-writer.js';
 import { tsvField } from '../tsv-writer.js';
-import { errorMessage, isStringColumn, type TableDocument } from '../table-writer.js';
+import { errorMessage, type TableDocument } from '../table-writer.js';
+import { isStringColumn } from '../cell-values.js';
 import { votableHead, votableTail, type VotableEnding } from '../votable-writer.js';
 import type { ResultField } from '../../storage/database.js';
 import { PG_OID, columnRef, plainTextSql, tdTextSql, wrappedQuery } from './column-sql.js';
