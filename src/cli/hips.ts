@@ -56,6 +56,8 @@ export const hipsCommand: Command = {
             formats: formatsOf(get('formats')),
             full: args.options.get('full') === true,
             onProgress: (done, total, stage) => bar.update(done, total, `[${k + 1}/${targets.length}] ${describe(t)} ${stage}`),
+            // A server (or another `vodax hips build`) building this HiPS: this build runs after it.
+            onWait: (pid) => process.stderr.write(`${describe(t)}: process ${pid} is building this HiPS; waiting for it to finish\n`),
           });
           tiles += r.tilesWritten;
           bar.finish(
@@ -78,6 +80,7 @@ export const hipsCommand: Command = {
           rank: typeof args.options.get('rank') === 'string' ? (args.options.get('rank') as string) : undefined,
           perTile: args.options.has('per-tile') ? intOption(args, 'per-tile', 500) : undefined,
           onProgress: (done, total, stage) => bar.update(done, total, stage),
+          onWait: (pid) => process.stderr.write(`process ${pid} is building this catalogue HiPS; waiting for it to finish\n`),
         });
         bar.finish(`catalogue HiPS: ${formatCount(r.rows)} rows in ${formatCount(r.tiles)} tiles, orders up to ${r.maxOrder}, ${r.seconds.toFixed(1)} s`);
         return 0;

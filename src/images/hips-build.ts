@@ -6,7 +6,8 @@
  * collection's size. A build records what it was built from (build.json); the next build only
  * redoes the tiles that images added since touch, and their ancestors, then Allsky, Moc.fits
  * and properties. Changed parameters or removed images rebuild from scratch, beside the old
- * HiPS, which is swapped for the new one at the end (readers never see a half HiPS).
+ * HiPS, which is swapped for the new one at the end (readers never see a half HiPS). Two builds
+ * of one HiPS never overlap, in one process or two (hips-lock.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -30,6 +31,7 @@ import { readFitsTile, stretchOf, tileBytes, tileCards, TILE_FORMATS, type Stret
 import { AllskyCanvas } from './hips/allsky.js';
 import { mocFitsBytes, skyFraction } from './hips/moc.js';
 import { hipsDate, HIPS_VERSION, parseProperties, propertiesText, type Properties } from './hips/properties.js';
+import { withHipsLock } from './hips-lock.js';
 
 /** One HiPS: the images of a level, collection, kind and filter (band; null for images without one), and at L3 of one owner. */
 export interface HipsTarget {
@@ -146,6 +148,8 @@ export interface HipsBuildOptions {
   onProgress?: (done: number, total: number, stage: string) => void;
   /** Stops the build between tiles (a full build then leaves nothing behind; an incremental one is redone next time). */
   signal?: AbortSignal;
+  /** Called when another build of this HiPS (this process or another, by pid) holds its lock: this one waits for it. */
+  onWait?: (pid: number) => void;
   now?: Date;
 }
 
@@ -430,8 +434,16 @@ function sweepStaging(staging: string): void {
   }
 }
 
-/** Builds (or brings up to date) one HiPS. */
+/**
+ * Builds (or brings up to date) one HiPS, holding its build lock: a build of the same HiPS by
+ * another process (`vodax hips build` beside a server) or in this one runs first, then this one
+ * sees what it left (usually nothing new to do).
+ */
 export async function buildHips(db: Pick<Database, 'query'>, dataDir: string, target: HipsTarget, options: HipsBuildOptions = {}): Promise<HipsBuildResult> {
+  return withHipsLock(hipsRoot(dataDir, target), { signal: options.signal, onWait: options.onWait }, () => buildLocked(db, dataDir, target, options));
+}
+
+async function buildLocked(db: Pick<Database, 'query'>, dataDir: string, target: HipsTarget, options: HipsBuildOptions): Promise<HipsBuildResult> {
   const t0 = Date.now();
   const now = options.now ?? new Date();
   const finalRoot = hipsRoot(dataDir, target);

@@ -15,12 +15,14 @@ import { joinUnder } from '../auth/safe-path.js';
 import { canonicalLevel, isPrivateLevel } from '../catalog/levels.js';
 import { readTapColumns } from '../catalog/tap-columns.js';
 import { qualified, quoteIdent } from '../catalog/pg-types.js';
-import type { ColumnMeta } from '../catalog/model.js';
+import type { Level } from '../catalog/model.js';
+import type { ColumnMeta } from '../formats/table-model.js';
 import { escapeXml } from '../xml/escape.js';
 import { rangeSet, type Range } from '../healpix/ranges.js';
 import { tilePath } from './hips/geometry.js';
 import { mocFitsBytes, skyFraction } from './hips/moc.js';
 import { hipsDate, HIPS_VERSION, propertiesText } from './hips/properties.js';
+import { withHipsLock } from './hips-lock.js';
 
 /** A table to make a catalogue HiPS of. */
 export interface CatalogHipsTarget {
@@ -39,6 +41,10 @@ export interface CatalogHipsOptions {
   maxOrder?: number;
   now?: Date;
   onProgress?: (done: number, total: number, stage: string) => void;
+  /** Stops the build between batches of rows (it then leaves nothing behind). */
+  signal?: AbortSignal;
+  /** Called when another build of this catalogue HiPS holds its lock (by pid): this one waits for it. */
+  onWait?: (pid: number) => void;
 }
 
 /** What a catalogue build did. */
@@ -94,11 +100,17 @@ ${cols.map(field).join('\n')}
 `;
 }
 
-/** Builds a table's catalogue HiPS from scratch (staged, then swapped in). */
+/** Builds a table's catalogue HiPS from scratch (staged, then swapped in), holding its build lock (hips-lock.ts). */
 export async function buildCatalogHips(db: Database, dataDir: string, target: CatalogHipsTarget, options: CatalogHipsOptions = {}): Promise<CatalogHipsResult> {
-  const t0 = Date.now();
   const level = canonicalLevel(target.level);
   if (!level) throw new NotFoundError(`no level "${target.level}"`);
+  const root = catalogHipsRoot(dataDir, { level, database: target.database, table: target.table });
+  return withHipsLock(root, { signal: options.signal, onWait: options.onWait }, () => buildLocked(db, dataDir, { ...target, level }, options));
+}
+
+async function buildLocked(db: Database, dataDir: string, target: CatalogHipsTarget & { level: Level }, options: CatalogHipsOptions): Promise<CatalogHipsResult> {
+  const t0 = Date.now();
+  const level = target.level;
   const [info] = await db.query<{ table_name: string; ra_column: string | null; dec_column: string | null; hpx_column: string | null; owner: string }>(
     `SELECT t.table_name, t.ra_column, t.dec_column, t.hpx_column, d.owner FROM vodax.tables t JOIN vodax.databases d ON d.name = t.database
       WHERE d.level = $1 AND t.database = $2 AND t.pg_table = $3`,
@@ -137,6 +149,7 @@ export async function buildCatalogHips(db: Database, dataDir: string, target: Ca
       await client.query('CREATE INDEX ON vodax_hips_rows (ord, hpx)');
       rows = Number((await client.query<{ n: string }>('SELECT count(*) AS n FROM vodax_hips_rows')).rows[0]!.n);
       for (let k = minOrder; k <= maxOrder; k++) {
+        options.signal?.throwIfAborted();
         const shift = 2 * (29 - k);
         const placed =
           k === maxOrder
@@ -174,6 +187,7 @@ export async function buildCatalogHips(db: Database, dataDir: string, target: Ca
           lines = [];
         };
         for (;;) {
+          options.signal?.throwIfAborted();
           const batch = await cursor.read(5000);
           if (batch.length === 0) break;
           for (const r of batch) {

@@ -1,15 +1,18 @@
 /**
  * HiPS built by the server: the quick one on first start (the sample's r-band coadd, before
- * listening), and any other on the first request for it, in the background. One object per
- * running server holds the state: builds run one at a time, in the order asked for, never two
- * of the same HiPS; a failure is logged and answered until a retry is allowed; stop() aborts
- * the build under way (a full build leaves nothing behind) and waits for it.
+ * listening), and any other image or catalogue HiPS on the first request for it, in the
+ * background. One object per running server holds the state: builds (image and catalogue HiPS
+ * alike) run one at a time, in the order asked for, never two of the same HiPS; a failure is
+ * logged and answered until a retry is allowed; stop() aborts the build under way (a full build
+ * leaves nothing behind) and waits for it. A `vodax hips` build of the same HiPS in another
+ * process is waited for (the build lock, hips-lock.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Database } from '../storage/database.js';
 import type { Logger } from '../log.js';
 import { buildHips, hipsId, hipsRoot, hipsTargets, type HipsBuildOptions, type HipsBuildResult, type HipsTarget } from './hips-build.js';
+import { buildCatalogHips, type CatalogHipsOptions, type CatalogHipsResult, type CatalogHipsTarget } from './hips-catalog-build.js';
 
 /** The HiPS `npm start` builds on first start, before listening (about 5 s on the sample data). */
 export const FIRST_START_HIPS: HipsTarget = { level: 'L2', collection: 'DR1', kind: 'deepCoadd', band: 'r', owner: null };
@@ -23,6 +26,16 @@ export function hipsBuildCommand(t?: HipsTarget): string {
 /** A HiPS's name as the command line and logs give it: L2/DR1/deepCoadd/r (L3: level/owner:collection/...). */
 export function hipsName(t: HipsTarget): string {
   return `${t.level}/${t.owner ? `${t.owner}:` : ''}${t.collection}/${t.kind}${t.band ? `/${t.band}` : ''}`;
+}
+
+/** The command that builds the catalogue HiPS of a table. */
+export function catalogHipsBuildCommand(t: CatalogHipsTarget): string {
+  return `npm run vodax -- hips catalog --level ${t.level} --db ${t.database} --table ${t.table}`;
+}
+
+/** A catalogue HiPS's name as logs give it: L2/DC_W13_Stripe82/Object. */
+export function catalogHipsName(t: CatalogHipsTarget): string {
+  return `${t.level}/${t.database}/${t.table}`;
 }
 
 /** True when the HiPS has been built (its properties file exists). */
@@ -46,9 +59,16 @@ export interface HipsBuildStatus {
 }
 
 type Build = (db: Pick<Database, 'query'>, dataDir: string, t: HipsTarget, options: HipsBuildOptions) => Promise<HipsBuildResult>;
+type CatalogBuild = (db: Database, dataDir: string, t: CatalogHipsTarget, options: CatalogHipsOptions) => Promise<CatalogHipsResult>;
 
+/** A build asked for: of an image HiPS or a catalogue HiPS. */
 interface Job {
-  target: HipsTarget;
+  /** What logs call it: 'HiPS' or 'catalogue HiPS'. */
+  what: string;
+  /** Its name in logs: L2/DR1/deepCoadd/r. */
+  name: string;
+  /** Builds it; resolves to what the log line of its end adds. */
+  build: (options: { signal: AbortSignal; onWait: (pid: number) => void }) => Promise<Record<string, unknown>>;
   /** Order of the request: builds run by it. */
   seq: number;
   state: 'queued' | 'building' | 'failed';
@@ -64,6 +84,8 @@ export interface HipsOnDemandOptions {
   retryFailedAfter?: number;
   /** The build function (tests); default buildHips. */
   build?: Build;
+  /** The catalogue build function (tests); default buildCatalogHips. */
+  buildCatalog?: CatalogBuild;
 }
 
 /** The HiPS builds of one running server. */
@@ -76,9 +98,10 @@ export class HipsOnDemand {
   private readonly secondsPerBuild: number;
   private readonly retryFailedAfterMs: number;
   private readonly build: Build;
+  private readonly buildCatalog: CatalogBuild;
 
   constructor(
-    private readonly db: Pick<Database, 'query'>,
+    private readonly db: Database,
     private readonly dataDir: string,
     private readonly log: Logger,
     options: HipsOnDemandOptions = {},
@@ -86,6 +109,7 @@ export class HipsOnDemand {
     this.secondsPerBuild = options.secondsPerBuild ?? 6;
     this.retryFailedAfterMs = (options.retryFailedAfter ?? 60) * 1000;
     this.build = options.build ?? buildHips;
+    this.buildCatalog = options.buildCatalog ?? buildCatalogHips;
   }
 
   /**
@@ -112,11 +136,25 @@ export class HipsOnDemand {
 
   /** Starts building a HiPS that is not built (unless it is already queued, under way, or failed recently) and says where it stands. */
   request(target: HipsTarget): HipsBuildStatus {
-    const key = hipsId(target);
+    return this.enqueue(`image ${hipsId(target)}`, 'HiPS', hipsName(target), async (o) => {
+      const r = await this.build(this.db, this.dataDir, target, o);
+      return { mode: r.mode, tiles: r.tilesWritten };
+    });
+  }
+
+  /** The same for the catalogue HiPS of a table (the caller has checked the caller may see the table). */
+  requestCatalog(target: CatalogHipsTarget): HipsBuildStatus {
+    return this.enqueue(`catalog ${catalogHipsName(target)}`, 'catalogue HiPS', catalogHipsName(target), async (o) => {
+      const r = await this.buildCatalog(this.db, this.dataDir, target, o);
+      return { rows: r.rows, tiles: r.tiles };
+    });
+  }
+
+  private enqueue(key: string, what: string, name: string, build: Job['build']): HipsBuildStatus {
     const job = this.jobs.get(key);
     if (job && (job.state !== 'failed' || Date.now() - job.failedAt! < this.retryFailedAfterMs)) return this.statusOf(key, job);
     if (this.stopped) return { state: 'failed', ahead: 0, retryAfter: 10, error: 'the server is stopping' };
-    const fresh: Job = { target, seq: this.nextSeq++, state: 'queued' };
+    const fresh: Job = { what, name, build, seq: this.nextSeq++, state: 'queued' };
     this.jobs.set(key, fresh);
     this.chain = this.chain.then(() => this.run(key, fresh));
     return this.statusOf(key, fresh);
@@ -142,23 +180,24 @@ export class HipsOnDemand {
       return;
     }
     job.state = 'building';
-    const name = hipsName(job.target);
+    const { what, name } = job;
     const t0 = Date.now();
-    this.log.info(`building the HiPS ${name} (first request for it)`, { hips: name });
+    this.log.info(`building the ${what} ${name} (first request for it)`, { hips: name });
     try {
-      const r = await this.build(this.db, this.dataDir, job.target, { signal: this.abort.signal });
+      const onWait = (pid: number) => this.log.info(`${what} ${name}: process ${pid} is building it; this build waits for it`, { hips: name, pid });
+      const r = await job.build({ signal: this.abort.signal, onWait });
       this.jobs.delete(key);
-      this.log.info(`HiPS ${name} built`, { hips: name, mode: r.mode, tiles: r.tilesWritten, seconds: (Date.now() - t0) / 1000 });
+      this.log.info(`${what} ${name} built`, { hips: name, ...r, seconds: (Date.now() - t0) / 1000 });
     } catch (e) {
       if (this.abort.signal.aborted) {
         this.jobs.delete(key);
-        this.log.info(`HiPS build of ${name} stopped (server stopping)`, { hips: name });
+        this.log.info(`${what} build of ${name} stopped (server stopping)`, { hips: name });
         return;
       }
       job.state = 'failed';
       job.error = e instanceof Error ? e.message : String(e);
       job.failedAt = Date.now();
-      this.log.error(`HiPS build of ${name} failed`, { hips: name, error: job.error, stack: e instanceof Error ? e.stack : undefined });
+      this.log.error(`${what} build of ${name} failed`, { hips: name, error: job.error, stack: e instanceof Error ? e.stack : undefined });
     }
   }
 }

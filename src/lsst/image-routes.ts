@@ -18,6 +18,7 @@ import { canonicalLevel } from '../catalog/levels.js';
 import { ImageCatalog, imageLevel, type ImageFilter, type ImageRecord } from '../images/image-catalog.js';
 import { findImage, imageAnswer } from '../images/image-service.js';
 import { coaddTargetOf, cutoutSpecOf, imageRequestOf, planesOf } from '../images/image-request.js';
+import { hipsUrl } from '../images/hips-urls.js';
 import { sendPage, sendResult } from './envelope.js';
 import { pagingOf } from './paging.js';
 
@@ -54,6 +55,7 @@ function imageUrl(base: string, img: { level: string; collection: string; kind: 
 function metadataOf(base: string, img: ImageRecord): Record<string, unknown> {
   return {
     url: imageUrl(base, img),
+    hips: hipsUrl(base, img),
     id: img.id,
     owner: img.owner,
     level: img.level,

@@ -7,17 +7,18 @@ import { sampleCatalog } from '../../src/sample-data/sample.js';
 import { loadSampleImages } from '../../src/sample-data/sample-images.js';
 import zlib from 'node:zlib';
 import { ALLSKY_FITS_CELL, buildHips, fitsTileBytes, hipsRoot, hipsTargets, type HipsTarget } from '../../src/images/hips-build.js';
+import { hipsLockFile, lockHips } from '../../src/images/hips-lock.js';
 import { parseProperties, MANDATORY_PROPERTIES } from '../../src/images/hips/properties.js';
 import { readFitsTile } from '../../src/images/hips/tile-files.js';
 import { tilePixelVectors } from '../../src/images/hips/geometry.js';
 import { bilinearAt } from '../../src/images/hips/resample.js';
 import { fromNuniq } from '../../src/images/hips/moc.js';
-import { ang2pix, vecToAng } from '../../src/healpix/nested.js';
+import { ang2pix, pix2ang, vecToAng } from '../../src/healpix/nested.js';
 import { FitsFile } from '../../src/fits/file.js';
 import { physicalValues } from '../../src/fits/pixels.js';
-import { wcsSkyToPixel, type CelestialWcs } from '../../src/wcs/projections.js';
+import { wcsPixelToSky, wcsSkyToPixel, type CelestialWcs } from '../../src/wcs/projections.js';
 import { fitsverify } from '../fits/support.js';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { PNG } from 'pngjs';
 import { promisify } from 'node:util';
 
@@ -198,6 +199,67 @@ describe('HiPS build (vodax hips build)', function () {
     expect(covered(1.5, 0.9)).to.equal(false);
   });
 
+  it('the MOC is exactly the cells the footprints touch, by brute force from the images\' WCS', async () => {
+    // Brute force, from nothing the build computes: a MOC cell (order 15) is touched by an image
+    // when one of its 256 pixels of order 19 (the tile pixels) has its centre on the image, i.e.
+    // inside the footprint the WCS gives its pixels' outer edges (FITS 0.5 .. NAXIS + 0.5). That
+    // is the HiPS's resolution: a cell the footprint only grazes, by less than a tile pixel, holds
+    // no tile pixel of data, so it is in neither set.
+    const images = await tdb.db.query<{ wcs: CelestialWcs; naxis1: number; naxis2: number }>('SELECT wcs, naxis1, naxis2 FROM vodax.images ORDER BY id');
+    const mocOrder = 15;
+    const sub = 4; // orders from the MOC cells to the tile pixels (19 = 10 + 9)
+    /** Depth of a position inside the footprints, in image pixels (negative outside all). */
+    const depth = (ra: number, dec: number) => {
+      let best = -Infinity;
+      for (const i of images) {
+        const p = wcsSkyToPixel(i.wcs, ra, dec);
+        best = Math.max(best, Math.min(p.x - 0.5, i.naxis1 + 0.5 - p.x, p.y - 0.5, i.naxis2 + 0.5 - p.y));
+      }
+      return best;
+    };
+    // Candidate cells: those of points 4 pixels apart over each footprint grown by 40 pixels (more
+    // than a cell across), which holds every cell that has a pixel centre on an image.
+    const candidates = new Set<bigint>();
+    for (const i of images) {
+      for (let x = 0.5 - 40; x <= i.naxis1 + 40.5; x += 4) {
+        for (let y = 0.5 - 40; y <= i.naxis2 + 40.5; y += 4) {
+          const s = wcsPixelToSky(i.wcs, x, y);
+          candidates.add(ang2pix(mocOrder, s.ra, s.dec));
+        }
+      }
+    }
+    const expected = new Set<bigint>();
+    let boundary = 0;
+    let ambiguous = 0;
+    for (const c of candidates) {
+      const centre = pix2ang(mocOrder, c);
+      const d = depth(centre.ra, centre.dec);
+      // A cell is under 12 image pixels from its centre to any of its points: far inside or
+      // outside, the centre decides; near an edge, each of its 256 pixel centres is tried.
+      if (d > 24) expected.add(c);
+      if (Math.abs(d) > 24) continue;
+      boundary++;
+      let most = -Infinity;
+      for (let k = 0n; k < 256n; k++) {
+        const p = pix2ang(mocOrder + sub, (c << 8n) + k);
+        most = Math.max(most, depth(p.ra, p.dec));
+      }
+      if (Math.abs(most) < 1e-6) ambiguous++;
+      else if (most > 0) expected.add(c);
+    }
+    const got = new Set<bigint>();
+    for (const m of mocCells(path.join(root(), 'Moc.fits'))) {
+      const span = 1n << BigInt(2 * (mocOrder - m.order));
+      for (let k = 0n; k < span; k++) got.add(m.index * span + k);
+    }
+    expect(boundary).to.be.above(100);
+    expect(ambiguous).to.equal(0);
+    const missing = [...expected].filter((c) => !got.has(c));
+    const extra = [...got].filter((c) => !expected.has(c));
+    expect({ missing: missing.length, extra: extra.length }).to.deep.equal({ missing: 0, extra: 0 });
+    expect(got.size).to.equal(expected.size);
+  });
+
   it('rebuilds only the tiles a new image touches, then nothing when nothing changed', async () => {
     const before = new Map<string, number>();
     const dir = path.join(root(), 'Norder10');
@@ -228,6 +290,60 @@ describe('HiPS build (vodax hips build)', function () {
     const bad = await cli('build', '--kind', 'nothing').catch((e: { stderr: string; code: number }) => e);
     expect((bad as { code: number }).code).to.not.equal(0);
     expect((bad as { stderr: string }).stderr).to.include('no registered images match');
+  });
+
+  it('a CLI build and a build here at the same time: one waits for the other, the HiPS stays whole', async () => {
+    const env = { ...process.env, DATABASE_URL: tdb.url, DATA_DIR: dataDir, LOG_FORMAT: 'silent' };
+    const lock = hipsLockFile(root());
+    const staging = path.join(dataDir, 'hips', '.staging');
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    const cliBuild = () => {
+      let stderr = '';
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'hips', 'build', '--kind', 'deepCoadd', '--filter', 'r', '--full'], { env });
+      child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      return { child, exited, stderr: () => stderr };
+    };
+    const whole = async (r: { deepestTiles: number }) => {
+      expect(fs.readdirSync(staging)).to.deep.equal([]);
+      expect(fs.existsSync(lock)).to.equal(false);
+      const rec = JSON.parse(fs.readFileSync(path.join(root(), 'build.json'), 'utf8'));
+      expect(rec.images).to.have.length((await tdb.db.query('SELECT id FROM vodax.images')).length);
+      const dir = path.join(root(), 'Norder10');
+      const tiles = fs.readdirSync(dir).flatMap((d) => fs.readdirSync(path.join(dir, d)).filter((f) => /\.fits(\.gz)?$/.test(f)).map((f) => Number(/\d+/.exec(f)![0])));
+      expect(tiles.length).to.equal(r.deepestTiles);
+      for (const npix of tiles) expect(readFitsTile(fitsTileBytes(root(), 10, npix)!).width).to.equal(512);
+      expect(mocCells(path.join(root(), 'Moc.fits')).length).to.be.above(10);
+    };
+
+    // The CLI first (it takes the lock as soon as it starts), a build here meanwhile: this one waits.
+    const a = cliBuild();
+    while (!(fs.existsSync(lock) && fs.readFileSync(lock, 'utf8').trim() === String(a.child.pid))) {
+      expect(a.child.exitCode, a.stderr()).to.equal(null);
+      await sleep(20);
+    }
+    const waits: number[] = [];
+    const here = await buildHips(tdb.db, dataDir, target, { full: true, onWait: (pid) => waits.push(pid) });
+    expect(await a.exited, a.stderr()).to.equal(0);
+    expect(a.stderr()).to.match(/L2\/DR1\/deepCoadd\/r: full, \d+ images/);
+    expect(waits).to.deep.equal([a.child.pid]);
+    expect(here.mode).to.equal('full');
+    await whole(here);
+
+    // The other way round: this process holds the lock (as a server's build does); the CLI says it waits, and builds once it is released.
+    const held = await lockHips(root());
+    const b = cliBuild();
+    while (!b.stderr().includes('waiting')) {
+      expect(b.child.exitCode, b.stderr()).to.equal(null);
+      await sleep(50);
+    }
+    expect(b.stderr()).to.include(`L2/DR1/deepCoadd/r: process ${process.pid} is building this HiPS; waiting for it to finish`);
+    await sleep(300);
+    expect(b.child.exitCode).to.equal(null);
+    held.release();
+    expect(await b.exited, b.stderr()).to.equal(0);
+    expect(b.stderr()).to.match(/L2\/DR1\/deepCoadd\/r: full, \d+ images/);
+    await whole(here);
   });
 
   it('a removed image means a full rebuild, without its tiles', async () => {

@@ -271,6 +271,51 @@ describe('HiPS core: files', () => {
     expect(a.data.filter((v) => !Number.isNaN(v)).length).to.equal(1);
   });
 
+  it('the MOC of any cell set is the one a brute-force descent from order 0 gives (whole cells kept, partial ones split)', () => {
+    // Brute force, independent of nuniqOf's aligned blocks: from each base cell down, a cell wholly
+    // in the set is one NUNIQ value, a partly covered one is split into its four children.
+    const bruteForce = (order: number, cells: Set<number>): bigint[] => {
+      const out: bigint[] = [];
+      const visit = (k: number, index: number) => {
+        const span = 4 ** (order - k);
+        let n = 0;
+        for (let c = index * span; c < (index + 1) * span; c++) if (cells.has(c)) n++;
+        if (n === 0) return;
+        if (n === span) out.push(BigInt(4 * 4 ** k + index));
+        else for (let c = 0; c < 4; c++) visit(k + 1, 4 * index + c);
+      };
+      for (let f = 0; f < 12; f++) visit(0, f);
+      return out.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    };
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    for (const [order, density, blocks] of [[3, 0.05, 0], [3, 0.5, 0], [4, 0.02, 6], [4, 0.9, 3], [2, 1, 0], [5, 0, 4]] as const) {
+      const cells = new Set<number>();
+      const total = 12 * 4 ** order;
+      for (let c = 0; c < total; c++) if (random() < density) cells.add(c);
+      // Whole aligned blocks (a base cell, a cell of order 1 or 2) as a footprint makes them.
+      for (let b = 0; b < blocks; b++) {
+        const k = Math.floor(random() * Math.min(3, order));
+        const span = 4 ** (order - k);
+        const start = Math.floor(random() * 12 * 4 ** k) * span;
+        for (let c = start; c < start + span; c++) cells.add(c);
+      }
+      const sorted = [...cells].sort((a, b) => a - b);
+      const set = rangeSet(order, sorted.map((c) => [BigInt(c), BigInt(c + 1)] as const));
+      const got = nuniqOf(set);
+      expect(got, `order ${order}, density ${density}`).to.deep.equal(bruteForce(order, cells));
+      // And back: the NUNIQ cells are exactly the cells, each once.
+      const back: number[] = [];
+      for (const u of got) {
+        const { order: k, index } = fromNuniq(u);
+        const span = 4 ** (order - k);
+        for (let c = Number(index) * span; c < (Number(index) + 1) * span; c++) back.push(c);
+      }
+      expect(back.sort((a, b) => a - b)).to.deep.equal(sorted);
+      expect(skyFraction(set)).to.be.closeTo(cells.size / total, 1e-12);
+    }
+  });
+
   it('properties round-trip and Moc.fits is a well-formed NUNIQ MOC, fitsverify clean', () => {
     const text = propertiesText([['creator_did', 'ivo://vodax/P/x'], ['obs_title', 'a\nb']], 'hi');
     const p = parseProperties(text);

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
-import { freshDatabase, type TestDatabase } from '../support/database.js';
+import { freshDatabase, testDatabase, type TestDatabase } from '../support/database.js';
 import { createApp } from '../../src/server/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger, type Logger } from '../../src/log.js';
@@ -14,6 +14,7 @@ import { sampleCatalog } from '../../src/sample-data/sample.js';
 import { loadSampleImages } from '../../src/sample-data/sample-images.js';
 import { buildHips, type HipsBuildOptions, type HipsTarget } from '../../src/images/hips-build.js';
 import { HipsOnDemand } from '../../src/images/hips-on-demand.js';
+import { buildCatalogHips, type CatalogHipsOptions, type CatalogHipsTarget } from '../../src/images/hips-catalog-build.js';
 import { parseProperties } from '../../src/images/hips/properties.js';
 
 /** A JSON logger whose records the test reads. */
@@ -159,5 +160,83 @@ describe('HiPS built by the server on first request', function () {
     expect(fs.readdirSync(path.join(dataDir, 'hips', '.staging'))).to.deep.equal([]);
     expect(records.map((x) => x.msg)).to.include('HiPS build of L2/DR1/deepCoadd/r stopped (server stopping)');
     expect(records.filter((x) => x.level === 'error')).to.deep.equal([]);
+  });
+});
+
+describe('catalogue HiPS built by the server on first request', function () {
+  this.timeout(300_000);
+  let dataDir: string;
+  let db: TestDatabase['db'];
+
+  before(async () => {
+    ({ db } = await testDatabase());
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vodax-hips-demand-cat-'));
+  });
+  after(() => {
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('answers 503 with Retry-After while it builds, one build at a time, never two of one table, then serves it', async () => {
+    const { log, records } = capturingLogger();
+    const calls: string[] = [];
+    let running = 0;
+    let most = 0;
+    const hips = new HipsOnDemand(db, dataDir, log, {
+      buildCatalog: async (d, dir, t: CatalogHipsTarget, o: CatalogHipsOptions) => {
+        calls.push(`${t.database}.${t.table}`);
+        most = Math.max(most, ++running);
+        try {
+          return await buildCatalogHips(d, dir, t, { ...o, perTile: 200 });
+        } finally {
+          running--;
+        }
+      },
+    });
+    const config = loadConfig({ LOG_FORMAT: 'silent', DATA_DIR: dataDir });
+    const app = createApp({ config, log: createLogger('silent'), db, registry: new Registry(db, { host: '127.0.0.1', port: 5432 }), hips });
+    const server = http.createServer(app.callback());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    // A second public table with positions, to queue behind the first.
+    const [other] = await db.query<{ level: string; database: string; pg_table: string }>(
+      `SELECT d.level, t.database, t.pg_table FROM vodax.tables t JOIN vodax.databases d ON d.name = t.database
+        WHERE t.hpx_column IS NOT NULL AND d.level <> 'L3' AND NOT (t.database = 'DC_W13_Stripe82' AND t.pg_table = 'Object') ORDER BY t.row_count LIMIT 1`,
+    );
+    try {
+      const O = `${base}/db/v0/hips/L2/DC_W13_Stripe82/Object`;
+      const S = `${base}/db/v0/hips/${other!.level}/${other!.database}/${other!.pg_table}`;
+      const first = await fetch(`${O}/properties`);
+      expect(first.status).to.equal(503);
+      expect(Number(first.headers.get('retry-after'))).to.be.within(1, 60);
+      const msg = (await first.json()).error.message as string;
+      expect(msg).to.include('the catalogue HiPS of DC_W13_Stripe82.Object is not built yet: the server is building it (now)');
+      expect(msg).to.include('npm run vodax -- hips catalog --level L2 --db DC_W13_Stripe82 --table Object');
+      const again = await Promise.all([`${O}/properties`, `${O}/Moc.fits`, `${O}/Norder1/Allsky.tsv`].map((u) => fetch(u)));
+      expect(again.map((r) => r.status)).to.deep.equal([503, 503, 503]);
+      const queued = await fetch(`${S}/properties`);
+      expect(queued.status).to.equal(503);
+      expect((await queued.json()).error.message).to.include('(after 1 other)');
+      for (;;) {
+        const res = await fetch(`${S}/properties`);
+        if (res.status === 200) {
+          expect(parseProperties(await res.text()).map.get('dataproduct_type')).to.equal('catalog');
+          break;
+        }
+        expect(res.status).to.equal(503);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      const o = await fetch(`${O}/properties`);
+      expect(o.status).to.equal(200);
+      expect(parseProperties(await o.text()).map.get('hips_tile_format')).to.equal('tsv');
+      expect(calls).to.deep.equal(['DC_W13_Stripe82.Object', `${other!.database}.${other!.pg_table}`]);
+      expect(most).to.equal(1);
+      expect(records.map((x) => x.msg)).to.include.members(['building the catalogue HiPS L2/DC_W13_Stripe82/Object (first request for it)', 'catalogue HiPS L2/DC_W13_Stripe82/Object built']);
+      // A private table is not there for others: no build starts for them.
+      expect((await fetch(`${base}/db/v0/hips/L3/joe_myDb/MyObjects/properties`)).status).to.equal(404);
+      expect(calls).to.have.length(2);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+      await hips.stop();
+    }
   });
 });

@@ -2,9 +2,10 @@
  * HiPS over HTTP (HiPS 1.0, section 5): the HiPS of every image collection at
  * /image/v0/hips/{level}/{collection}/{kind}[/{filter}]/ (properties, Moc.fits, NorderK/Allsky.ext,
  * NorderK/DirD/NpixN.ext), the catalogue HiPS of tables at /db/v0/hips/{level}/{db}/{table}/, and
- * the node's HiPS list at /image/v0/hips. Files are read from DATA_DIR/hips as `vodax hips` wrote
- * them; every path part a request gives is checked, and an L3 HiPS is its owner's alone (it is
- * built from the owner's images, under the owner's name, and found only under the caller's).
+ * the node's HiPS list at /image/v0/hips. Files are read from DATA_DIR/hips as `vodax hips` (or
+ * the server, on the first request for a HiPS not built yet) wrote them; every path part a
+ * request gives is checked, and an L3 HiPS is its owner's alone (it is built from the owner's
+ * images, under the owner's name, and found only under the caller's).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -22,9 +23,10 @@ import { baseUrl } from '../../http/base-url.js';
 import { escapeHtml, htmlPage } from '../../http/html.js';
 import { canonicalLevel, isPrivateLevel } from '../../catalog/levels.js';
 import { hipsRoot, hipsTargets, NO_FILTER, type HipsTarget } from '../../images/hips-build.js';
-import { catalogHipsRoot } from '../../images/hips-catalog-build.js';
-import { hipsBuildCommand, hipsName, isHipsBuilt, type HipsOnDemand } from '../../images/hips-on-demand.js';
+import { catalogHipsRoot, type CatalogHipsTarget } from '../../images/hips-catalog-build.js';
+import { catalogHipsBuildCommand, hipsBuildCommand, hipsName, isHipsBuilt, type HipsOnDemand } from '../../images/hips-on-demand.js';
 import { parseProperties } from '../../images/hips/properties.js';
+import { hipsUrl } from '../../images/hips-urls.js';
 import { sendResult } from '../../lsst/envelope.js';
 
 const TYPES: Record<string, string> = {
@@ -118,16 +120,12 @@ async function sendFile(ctx: Context, root: string, parts: string[], privateHips
 
 const commandFor = (t: HipsTarget): string => hipsBuildCommand(t);
 
-function urlOf(base: string, t: HipsTarget): string {
-  return `${base}/image/v0/hips/${[t.level, t.collection, t.kind, ...(t.band ? [t.band] : [])].map(encodeURIComponent).join('/')}/`;
-}
-
 const isBuilt = isHipsBuilt;
 
 /**
- * The HiPS routes. With `builds` (the running server's), a HiPS that is not built yet is built in
- * the background on the first request for it, answered 503 with Retry-After until it is ready;
- * without, it is a 404 naming the command that builds it.
+ * The HiPS routes. With `builds` (the running server's), a HiPS (image or catalogue) that is not
+ * built yet is built in the background on the first request for it, answered 503 with
+ * Retry-After until it is ready; without, it is a 404 naming the command that builds it.
  */
 export function hipsRoutes(config: Config, db: Database, registry: Registry, builds?: HipsOnDemand): Router {
   const r = new Router();
@@ -145,13 +143,13 @@ export function hipsRoutes(config: Config, db: Database, registry: Registry, bui
     const built = targets.filter((t) => isBuilt(config.dataDir, t));
     const want = ctx.accepts('text/plain', 'application/json', 'text/html');
     if (want === 'application/json') {
-      sendResult(ctx, targets.map((t) => ({ url: urlOf(b, t), level: t.level, collection: t.collection, kind: t.kind, filter: t.band, built: isBuilt(config.dataDir, t), ...(isBuilt(config.dataDir, t) ? {} : { build: commandFor(t) }) })));
+      sendResult(ctx, targets.map((t) => ({ url: hipsUrl(b, t), level: t.level, collection: t.collection, kind: t.kind, filter: t.band, built: isBuilt(config.dataDir, t), ...(isBuilt(config.dataDir, t) ? {} : { build: commandFor(t) }) })));
       return;
     }
     if (want === 'text/html') {
       const rows = targets
         .map((t) => {
-          const url = urlOf(b, t);
+          const url = hipsUrl(b, t);
           return `<tr><td>${escapeHtml(`${t.level}/${t.collection}/${t.kind}${t.band ? `/${t.band}` : ''}`)}</td><td>${isBuilt(config.dataDir, t) ? `<a href="${escapeHtml(url)}properties">${escapeHtml(url)}</a>` : `not built yet${builds ? ' (its URL starts the build)' : ''}: <code>${escapeHtml(commandFor(t))}</code>`}</td></tr>`;
         })
         .join('\n');
@@ -161,9 +159,9 @@ export function hipsRoutes(config: Config, db: Database, registry: Registry, bui
     }
     const records = built.map((t) => {
       const props = parseProperties(fs.readFileSync(path.join(hipsRoot(config.dataDir, t), 'properties'), 'utf8')).all.filter(([k]) => k !== 'hips_service_url');
-      return [...props, ['hips_service_url', urlOf(b, t).replace(/\/$/, '')]].map(([k, v]) => `${k.padEnd(20)} = ${v}`).join('\n');
+      return [...props, ['hips_service_url', hipsUrl(b, t).replace(/\/$/, '')]].map(([k, v]) => `${k.padEnd(20)} = ${v}`).join('\n');
     });
-    const waiting = targets.filter((t) => !isBuilt(config.dataDir, t)).map((t) => `# not built yet${builds ? ' (its URL starts the build)' : ''}: ${urlOf(b, t)} (${commandFor(t)})`);
+    const waiting = targets.filter((t) => !isBuilt(config.dataDir, t)).map((t) => `# not built yet${builds ? ' (its URL starts the build)' : ''}: ${hipsUrl(b, t)} (${commandFor(t)})`);
     ctx.type = 'text/plain; charset=utf-8';
     ctx.body = `# HiPS list of vodax at ${b}\n${waiting.join('\n')}${waiting.length ? '\n' : ''}\n${records.join('\n\n')}\n`;
   });
@@ -216,8 +214,19 @@ export function hipsRoutes(config: Config, db: Database, registry: Registry, bui
     const [levelText, database, table, ...file] = parts as [string, string, string, ...string[]];
     const info = await registry.table(levelText, database, table, viewerOf(ctx));
     const level = canonicalLevel(levelText)!;
-    const root = catalogHipsRoot(config.dataDir, { level, database: info.database, table: info.name });
-    if (!fs.existsSync(path.join(root, 'properties'))) throw new NotFoundError(`the catalogue HiPS of ${info.tapName} is not built yet: run \`npm run vodax -- hips catalog --level ${level} --db ${info.database} --table ${info.name}\``);
+    const target: CatalogHipsTarget = { level, database: info.database, table: info.name };
+    const root = catalogHipsRoot(config.dataDir, target);
+    if (!fs.existsSync(path.join(root, 'properties'))) {
+      if (!info.position) throw new NotFoundError(`${info.tapName} has no position columns, so no catalogue HiPS`);
+      const command = catalogHipsBuildCommand(target);
+      if (!builds) throw new NotFoundError(`the catalogue HiPS of ${info.tapName} is not built yet: run \`${command}\``);
+      const st = builds.requestCatalog(target);
+      if (st.state === 'failed') throw new UnavailableError(`building the catalogue HiPS of ${info.tapName} failed: ${st.error} (see the server log); a request after ${st.retryAfter} s tries again, or run \`${command}\``, st.retryAfter);
+      throw new UnavailableError(
+        `the catalogue HiPS of ${info.tapName} is not built yet: the server is building it (${st.ahead === 0 ? 'now' : `after ${st.ahead} other${st.ahead === 1 ? '' : 's'}`}); try again in ${st.retryAfter} s, or build it with \`${command}\``,
+        st.retryAfter,
+      );
+    }
     if (file.length === 0) {
       if (!ctx.path.endsWith('/')) {
         ctx.redirect(`${ctx.path}/`);

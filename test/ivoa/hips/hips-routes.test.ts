@@ -174,6 +174,30 @@ describe('HiPS routes (/image/v0/hips)', function () {
     const page = await (await get('/', { Accept: 'text/html' })).text();
     expect(page).to.include('/image/v0/hips');
   });
+
+  it('the image metadata face (M13) names the HiPS of each image, the L3 one to its owner alone', async () => {
+    const json = async (p: string, headers: Record<string, string> = {}) => {
+      const res = await get(p, { Accept: 'application/json', ...headers });
+      return { status: res.status, body: await res.json() };
+    };
+    const [id] = (await json('/meta/v0/image/L2/DR1/deepCoadd')).body.result.map((u: string) => Number(u.split('/').pop()));
+    const m = (await json(`/meta/v0/image/L2/DR1/deepCoadd/${id}`)).body.result;
+    // Every field of M13 stays; `hips` is added.
+    expect(m).to.include({ id, level: 'L2', collection: 'DR1', kind: 'deepCoadd', filter: 'r', hips: `${base}${H}/` });
+    expect(m.url).to.equal(`${base}/image/v0/L2/DR1/deepCoadd/${id}`);
+    expect((await get(`${new URL(m.hips).pathname}properties`)).status).to.equal(200);
+    // joe's L3 image: its HiPS URL holds no owner (the server finds it under the caller's name) and works for joe.
+    const L3 = '/meta/v0/image/L3/mine/deepCoadd';
+    expect((await json(L3)).status).to.equal(404);
+    const [l3] = (await json(L3, { Authorization: `Bearer ${joe}` })).body.result.map((u: string) => Number(u.split('/').pop()));
+    const mine = (await json(`${L3}/${l3}`, { Authorization: `Bearer ${joe}` })).body.result;
+    await buildHips(tdb.db, dataDir, { level: 'L3', collection: 'mine', kind: 'deepCoadd', band: 'r', owner: 'joe' }, { order: 8, width: 256 });
+    expect(mine.hips).to.equal(`${base}/image/v0/hips/L3/mine/deepCoadd/r/`);
+    expect((await get(`${new URL(mine.hips).pathname}properties`, { Authorization: `Bearer ${joe}` })).status).to.equal(200);
+    expect((await json(`${L3}/${l3}`, { Authorization: `Bearer ${ann}` })).status).to.equal(404);
+    // The other formats of M13 (name/value rows) carry it too.
+    expect(await (await get(`/meta/v0/image/L2/DR1/deepCoadd/${id}?format=csv`)).text()).to.include(`${base}${H}/`);
+  });
 });
 
 describe('catalogue HiPS (/db/v0/hips)', function () {
