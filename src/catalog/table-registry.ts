@@ -1,6 +1,7 @@
 /**
  * The catalog registry: databases (LSST sense), their tables and columns, as the caller may
  * see them. Both faces read it: the LSST /meta listings and the TAP /tables endpoint.
+ * Endpoint ids (M5, ...): docs/endpoints.md.
  */
 import type { Database } from '../storage/database.js';
 import { NotFoundError } from '../errors.js';

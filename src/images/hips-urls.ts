@@ -3,6 +3,7 @@
  * (the trailing slash: clients join tile paths to it). One place for the HiPS list and the image
  * metadata face (M13, an image's `hips`) to name them. An L3 HiPS is found under the caller's
  * own name, so its URL holds no owner: only the owner, who alone sees the image, may follow it.
+ * Endpoint ids (M13, ...): docs/endpoints.md.
  */
 import type { HipsTarget } from './hips-build.js';
 

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { votableWriter } from '../../../src/formats/votable-writer.js';
-import { votableBinary2Writer } from '../../../src/formats/votable-binary2-writer.js';
-import { daliErrorDocument } from '../../../src/ivoa/dali/error-document.js';
-import type { ColumnMeta } from '../../../src/formats/table-model.js';
+import { votableWriter } from '../../src/formats/votable-writer.js';
+import { votableBinary2Writer } from '../../src/formats/votable-binary2-writer.js';
+import { daliErrorDocument } from '../../src/ivoa/dali/error-document.js';
+import type { ColumnMeta } from '../../src/formats/table-model.js';
 import { SAMPLE_COLUMNS, collect, failingDocument, sampleDocument } from './sample-table.js';
 import { astropyMissing, checkWithAstropy } from './python.js';
 

@@ -1,6 +1,6 @@
 /** A small table with every datatype, NULLs, NaN, unicode, special characters, arrays and geometry. */
-import type { CellValue, ColumnMeta } from '../../../src/formats/table-model.js';
-import type { TableDocument } from '../../../src/formats/table-writer.js';
+import type { CellValue, ColumnMeta } from '../../src/formats/table-model.js';
+import type { TableDocument } from '../../src/formats/table-writer.js';
 
 /** One column of every kind the serializers must handle. */
 export const SAMPLE_COLUMNS: ColumnMeta[] = [

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import { csvWriter } from '../../../src/formats/csv-writer.js';
-import { tsvWriter } from '../../../src/formats/tsv-writer.js';
-import { jsonWriter } from '../../../src/formats/json-writer.js';
-import { htmlWriter } from '../../../src/formats/html-writer.js';
-import { ipacWriter } from '../../../src/formats/ipac-writer.js';
+import { csvWriter } from '../../src/formats/csv-writer.js';
+import { tsvWriter } from '../../src/formats/tsv-writer.js';
+import { jsonWriter } from '../../src/formats/json-writer.js';
+import { htmlWriter } from '../../src/formats/html-writer.js';
+import { ipacWriter } from '../../src/formats/ipac-writer.js';
 import { collect, failingDocument, sampleDocument } from './sample-table.js';
 import { astropyMissing } from './python.js';
 import { spawnSync } from 'node:child_process';

@@ -2,10 +2,10 @@ import { expect } from 'chai';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fitsTableWriter } from '../../../src/formats/fits-table-writer.js';
-import { fitsCards, fitsHeaderBytes } from '../../../src/fits/header-writer.js';
-import { FitsHeader, parseHeaderBlock, type FitsCard } from '../../../src/fits/header.js';
-import type { CellValue, ColumnMeta } from '../../../src/formats/table-model.js';
+import { fitsTableWriter } from '../../src/formats/fits-table-writer.js';
+import { fitsCards, fitsHeaderBytes } from '../../src/fits/header-writer.js';
+import { FitsHeader, parseHeaderBlock, type FitsCard } from '../../src/fits/header.js';
+import type { CellValue, ColumnMeta } from '../../src/formats/table-model.js';
 import { collect, failingDocument, sampleDocument } from './sample-table.js';
 import { astropyMissing, checkWithAstropy, fitsverify, fitsverifyMissing } from './python.js';
 

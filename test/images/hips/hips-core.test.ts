@@ -3,17 +3,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { PNG } from 'pngjs';
-import { ang2pix, pix2ang, vecToAng } from '../../src/healpix/nested.js';
-import { rangeSet } from '../../src/healpix/ranges.js';
-import { wcsSkyToPixel, type CelestialWcs } from '../../src/wcs/projections.js';
-import { hpxTileWcsCards, nativeTileOrder, pixelSizeDeg, tileDirNumber, tilePath, tilePixelNested, tilePixelVectors } from '../../src/images/hips/geometry.js';
-import { bilinearAt, mergeChildren, projectTile, shrinkTile, skyToPixelFunction, TileAccumulator } from '../../src/images/hips/resample.js';
-import { fitsImageBytes, greyOf, jpegBytes, pngBytes, readFitsTile, stretchOf, tileCards } from '../../src/images/hips/tile-files.js';
+import { ang2pix, pix2ang, vecToAng } from '../../../src/healpix/nested.js';
+import { rangeSet } from '../../../src/healpix/ranges.js';
+import { wcsSkyToPixel, type CelestialWcs } from '../../../src/wcs/projections.js';
+import { hpxTileWcsCards, nativeTileOrder, pixelSizeDeg, tileDirNumber, tilePath, tilePixelNested, tilePixelVectors } from '../../../src/images/hips/geometry.js';
+import { bilinearAt, mergeChildren, projectTile, shrinkTile, skyToPixelFunction, TileAccumulator } from '../../../src/images/hips/resample.js';
+import { fitsImageBytes, greyOf, jpegBytes, pngBytes, readFitsTile, stretchOf, tileCards } from '../../../src/images/hips/tile-files.js';
 import jpeg from 'jpeg-js';
-import { AllskyCanvas, allskyLayout } from '../../src/images/hips/allsky.js';
-import { fromNuniq, mocFitsBytes, nuniqOf, skyFraction } from '../../src/images/hips/moc.js';
-import { parseProperties, propertiesText } from '../../src/images/hips/properties.js';
-import { fitsverify, hasAstropy, python } from '../fits/support.js';
+import { AllskyCanvas, allskyLayout } from '../../../src/images/hips/allsky.js';
+import { fromNuniq, mocFitsBytes, nuniqOf, skyFraction } from '../../../src/images/hips/moc.js';
+import { parseProperties, propertiesText } from '../../../src/images/hips/properties.js';
+import { fitsverify, hasAstropy, python } from '../../fits/support.js';
 
 const TAN: CelestialWcs = {
   projection: 'TAN',

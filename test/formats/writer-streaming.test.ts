@@ -1,13 +1,13 @@
 import { expect } from 'chai';
-import type { CellValue, ColumnMeta } from '../../../src/formats/table-model.js';
-import type { TableDocument, TableWriter } from '../../../src/formats/table-writer.js';
-import { votableWriter } from '../../../src/formats/votable-writer.js';
-import { votableBinary2Writer } from '../../../src/formats/votable-binary2-writer.js';
-import { csvWriter } from '../../../src/formats/csv-writer.js';
-import { tsvWriter } from '../../../src/formats/tsv-writer.js';
-import { jsonWriter } from '../../../src/formats/json-writer.js';
-import { htmlWriter } from '../../../src/formats/html-writer.js';
-import { fitsTableWriter } from '../../../src/formats/fits-table-writer.js';
+import type { CellValue, ColumnMeta } from '../../src/formats/table-model.js';
+import type { TableDocument, TableWriter } from '../../src/formats/table-writer.js';
+import { votableWriter } from '../../src/formats/votable-writer.js';
+import { votableBinary2Writer } from '../../src/formats/votable-binary2-writer.js';
+import { csvWriter } from '../../src/formats/csv-writer.js';
+import { tsvWriter } from '../../src/formats/tsv-writer.js';
+import { jsonWriter } from '../../src/formats/json-writer.js';
+import { htmlWriter } from '../../src/formats/html-writer.js';
+import { fitsTableWriter } from '../../src/formats/fits-table-writer.js';
 
 const COLUMNS: ColumnMeta[] = [
   { name: 'id', datatype: 'long' },

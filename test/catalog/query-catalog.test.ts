@@ -4,7 +4,7 @@ import { CatalogCache } from '../../src/catalog/query-catalog.js';
 import { Database } from '../../src/storage/database.js';
 import { createDatabase, loadTable } from '../../src/ingest/loader.js';
 
-describe('registry: catalog cache', () => {
+describe('catalog: catalog cache', () => {
   it('serves a cached catalog until any process changes what queries may see, then reloads it', async () => {
     const fresh = await freshDatabase();
     // A second pool stands for another process (the command line) changing the catalog.

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import { DEFAULT_FORMAT, OUTPUT_FORMATS, negotiateFormat, resolveFormat } from '../../../src/formats/output-formats.js';
+import { DEFAULT_FORMAT, OUTPUT_FORMATS, negotiateFormat, resolveFormat } from '../../src/formats/output-formats.js';
 
 const nameOf = (v: string): string | undefined => resolveFormat(v)?.format.name;
 
-describe('output format registry', () => {
+describe('output formats', () => {
   it('resolves short names case-insensitively', () => {
     expect(['votable', 'VOT', 'votable/td', 'fits', 'CSV', 'tsv', 'json', 'html', 'ipac'].map(nameOf)).to.deep.equal(
       ['votable', 'votable', 'votable', 'fits', 'csv', 'tsv', 'json', 'html', 'ipac'],
