@@ -11,6 +11,7 @@ import { benchAdql } from './adql.js';
 import { benchCone } from './cone.js';
 import { benchSoak } from './soak.js';
 import { benchHips } from './hips.js';
+import { benchSia } from './sia.js';
 
 const only = process.argv.slice(2);
 const want = (name: string) => only.length === 0 || only.includes(name);
@@ -24,3 +25,4 @@ if (want('uws')) await benchUws();
 if (want('cutout')) await benchCutout();
 if (want('soak')) await benchSoak();
 if (want('hips')) await benchHips();
+if (want('sia')) await benchSia();

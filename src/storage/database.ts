@@ -37,6 +37,8 @@ export interface StreamOptions {
   signal?: AbortSignal;
   /** The caller, for the views that show TAP_SCHEMA as they may see it (null: anonymous). */
   viewer?: string | null;
+  /** The base URL of the request (or PUBLIC_URL): ivoa.obscore builds its access_url from it. */
+  baseUrl?: string | null;
   /**
    * Work on the same connection around the query: `setup` before the read-only transaction
    * (e.g. temporary tables of uploads), `cleanup` after it, whatever happened.
@@ -215,12 +217,12 @@ export class Database {
   /**
    * COPY out of a read-only query, in the transaction, timeout, viewer and session that
    * streamReadOnly uses. `sql` (parameters inlined) is described first, in the same round trip as
-   * the transaction's start; `build` turns its result columns into the COPY statement to run, or
-   * null to run nothing (then the answer is null). Resolves once the first bytes (or the end)
+   * the transaction's start, with the planner's estimate of its rows; `build` turns its result
+   * columns (and that estimate) into the COPY statement to run, or null to run nothing (then the answer is null). Resolves once the first bytes (or the end)
    * have arrived, so a query that fails at once fails here. Aborting `signal`, and stopping the
    * iteration early, cancel the COPY in the database.
    */
-  async copyOutReadOnly(sql: string, build: (fields: ResultField[]) => string | null, options: StreamOptions = {}): Promise<CopyOutStream | null> {
+  async copyOutReadOnly(sql: string, build: (fields: ResultField[], plannedRows: number) => string | null, options: StreamOptions = {}): Promise<CopyOutStream | null> {
     let fields: ResultField[] = [];
     let declined = false;
     const db = this;
@@ -239,10 +241,11 @@ export class Database {
           await options.session.setup(client);
           options.signal?.throwIfAborted();
         }
-        // The result's columns come in the same round trip as the transaction's start.
-        const results = (await client.query(`${beginReadOnly(client, options)}; SELECT * FROM (${sql}) AS q LIMIT 0`)) as unknown as pg.QueryResult[];
-        fields = results[results.length - 1].fields.map((f) => ({ name: f.name, dataTypeID: f.dataTypeID }));
-        const statement = build(fields);
+        // The result's columns and the planner's row estimate come in the same round trip as the transaction's start.
+        const results = (await client.query(`${beginReadOnly(client, options)}; SELECT * FROM (${sql}) AS q LIMIT 0; EXPLAIN (FORMAT JSON) ${sql}`)) as unknown as pg.QueryResult[];
+        fields = results[results.length - 2].fields.map((f) => ({ name: f.name, dataTypeID: f.dataTypeID }));
+        const plan = results[results.length - 1].rows[0]?.['QUERY PLAN'] as Array<{ Plan?: { 'Plan Rows'?: number } }> | undefined;
+        const statement = build(fields, Number(plan?.[0]?.Plan?.['Plan Rows'] ?? Infinity));
         if (statement === null) {
           declined = true;
           return;
@@ -367,12 +370,13 @@ function releaseOnAbort(gen: AsyncGenerator<unknown>, signal: AbortSignal | unde
   else signal.addEventListener('abort', end, { once: true });
 }
 
-/** The statement that opens a read-only transaction with its timeout and its viewer: one round trip. */
+/** The statement that opens a read-only transaction with its timeout, viewer and base URL: one round trip. */
 function beginReadOnly(client: pg.PoolClient, options: StreamOptions): string {
   const timeout = Math.max(0, Math.floor(options.timeoutMs ?? 0));
   return (
     `BEGIN TRANSACTION READ ONLY; SET LOCAL statement_timeout = ${timeout}; ` +
-    `SELECT set_config('vodax.viewer', ${client.escapeLiteral(options.viewer ?? '')}, true)`
+    `SELECT set_config('vodax.viewer', ${client.escapeLiteral(options.viewer ?? '')}, true), ` +
+    `set_config('vodax.base_url', ${client.escapeLiteral(options.baseUrl ?? '')}, true)`
   );
 }
 

@@ -12,7 +12,7 @@ import { votableBinary2Writer } from '../../src/formats/votable-binary2-writer.j
 import { votableWriter } from '../../src/formats/votable-writer.js';
 import { loadCatalog } from '../../src/catalog/query-catalog.js';
 import { openQuery, prepareQuery, type PreparedQuery } from '../../src/query/prepared-query.js';
-import { fastDocumentStream } from '../../src/query/result-stream.js';
+import { fastDocumentStream, TEXT_PATHS_MIN_ROWS } from '../../src/query/result-stream.js';
 import { jsNumberSql, PG_OID } from '../../src/formats/copy/column-sql.js';
 import { inlineParams } from '../../src/formats/copy/inline-params.js';
 
@@ -34,7 +34,7 @@ async function bytesOf(stream: AsyncIterable<Buffer>): Promise<Buffer> {
 async function both(db: Database, q: PreparedQuery, writer: TableWriter): Promise<{ generic: Buffer; fast: Buffer | null }> {
   const options = { timeoutMs: 60_000, requestDate, viewer: null };
   const generic = await bytesOf(writer.write(await openQuery(db, q, options)));
-  const stream = await fastDocumentStream(db, q, writer, options);
+  const stream = await fastDocumentStream(db, q, writer, options, 0);
   return { generic, fast: stream && (await bytesOf(stream)) };
 }
 
@@ -219,7 +219,7 @@ describe('fast result paths (COPY)', function () {
     const marker = '1.2345671';
     const q = await adql(db, `SELECT a.objectId FROM DC_W13_Stripe82.Object AS a, DC_W13_Stripe82.Object AS b WHERE a.ra + b.ra < -${marker}`, 10);
     const ac = new AbortController();
-    const pending = fastDocumentStream(db, q, votableBinary2Writer, { timeoutMs: 60_000, requestDate, viewer: null, signal: ac.signal });
+    const pending = fastDocumentStream(db, q, votableBinary2Writer, { timeoutMs: 60_000, requestDate, viewer: null, signal: ac.signal }, 0);
     const outcome = pending.then(
       () => 'answered',
       (e: Error) => e.name,
@@ -234,7 +234,7 @@ describe('fast result paths (COPY)', function () {
     const marker = '1.2345672';
     const q = await adql(db, `SELECT a.objectId, b.ra FROM DC_W13_Stripe82.Object AS a, DC_W13_Stripe82.Object AS b WHERE a.ra + b.ra > -${marker}`, 100_000_000);
     for (const [, writer] of WRITERS.filter(([, w]) => runs(w))) {
-      const stream = await fastDocumentStream(db, q, writer, { timeoutMs: 60_000, requestDate, viewer: null });
+      const stream = await fastDocumentStream(db, q, writer, { timeoutMs: 60_000, requestDate, viewer: null }, 0);
       expect(stream).not.to.equal(null);
       let chunks = 0;
       for await (const _ of stream!) if (++chunks === 3) break;
@@ -255,7 +255,7 @@ describe('fast result paths (COPY)', function () {
     });
   }
 
-  it('serves TAP sync CSV, TABLEDATA and BINARY2 through the fast path, equal to the generic writers', async () => {
+  it('serves TAP sync CSV, TABLEDATA and BINARY2 equal to the generic writers', async () => {
     const query = 'SELECT TOP 500 objectId, ra, decl, rPsfMag, extendedness FROM DC_W13_Stripe82.Object ORDER BY objectId';
     for (const [format, writer] of [['csv', csvWriter], ['votable', votableWriter], ['votable/b2', votableBinary2Writer]] as const) {
       const res = await fetch(`${srv.url}/db/v0/tap/sync`, { method: 'POST', body: new URLSearchParams({ LANG: 'ADQL', QUERY: query, RESPONSEFORMAT: format, MAXREC: '100' }) });
@@ -268,12 +268,24 @@ describe('fast result paths (COPY)', function () {
     }
   });
 
+  it('leaves small results (by the planner estimate) to the generic text writers, large ones to COPY', async function () {
+    if (!textPaths) this.skip();
+    const small = await adql(db, 'SELECT TOP 3 objectId, ra FROM DC_W13_Stripe82.Object', 10);
+    expect(await fastDocumentStream(db, small, csvWriter, { timeoutMs: 60_000, requestDate, viewer: null })).to.equal(null);
+    const [{ n }] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM "DC_W13_Stripe82"."Object"');
+    const whole = await adql(db, 'SELECT objectId, ra FROM DC_W13_Stripe82.Object', 1_000_000);
+    const fast = await fastDocumentStream(db, whole, csvWriter, { timeoutMs: 60_000, requestDate, viewer: null }, Math.min(n, TEXT_PATHS_MIN_ROWS));
+    expect(fast).not.to.equal(null);
+    const text = (await bytesOf(fast!)).toString('utf8');
+    expect(text.trimEnd().split('\n')).to.have.length(n + 1);
+  });
+
   it('takes the text paths on PostgreSQL 16 and later only, BINARY2 everywhere', async () => {
     const q = await adql(db, 'SELECT TOP 3 objectId, ra FROM DC_W13_Stripe82.Object', 10);
-    const csv = await fastDocumentStream(db, q, csvWriter, { timeoutMs: 60_000, requestDate, viewer: null });
+    const csv = await fastDocumentStream(db, q, csvWriter, { timeoutMs: 60_000, requestDate, viewer: null }, 0);
     expect(csv === null, 'CSV declined').to.equal(!textPaths);
     if (csv) for await (const _ of csv) void _;
-    const b2 = await fastDocumentStream(db, q, votableBinary2Writer, { timeoutMs: 60_000, requestDate, viewer: null });
+    const b2 = await fastDocumentStream(db, q, votableBinary2Writer, { timeoutMs: 60_000, requestDate, viewer: null }, 0);
     expect(b2).not.to.equal(null);
     for await (const _ of b2!) void _;
   });
