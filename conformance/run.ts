@@ -1,7 +1,7 @@
 /**
  * `npm run conformance`: real clients against a running vodax. Starts a server on a free port
  * (embedded PostgreSQL in a temporary DATA_DIR, or DATABASE_URL) unless `--url URL` names one,
- * then runs stilts taplint (fails on any error), the pyvo/astropy checks (TAP, images, SIA 2.0), the HEALPix check and the
+ * then runs stilts taplint (fails on any error), the pyvo/astropy checks (TAP, images, SIA 2.0, DataLink with datalinklint), the HEALPix check and the
  * HiPS check (the r-band coadd HiPS, built on the server's DATA_DIR with `vodax hips build`).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -111,6 +111,8 @@ try {
     ['HEALPix against astropy-healpix', 'conformance/healpix_check.py', false],
     ['images against astropy', 'conformance/images_check.py', true],
     ['pyvo SIA 2.0 against an ObsCore oracle', 'conformance/sia_check.py', true],
+    ['pyvo DataLink from the SIA records, stilts datalinklint', 'conformance/datalink_check.py', true],
+    ['pyvo Simple Cone Search against the ADQL cones', 'conformance/scs_check.py', true],
   ] as const) {
     if (!fs.existsSync(script)) continue;
     console.log(`\n== ${name}`);

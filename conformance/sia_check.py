@@ -150,6 +150,8 @@ def main():
         two = [str(rows[0]["obs_publisher_did"]), str(rows[-1]["obs_publisher_did"])]
         assert dids(sia.search(publisher_did=two)) == sorted(set(two))
         assert dids(sia.search(data_type="image", res_format="image/fits")) == oracle(lambda x: True)
+        assert dids(sia.search(data_type="image", res_format="application/x-votable+xml;content=datalink")) == oracle(lambda x: True)
+        assert dids(sia.search(res_format="text/plain")) == []
         assert dids(sia.search(collection="no such collection")) == []
 
     check("CALIB, COLLECTION, ID, DPTYPE, FORMAT: repeats ORed, parameters ANDed", strings)

@@ -7,6 +7,7 @@ export const IVOA_PATHS = {
   datalink: '/image/v0/datalink',
   imageHips: '/image/v0/hips',
   catalogHips: '/db/v0/hips',
+  scs: '/db/v0/scs',
 } as const;
 
 /** The segments after /image/v0/ that name IVOA services, never an image level or a job. */

@@ -14,6 +14,10 @@ import { JobStore, type JobRef, type ListFilter } from './job-store.js';
 import { JobFiles, isSafeName, newJobId } from './job-files.js';
 import { Reaper } from './job-reaper.js';
 import { FINAL_PHASES, type JobError, type JobKind, type JobParameters, type JobResult, type JobView, type Phase } from './job-model.js';
+import { listen, type Listener } from '../storage/notifications.js';
+
+/** The channel on which the database announces every change of a job's phase (migration 10). */
+const JOBS_CHANNEL = 'vodax_jobs';
 
 /** The message of a job that was running when its server died. */
 export const INTERRUPTED_MESSAGE = 'interrupted by a server restart';
@@ -35,6 +39,15 @@ export interface EngineOptions {
   kinds?: JobKind[];
   /** Longest sleep of the reaper between checks (ms). */
   reapIntervalMs?: number;
+  /**
+   * This process's id in vodax.instances, when several vodax processes may share the database:
+   * jobs claimed here carry it; only jobs of processes that are gone are taken for interrupted;
+   * changes made by other processes are heard (WAIT, ABORT, deletion, newly queued jobs).
+   * Without it the engine takes itself for the only one.
+   */
+  instanceId?: string;
+  /** How often (ms) to look for jobs of processes that are gone (with instanceId; default 5000). */
+  recoverIntervalMs?: number;
 }
 
 /** A job in progress in this process. */
@@ -64,6 +77,8 @@ export class JobEngine {
   private stopping = false;
   private pumping: Promise<void> | null = null;
   private pumpAgain = false;
+  private listener: Listener | null = null;
+  private recoverTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: EngineOptions) {
     this.store = new JobStore(options.db);
@@ -105,14 +120,38 @@ export class JobEngine {
    */
   async start(): Promise<void> {
     if (this.started) return;
-    const interrupted = await this.store.failInterrupted(INTERRUPTED_MESSAGE);
-    for (const id of interrupted) await this.files.clearResults(id);
-    if (interrupted.length) this.options.log.warn('jobs interrupted by a restart set to ERROR', { jobs: interrupted.length });
+    await this.recoverInterrupted();
     await this.removeOrphanFolders();
     this.started = true;
     this.stopping = false;
     await this.reaper.start();
+    if (this.options.instanceId) {
+      this.listener = listen(this.options.db, JOBS_CHANNEL, { onPayload: (p) => this.heard(p), onReconnect: () => this.pump() }, this.options.log);
+      await this.listener.ready;
+      // A sibling that dies leaves its jobs EXECUTING: they are ended here without waiting for a restart.
+      const every = this.options.recoverIntervalMs ?? 5000;
+      this.recoverTimer = setInterval(() => void this.recoverInterrupted().catch((e: unknown) => this.options.log.error('job recovery failed', { error: e })), every);
+      this.recoverTimer.unref();
+    }
     this.pump();
+  }
+
+  /** Jobs left EXECUTING by a process that is gone (any, without instanceId) become ERROR. */
+  private async recoverInterrupted(): Promise<void> {
+    const interrupted = await this.store.failInterrupted(INTERRUPTED_MESSAGE, this.options.instanceId !== undefined);
+    for (const id of interrupted) await this.files.clearResults(id);
+    if (interrupted.length) this.options.log.warn('jobs interrupted by the end of their server set to ERROR', { jobs: interrupted.length });
+  }
+
+  /** A change announced by the database ('<id> <phase>' or '<id> DELETED'), made here or by another process. */
+  private heard(payload: string): void {
+    const [id, what] = payload.split(' ');
+    if (!id || !what) return;
+    this.events.emit(id, what);
+    const ex = this.executions.get(id);
+    if (ex && what === 'ABORTED') this.signal(ex, 'abort');
+    else if (ex && what === 'DELETED') this.signal(ex, 'deleted');
+    else if (what === 'QUEUED') this.pump();
   }
 
   /**
@@ -123,6 +162,10 @@ export class JobEngine {
     if (!this.started) return;
     this.stopping = true;
     this.started = false;
+    if (this.recoverTimer) clearInterval(this.recoverTimer);
+    this.recoverTimer = null;
+    await this.listener?.close();
+    this.listener = null;
     await this.reaper.stop();
     await this.pumping;
     const ids = [...this.executions.keys()];
@@ -153,6 +196,8 @@ export class JobEngine {
     executionDuration?: number;
     destruction?: Date;
     run?: boolean;
+    /** The base URL of the creating request (or PUBLIC_URL), kept for the links its results carry. */
+    baseUrl?: string | null;
   }): Promise<JobView> {
     const kind = this.kind(input.kind);
     kind.validate?.(input.parameters);
@@ -167,6 +212,7 @@ export class JobEngine {
       executionDuration: this.clampDuration(input.executionDuration ?? this.options.defaultDuration),
       destruction: this.clampDestruction(input.destruction ?? new Date(now + this.options.destructionDays * 86_400_000), new Date(now)),
       parameters: input.parameters,
+      baseUrl: input.baseUrl ?? null,
     });
     await this.files.create(id);
     this.reaper.notice(job.destruction);
@@ -336,7 +382,7 @@ export class JobEngine {
         while (!this.stopping && this.started && this.executions.size < this.options.concurrency) {
           let job: JobView | null;
           try {
-            job = await this.store.claimNext([...this.kinds.keys()]);
+            job = await this.store.claimNext([...this.kinds.keys()], this.options.instanceId ?? null);
           } catch (e) {
             this.options.log.error('job queue: claiming the next job failed', { error: e });
             break;
@@ -465,8 +511,9 @@ export class JobEngine {
 }
 
 /** An engine with the limits of a configuration (not started). */
-export function engineFromConfig(config: Config, db: Database, log: Logger, kinds: JobKind[]): JobEngine {
+export function engineFromConfig(config: Config, db: Database, log: Logger, kinds: JobKind[], instanceId?: string): JobEngine {
   return new JobEngine({
+    instanceId,
     db,
     log,
     dataDir: config.dataDir,

@@ -56,6 +56,8 @@ export interface JobView {
   parameters: JobParameters;
   error: JobError | null;
   results: JobResult[];
+  /** The base URL of the request that created the job (or PUBLIC_URL): links its results carry start with it. */
+  baseUrl: string | null;
 }
 
 /** What the engine gives a runner. */

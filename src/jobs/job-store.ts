@@ -18,9 +18,10 @@ interface JobRow extends Record<string, unknown> {
   parameters: JobParameters;
   error: JobError | null;
   results: JobResult[];
+  base_url: string | null;
 }
 
-const COLUMNS = 'id, kind, owner, run_id, phase, created, started, ended, execution_duration, destruction, quote, parameters, error, results';
+const COLUMNS = 'id, kind, owner, run_id, phase, created, started, ended, execution_duration, destruction, quote, parameters, error, results, base_url';
 
 /** The view of a row. */
 function toView(r: JobRow): JobView {
@@ -39,6 +40,7 @@ function toView(r: JobRow): JobView {
     parameters: r.parameters,
     error: r.error,
     results: r.results,
+    baseUrl: r.base_url,
   };
 }
 
@@ -51,6 +53,7 @@ export interface NewJob {
   executionDuration: number;
   destruction: Date;
   parameters: JobParameters;
+  baseUrl: string | null;
 }
 
 /** One entry of a job list. */
@@ -78,9 +81,9 @@ export class JobStore {
   /** Insert a PENDING job. */
   async insert(job: NewJob): Promise<JobView> {
     const [row] = await this.db.query<JobRow>(
-      `INSERT INTO vodax.jobs (id, kind, owner, run_id, phase, execution_duration, destruction, parameters)
-       VALUES ($1, $2, $3, $4, 'PENDING', $5, $6, $7) RETURNING ${COLUMNS}`,
-      [job.id, job.kind, job.owner, job.runId, job.executionDuration, job.destruction, JSON.stringify(job.parameters)],
+      `INSERT INTO vodax.jobs (id, kind, owner, run_id, phase, execution_duration, destruction, parameters, base_url)
+       VALUES ($1, $2, $3, $4, 'PENDING', $5, $6, $7, $8) RETURNING ${COLUMNS}`,
+      [job.id, job.kind, job.owner, job.runId, job.executionDuration, job.destruction, JSON.stringify(job.parameters), job.baseUrl],
     );
     return toView(row!);
   }
@@ -137,28 +140,36 @@ export class JobStore {
     return row ? toView(row) : null;
   }
 
-  /** Take the oldest QUEUED job of one of `kinds` and mark it EXECUTING; null when none waits. */
-  async claimNext(kinds: string[]): Promise<JobView | null> {
+  /**
+   * Take the oldest QUEUED job of one of `kinds` and mark it EXECUTING by `runner` (an instance
+   * id); null when none waits. SKIP LOCKED: processes claiming at once each get another job.
+   */
+  async claimNext(kinds: string[], runner: string | null = null): Promise<JobView | null> {
     const [row] = await this.db.query<JobRow>(
-      `UPDATE vodax.jobs SET phase = 'EXECUTING', started = now()
+      `UPDATE vodax.jobs SET phase = 'EXECUTING', started = now(), runner = $2
        WHERE id = (SELECT id FROM vodax.jobs WHERE phase = 'QUEUED' AND kind = ANY($1)
                    ORDER BY created, id LIMIT 1 FOR UPDATE SKIP LOCKED)
        RETURNING ${COLUMNS}`,
-      [kinds],
+      [kinds, runner],
     );
     return row ? toView(row) : null;
   }
 
   /** Put EXECUTING jobs back in the queue (clean shutdown): they run again from the start. */
   async requeue(ids: string[]): Promise<void> {
-    await this.db.query(`UPDATE vodax.jobs SET phase = 'QUEUED', started = NULL WHERE id = ANY($1) AND phase = 'EXECUTING'`, [ids]);
+    await this.db.query(`UPDATE vodax.jobs SET phase = 'QUEUED', started = NULL, runner = NULL WHERE id = ANY($1) AND phase = 'EXECUTING'`, [ids]);
   }
 
-  /** Every job left EXECUTING by a process that died becomes ERROR; returns their ids. */
-  async failInterrupted(message: string): Promise<string[]> {
+  /**
+   * Jobs left EXECUTING by a process that died become ERROR; returns their ids. With
+   * `onlyGoneRunners`, only those whose runner has no row in vodax.instances (the instances keep
+   * the rows of live processes, see storage/instance.ts); otherwise every EXECUTING job.
+   */
+  async failInterrupted(message: string, onlyGoneRunners = false): Promise<string[]> {
+    const gone = onlyGoneRunners ? `AND (runner IS NULL OR NOT EXISTS (SELECT 1 FROM vodax.instances i WHERE i.id = runner))` : '';
     const rows = await this.db.query<{ id: string }>(
       `UPDATE vodax.jobs SET phase = 'ERROR', ended = now(), results = '[]'::jsonb, error = $1::jsonb
-       WHERE phase = 'EXECUTING' RETURNING id`,
+       WHERE phase = 'EXECUTING' ${gone} RETURNING id`,
       [JSON.stringify({ type: 'transient', message } satisfies JobError)],
     );
     return rows.map((r) => r.id);

@@ -42,6 +42,8 @@ export interface JobSubmission {
   params: RequestParams;
   /** An id chosen before (files received for the job before it exists). */
   id?: string;
+  /** The base URL of the request (or PUBLIC_URL), kept for the links the job's results carry. */
+  baseUrl?: string | null;
   /** Whether the job runs at once whatever the request says (PHASE may still only be RUN). */
   runAtOnce?: boolean;
   /** The parameters the job stores, from its own: checked (throwing 400s), completed. */
@@ -70,6 +72,7 @@ export async function submitJob(engine: JobEngine, submission: JobSubmission): P
       parameters: parameters.toRecord(),
       executionDuration: control.executionDuration,
       destruction: control.destruction,
+      baseUrl: submission.baseUrl,
     });
     created = true;
     await submission.created?.(job);

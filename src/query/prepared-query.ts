@@ -39,6 +39,8 @@ export interface RunOptions {
   batchSize?: number;
   /** The caller (null: anonymous): TAP_SCHEMA shows only what they may see. */
   viewer: string | null;
+  /** The base URL links in the rows start with (ivoa.obscore.access_url); unset: the one images were registered with. */
+  baseUrl?: string | null;
   /** Work around the query on its connection (TAP uploads). */
   session?: StreamOptions['session'];
 }
@@ -59,6 +61,7 @@ export async function openQuery(db: Database, q: PreparedQuery, options: RunOpti
     batchSize: options.batchSize,
     session: options.session,
     viewer: options.viewer,
+    baseUrl: options.baseUrl,
   });
   // Aborted (client gone, job aborted): the stream closes its cursor and frees its connection itself.
   const it = stream[Symbol.asyncIterator]();

@@ -81,7 +81,8 @@ export async function fastDocumentStream(db: Database, q: PreparedQuery, writer:
   if (sql === null) return null;
   let plan: ReturnType<typeof binary2CopyPlan> = null;
   const build = (fields: ResultField[], plannedRows: number): string | null => {
-    if (kind !== 'binary2') return plannedRows < minTextRows ? null : lineCopySql(kind, sql, q.columns, fields);
+    // With uploads the session is already set up (their tables loaded): declining now would load them twice.
+    if (kind !== 'binary2') return plannedRows < minTextRows && !options.session ? null : lineCopySql(kind, sql, q.columns, fields);
     plan = binary2CopyPlan(sql, q.columns, fields);
     return plan?.copySql ?? null;
   };

@@ -36,6 +36,8 @@ export interface TapQueryRun {
   spool: UploadSpool;
   /** The caller (null: anonymous): the query sees only what they may see. */
   viewer: string | null;
+  /** The base URL of the request, or the one a job recorded at submission (ivoa.obscore.access_url). */
+  baseUrl?: string | null;
   signal: AbortSignal;
   timeoutMs: number;
   requestDate: Date;
@@ -81,6 +83,7 @@ export async function runTapQuery(services: TapQueryServices, query: TapQuery, r
     timeoutMs: run.timeoutMs,
     requestDate: run.requestDate,
     viewer: run.viewer,
+    baseUrl: run.baseUrl,
     session: uploads.tables.length ? uploads.session : undefined,
   }, { tmpDir: scratchRoot(services.config.dataDir) });
   return { format: query.tap.format, body };

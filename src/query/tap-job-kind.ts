@@ -32,6 +32,7 @@ export function tapJobKind(services: TapQueryServices): JobKind {
         const { format, body } = await runTapQuery(services, query, {
           spool,
           viewer: ctx.owner,
+          baseUrl: job.baseUrl,
           signal: ctx.signal,
           timeoutMs: job.executionDuration * 1000,
           requestDate: job.created,

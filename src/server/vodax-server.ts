@@ -13,7 +13,9 @@ import { ensureSampleData } from '../sample-data/load-sample-data.js';
 import { engineFromConfig } from '../jobs/job-engine.js';
 import { tapJobKind } from '../query/tap-job-kind.js';
 import { imageJobKind } from '../images/image-job-kind.js';
+import { sodaJobKindOf } from '../ivoa/soda/soda-service.js';
 import { HipsOnDemand } from '../images/hips-on-demand.js';
+import { ConflictError } from '../errors.js';
 
 /** A running vodax server. */
 export interface RunningServer {
@@ -44,7 +46,7 @@ export async function startServer(config: Config, log: Logger, options: { sample
   const registry = new Registry(storage.db, addressOf(storage.url));
   // One catalog cache for the server: sync queries, TAP jobs and DB3 see the same tables.
   const catalogs = new CatalogCache(storage.db);
-  const jobs = engineFromConfig(config, storage.db, log, [tapJobKind({ config, db: storage.db, catalogs }), imageJobKind(storage.db, config)]);
+  const jobs = engineFromConfig(config, storage.db, log, [tapJobKind({ config, db: storage.db, catalogs }), imageJobKind(storage.db, config), sodaJobKindOf(storage.db, config)], storage.instance.id);
   try {
     await jobs.start();
   } catch (e) {
@@ -58,10 +60,20 @@ export async function startServer(config: Config, log: Logger, options: { sample
     sockets.add(s);
     s.once('close', () => sockets.delete(s));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => resolve());
+    });
+  } catch (e) {
+    // Nothing may keep running when the port cannot be had: the jobs, the pool, the embedded database.
+    await Promise.all([jobs.stop(0), hips.stop()]);
+    await storage.close();
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new ConflictError(`port ${config.port} on ${config.host} is in use: another server listens there (set PORT)`);
+    if (code === 'EACCES') throw new ConflictError(`port ${config.port} on ${config.host} may not be used by this user (set PORT)`);
+    throw e;
+  }
   const addr = server.address() as AddressInfo;
   const url = `http://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`;
   log.info('vodax listening', { url });

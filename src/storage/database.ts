@@ -81,16 +81,21 @@ export interface DatabaseOptions {
 /** A PostgreSQL connection pool with the operations vodax needs. */
 export class Database {
   readonly pool: pg.Pool;
+  /** How the pool's sessions connect: for a session of its own outside the pool (LISTEN). */
+  readonly sessionConfig: pg.ClientConfig;
 
   /** `applicationName` names every connection in pg_stat_activity (vodax: after its process). */
   constructor(url: string, poolSize: number, options: DatabaseOptions = {}) {
-    this.pool = new pg.Pool({
+    this.sessionConfig = {
       connectionString: url,
-      max: poolSize,
-      idleTimeoutMillis: 30_000,
       connectionTimeoutMillis: 10_000,
       types: bigintTypes,
       ...(options.applicationName ? { application_name: options.applicationName } : {}),
+    };
+    this.pool = new pg.Pool({
+      ...this.sessionConfig,
+      max: poolSize,
+      idleTimeoutMillis: 30_000,
       ...(options.idleInTransactionTimeoutMs ? { idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs } : {}),
       ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
     });

@@ -371,6 +371,82 @@ CREATE TRIGGER bump_catalog_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
 CREATE TRIGGER bump_catalog_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON vodax.shares FOR EACH STATEMENT EXECUTE FUNCTION vodax.bump_catalog_version();
 `,
   },
+  {
+    id: 9,
+    description: 'ivoa.obscore.access_url: the DataLink document, at the base URL of each query; jobs keep the base URL they were submitted at',
+    // The base URL is set per transaction (vodax.base_url, beside vodax.viewer); a query that sets
+    // none (psql) gets the base the image was registered with. vodax.images.access_url stays the
+    // image's own URL (M13 "url", image job explain).
+    sql: `
+ALTER TABLE vodax.jobs ADD COLUMN base_url text;
+CREATE OR REPLACE VIEW ivoa.obscore AS
+SELECT
+  'image'::text AS dataproduct_type,
+  i.kind AS dataproduct_subtype,
+  CASE WHEN i.kind IN ('raw', 'bias', 'dark', 'flat') THEN 1 WHEN i.kind IN ('deepCoadd', 'template') THEN 3 ELSE 2 END AS calib_level,
+  i.collection AS obs_collection,
+  i.kind || '-' || COALESCE(i.source_id::text, i.id::text) AS obs_id,
+  'ivo://vodax/image?' || i.id AS obs_publisher_did,
+  COALESCE(NULLIF(current_setting('vodax.base_url', true), ''), regexp_replace(i.access_url, '/image/v0/.*$', ''))
+    || '/image/v0/datalink/links?ID=ivo%3A%2F%2Fvodax%2Fimage%3F' || i.id AS access_url,
+  'application/x-votable+xml;content=datalink'::text AS access_format,
+  ceil(i.file_bytes / 1024.0)::bigint AS access_estsize,
+  NULL::text AS target_name,
+  i.ra AS s_ra,
+  i.dec AS s_dec,
+  i.fov AS s_fov,
+  'POLYGON ICRS ' || array_to_string(i.footprint, ' ') AS s_region,
+  i.fwhm AS s_resolution,
+  i.naxis1::bigint AS s_xel1,
+  i.naxis2::bigint AS s_xel2,
+  i.pixel_scale AS s_pixel_scale,
+  i.t_min,
+  i.t_max,
+  i.exptime AS t_exptime,
+  i.exptime AS t_resolution,
+  1::bigint AS t_xel,
+  i.em_min,
+  i.em_max,
+  CASE WHEN i.em_max > i.em_min THEN (i.em_min + i.em_max) / 2 / (i.em_max - i.em_min) END AS em_res_power,
+  1::bigint AS em_xel,
+  'em.wl'::text AS em_ucd,
+  'phot.count'::text AS o_ucd,
+  NULL::text AS pol_states,
+  NULL::bigint AS pol_xel,
+  i.facility_name,
+  i.instrument_name,
+  i.hpx AS vodax_hpx,
+  i.id AS vodax_image_id
+FROM vodax.images i
+WHERE i.level <> 'L3';
+UPDATE "TAP_SCHEMA".columns SET description = 'URL of the DataLink document of the dataset: its files, preview, planes and cutout service'
+  WHERE table_name = 'ivoa.obscore' AND column_name = 'access_url';
+UPDATE "TAP_SCHEMA".columns SET description = 'content format of access_url: a DataLink document'
+  WHERE table_name = 'ivoa.obscore' AND column_name = 'access_format';
+`,
+  },
+  {
+    id: 10,
+    description: 'jobs across vodax processes: the instance running each job, and a notification on every change of phase',
+    // runner: the vodax.instances id of the process executing the job, so a process starting or
+    // sweeping fails only the jobs of processes that are gone. The notification ('<id> <phase>',
+    // or '<id> DELETED') lets every process see changes made by another: WAIT wakes, ABORT and
+    // deletion reach the process running the job, a job queued elsewhere is claimed here too.
+    sql: `
+ALTER TABLE vodax.jobs ADD COLUMN runner text;
+CREATE FUNCTION vodax.notify_job_phase() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  IF TG_OP = 'DELETE' THEN
+    PERFORM pg_notify('vodax_jobs', OLD.id || ' DELETED');
+  ELSIF NEW.phase IS DISTINCT FROM OLD.phase THEN
+    PERFORM pg_notify('vodax_jobs', NEW.id || ' ' || NEW.phase);
+  END IF;
+  RETURN NULL;
+END
+$fn$;
+CREATE TRIGGER notify_job_phase AFTER UPDATE OF phase OR DELETE ON vodax.jobs FOR EACH ROW EXECUTE FUNCTION vodax.notify_job_phase();
+`,
+  },
 ];
 
 /** Apply every migration not yet applied; safe when several processes start at once. */

@@ -9,7 +9,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['catalog', 'adql', 'auth'],
   ['query', 'jobs', 'images', 'ingest', 'sample-data'],
   ['http'],
-  ['ivoa', 'lsst'],
+  ['ivoa', 'lsst', 'web'],
   ['server', 'cli', 'cli.ts'],
 ];
 

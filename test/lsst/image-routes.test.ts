@@ -263,8 +263,9 @@ describe('LSST image face (M9-M13, I1, I5-I12)', function () {
     const rows = await tdb.db.query<Record<string, unknown>>('SELECT * FROM ivoa.obscore ORDER BY obs_id');
     expect(rows).to.have.length(4);
     const calexp = rows.find((r) => r.dataproduct_subtype === 'calexp')!;
-    expect(calexp).to.include({ dataproduct_type: 'image', calib_level: 2, obs_collection: 'DR1', access_format: 'image/fits' });
-    expect(calexp.access_url).to.match(/^http:\/\/vodax\.test\/image\/v0\/L2\/DR1\/calexp\/\d+$/);
+    expect(calexp).to.include({ dataproduct_type: 'image', calib_level: 2, obs_collection: 'DR1', access_format: 'application/x-votable+xml;content=datalink' });
+    // No base URL set for this transaction (a direct query): the one the image was registered with.
+    expect(calexp.access_url).to.equal(`http://vodax.test/image/v0/datalink/links?ID=${encodeURIComponent(String(calexp.obs_publisher_did))}`);
     expect(calexp.obs_publisher_did).to.match(/^ivo:\/\/vodax\/image\?\d+$/);
     expect(calexp.s_region).to.match(/^POLYGON ICRS( \S+){8}$/);
     expect(Number(calexp.em_min)).to.be.below(Number(calexp.em_max));

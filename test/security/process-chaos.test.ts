@@ -8,37 +8,15 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import type { ChildProcess } from 'node:child_process';
 import { expect } from 'chai';
 import { freshDatabase, type TestDatabase } from '../support/database.js';
 import { addUser } from '../../src/auth/users.js';
 import { eventually } from '../support/chaos-clients.js';
 import { scratchRoot } from '../../src/system/scratch.js';
-import { freePort } from '../../src/system/ports.js';
+import { serveProcess } from '../support/vodax-process.js';
 
-const CLI = path.join(import.meta.dirname, '..', '..', 'src', 'cli.ts');
 const LONG = 'SELECT COUNT(*) AS n FROM DC_W13_Stripe82.Object AS a, DC_W13_Stripe82.Object AS b, DC_W13_Stripe82.Object AS c';
-
-/** A `vodax serve` process; resolves once it listens. */
-async function serve(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string; exited: Promise<number | null> }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve'], {
-    env: { ...process.env, ...env, PORT: String(port), LOG_FORMAT: 'json' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  const lines: string[] = [];
-  const url = await new Promise<string>((resolve, reject) => {
-    const rl = createInterface({ input: child.stderr! });
-    rl.on('line', (line) => {
-      lines.push(line);
-      if (line.includes('"vodax listening"')) resolve(JSON.parse(line).url as string);
-    });
-    void exited.then((code) => reject(new Error(`vodax exited with ${code} before listening:\n${lines.slice(-5).join('\n')}`)));
-  });
-  return { child, url, exited };
-}
 
 describe('chaos: kill -9 and SIGTERM of a real server under load', function () {
   this.timeout(240_000);
@@ -76,7 +54,7 @@ describe('chaos: kill -9 and SIGTERM of a real server under load', function () {
     )[0]!.n;
 
   it('kill -9 under async load: the restart lists every job, keeps finished results byte for byte, ends the interrupted, stops the dead queries, sweeps the spools', async () => {
-    const first = await serve(env());
+    const first = await serveProcess(env());
     children.push(first.child);
     token = (await addUser(fresh.db, 'chaos')).token;
     const done = [await submit(first.url, 'SELECT TOP 50 objectId, ra, decl FROM DC_W13_Stripe82.Object ORDER BY objectId'), await submit(first.url, 'SELECT COUNT(*) AS n FROM DC_W13_Stripe82.Source')];
@@ -104,7 +82,7 @@ describe('chaos: kill -9 and SIGTERM of a real server under load', function () {
     first.child.kill('SIGKILL');
     await first.exited;
     upload.destroy();
-    const second = await serve(env());
+    const second = await serveProcess(env());
     children.push(second.child);
     expect(await eventually(async () => (await running(names)) === 0, 10_000), 'no backend of the dead server runs on').to.equal(true);
     expect(fs.readdirSync(scratchRoot(dataDir)).filter((n) => n.startsWith(`upload-${first.child.pid}-`)), 'spools swept').to.deep.equal([]);

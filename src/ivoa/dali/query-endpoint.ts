@@ -9,6 +9,7 @@ import type { Context } from 'koa';
 import { callerOf } from '../../auth/middleware.js';
 import { readRequest, requestLimitsOf } from '../../http/request/read-request.js';
 import { afterResponse } from '../../http/after-response.js';
+import { baseUrl } from '../../http/base-url.js';
 import type { RequestParams } from '../../params/request-params.js';
 import type { UploadPart } from '../../params/upload-part.js';
 import { checkTapQuery, runTapQuery, type TapQuery, type TapQueryServices } from '../../query/run-tap-query.js';
@@ -33,7 +34,7 @@ export function queryEndpoint(services: TapQueryServices, toQuery: ToTapQuery, o
       const onFile = options.uploads ? (part: UploadPart) => spool.save(part) : undefined;
       const params = await readRequest(ctx, requestLimitsOf(config.limits), { onFile });
       const query = await toQuery(params, ctx);
-      const run = { spool, viewer: callerOf(ctx), signal: abort.signal, timeoutMs: config.limits.syncTimeout * 1000, requestDate };
+      const run = { spool, viewer: callerOf(ctx), baseUrl: baseUrl(ctx, config.publicUrl), signal: abort.signal, timeoutMs: config.limits.syncTimeout * 1000, requestDate };
       if (ctx.method === 'HEAD') {
         ctx.status = 200;
         ctx.type = (await checkTapQuery(services, query, run)).contentType;

@@ -46,8 +46,14 @@ const STRING_COLUMNS: ReadonlyArray<[string, string]> = [
   ['INSTRUMENT', 'instrument_name'],
   ['DPTYPE', 'dataproduct_type'],
   ['TARGET', 'target_name'],
-  ['FORMAT', 'access_format'],
 ];
+
+/**
+ * The formats in which every image is offered: access_url is its DataLink document, whose
+ * #this links give the file as FITS and as HDF5. FORMAT naming one of them (or the document
+ * itself) holds for every record; any other format for none.
+ */
+const OFFERED_FORMATS = ['image/fits', 'application/fits', 'application/x-hdf5', 'application/x-votable+xml;content=datalink'];
 
 /** Interval parameters whose value must lie in the interval. */
 const VALUE_IN_INTERVAL: ReadonlyArray<[string, string]> = [
@@ -88,6 +94,7 @@ export function siaQuery(params: RequestParams, options: SiaOptions): SiaQuery {
   }
   add(values(params, 'POL').map((v) => polCondition(v)));
   add(values(params, 'CALIB').map((v) => `calib_level = ${calibLevel(v)}`));
+  add(values(params, 'FORMAT').map((v) => (OFFERED_FORMATS.includes(v.trim().toLowerCase().replace(/\s+/g, '')) ? null : `access_format = ${adqlString(v)}`)));
   for (const [name, column] of STRING_COLUMNS) {
     add(values(params, name).map((v) => `${column} = ${adqlString(v)}`));
   }

@@ -88,7 +88,7 @@ export function uwsRoutes(base: string, engine: JobEngine, options: UwsRouteOpti
     const id = engine.newId();
     try {
       await withRequest(ctx, id, true, (params, uploads) =>
-        submitJob(engine, { id, kind: options.kind, owner: callerOf(ctx), params, created: () => uploads.commit() }),
+        submitJob(engine, { id, kind: options.kind, owner: callerOf(ctx), params, baseUrl: baseUrl(ctx, options.publicUrl), created: () => uploads.commit() }),
       );
     } catch (e) {
       // The files of a request that failed while being read had a job folder made for them.

@@ -41,6 +41,28 @@ export interface CapabilitiesInput {
   udfs: readonly UdfDeclaration[];
   /** securityMethod standardIDs; null means anonymous access. */
   securityMethods: readonly (string | null)[];
+  /** The server's other DAL services over the same data, listed beside TAP so a client of this document finds them. */
+  companions?: readonly CompanionCapability[];
+}
+
+/** Another IVOA service of the same server: its standardID and the absolute URL of its endpoint. */
+export interface CompanionCapability {
+  standardID: string;
+  accessUrl: string;
+  /** The interface's version attribute (the standard's version). */
+  version: string;
+}
+
+/** VOResource capabilities of the companion services (plain vr:Capability: no extension schema needed). */
+function companionCapabilities(companions: readonly CompanionCapability[], securityMethods: string): string {
+  return companions
+    .map((c) => `  <capability standardID="${escapeXml(c.standardID)}">
+    <interface xsi:type="vs:ParamHTTP" role="std" version="${escapeXml(c.version)}">
+      <accessURL use="base">${escapeXml(c.accessUrl)}</accessURL>
+${securityMethods}
+    </interface>
+  </capability>`)
+    .join('\n');
 }
 
 /** The capabilities XML of the TAP service at `base`. */
@@ -77,6 +99,7 @@ export function tapCapabilitiesXml(input: CapabilitiesInput): string {
     maxrecDefault: String(input.limits.defaultMaxrec),
     maxrecHard: String(input.limits.hardMaxrec),
     uploadBytes: String(input.limits.uploadBytes),
+    companions: companionCapabilities(input.companions ?? [], securityMethods),
   });
   // The template's <language> has a one-line <description>; the notes complete it.
   return xml.replace(/(<language>[\s\S]*?<description>[\s\S]*?)(<\/description>)/, (_m, head: string, end: string) => `${head} ${escapeXml(LANGUAGE_NOTES.join(' '))}${end}`);

@@ -86,7 +86,12 @@ describe('SIA 2.0 parameters (sia-parameters)', () => {
     expect(where(['INSTRUMENT', 'cam'])).to.equal("instrument_name = 'cam'");
     expect(where(['DPTYPE', 'image'])).to.equal("dataproduct_type = 'image'");
     expect(where(['TARGET', "M31' OR 1=1 --"])).to.equal("target_name = 'M31'' OR 1=1 --'");
-    expect(where(['FORMAT', 'image/fits'])).to.equal("access_format = 'image/fits'");
+  });
+
+  it('FORMAT holds for every image in a format its DataLink offers (FITS, HDF5, the document itself), for none in another', () => {
+    for (const f of ['image/fits', 'application/fits', 'application/x-hdf5', 'application/x-votable+xml;content=datalink', 'Image/FITS']) expect(where(['FORMAT', f])).to.equal('');
+    expect(where(['FORMAT', 'text/plain'])).to.equal("access_format = 'text/plain'");
+    expect(where(['FORMAT', 'text/plain'], ['FORMAT', 'image/fits'])).to.equal('');
   });
 
   it('POL and CALIB', () => {

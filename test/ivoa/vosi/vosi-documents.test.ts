@@ -46,6 +46,23 @@ describe('VOSI documents (pure)', () => {
     expect(els.find((e) => e.name === 'outputLimit')).to.not.equal(undefined);
   });
 
+  it('capabilities name the companion services (SIA) with their own access URLs, each once', () => {
+    const limits = loadConfig({ LOG_FORMAT: 'silent' }).limits;
+    const xml = tapCapabilitiesXml({
+      base: 'https://example.org/db/v0/tap',
+      limits,
+      udfs: [],
+      securityMethods: [null],
+      companions: [{ standardID: 'ivo://ivoa.net/std/SIA#query-2.0', accessUrl: 'https://example.org/image/v0/sia/query?a&b', version: '2.0' }],
+    });
+    const els = elements(xml);
+    const sia = els.filter((e) => e.name === 'capability' && e.attributes.standardID === 'ivo://ivoa.net/std/SIA#query-2.0');
+    expect(sia).to.have.length(1);
+    expect(els.filter((e) => e.name === 'accessURL').map((e) => e.text.trim())).to.include('https://example.org/image/v0/sia/query?a&b');
+    const without = tapCapabilitiesXml({ base: 'https://example.org/db/v0/tap', limits, udfs: [], securityMethods: [null] });
+    expect(elements(without).some((e) => e.attributes.standardID === 'ivo://ivoa.net/std/SIA#query-2.0')).to.equal(false);
+  });
+
   it('the tableset lists schemas, tables, columns and foreign keys, escaped', () => {
     const xml = tablesetXml([
       {

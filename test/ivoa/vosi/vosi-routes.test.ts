@@ -48,4 +48,24 @@ describe('TAP VOSI: tables, availability, capabilities', () => {
     expect(xml).to.match(/<hard unit="row">\d+<\/hard>/);
     for (const id of ['VOSI#capabilities', 'VOSI#availability', 'VOSI#tables-1.1', 'DALI#examples']) expect(xml).to.include(`ivo://ivoa.net/std/${id}`);
   });
+
+  it('names the SIA 2.0 service of the same server, at an address that answers an SIA query', async () => {
+    const xml = await (await fetch(`${srv.url}/db/v0/tap/capabilities`)).text();
+    const m = /<capability standardID="ivo:\/\/ivoa\.net\/std\/SIA#query-2\.0">[\s\S]*?<accessURL use="base">([^<]+)<\/accessURL>/.exec(xml);
+    expect(m?.[1]).to.equal(`${srv.url}/image/v0/sia/query`);
+    const res = await fetch(`${m![1]}?MAXREC=1`);
+    expect(res.status).to.equal(200);
+    expect(await res.text()).to.include('obs_publisher_did');
+  });
+
+  it('names DataLink and SODA (sync and async) of the same server, each answering at its address', async () => {
+    const xml = await (await fetch(`${srv.url}/db/v0/tap/capabilities`)).text();
+    const urlOf = (id: string) => new RegExp(`<capability standardID="${id.replace(/[.#/?]/g, '\\$&')}">[\\s\\S]*?<accessURL use="base">([^<]+)</accessURL>`).exec(xml)?.[1];
+    expect(urlOf('ivo://ivoa.net/std/DataLink#links-1.1')).to.equal(`${srv.url}/image/v0/datalink/links`);
+    expect(urlOf('ivo://ivoa.net/std/SODA#sync-1.0')).to.equal(`${srv.url}/image/v0/soda/sync`);
+    expect(urlOf('ivo://ivoa.net/std/SODA#async-1.0')).to.equal(`${srv.url}/image/v0/soda/async`);
+    // Without ID both answer a DALI usage error, not a 404: the services are there.
+    expect((await fetch(`${srv.url}/image/v0/datalink/links`)).status).to.equal(400);
+    expect((await fetch(`${srv.url}/image/v0/soda/sync`)).status).to.equal(400);
+  });
 });

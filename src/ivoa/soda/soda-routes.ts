@@ -1,0 +1,88 @@
+/**
+ * SODA 1.0 at /image/v0/soda: `sync` (GET and POST), `async` (UWS, in index.ts with the other
+ * bindings), VOSI `capabilities` and `availability`. Parameters are read by soda-parameters.ts;
+ * the cut is the image core's (region-cutout.ts), so a SODA cutout is byte for byte the LSST
+ * face's cutout of the same pixel box. A region or band that misses the image answers 204 No
+ * Content (SODA 1.0 section 5.1); errors are DALI error documents whose text starts with the
+ * SODA label: UsageError, MultiValuedParamNotSupported, or NotFoundFault for an unknown,
+ * malformed or private dataset id (all alike).
+ */
+import Router from '@koa/router';
+import type { Context, Next } from 'koa';
+import type { Config } from '../../config.js';
+import type { Database } from '../../storage/database.js';
+import { BadRequestError, NotFoundError } from '../../errors.js';
+import { viewerOf } from '../../auth/middleware.js';
+import { baseUrl } from '../../http/base-url.js';
+import { readRequest, requestLimitsOf } from '../../http/request/read-request.js';
+import { imageOfDatasetId } from '../../images/dataset-id.js';
+import { planRegionCut } from '../../images/region-cutout.js';
+import { imageAnswer } from '../../images/image-service.js';
+import { availabilityXml } from '../vosi/availability-document.js';
+import { sodaCapabilitiesXml } from './soda-capabilities.js';
+import { sodaSyncRequestOf } from './soda-parameters.js';
+
+const LABELLED = /^(UsageError|MultiValuedParamNotSupported|NotFoundFault|Error|ServiceUnavailable|AuthenticationError|AuthorizationError):/;
+
+/** Errors of the sync endpoint carry the SODA label their kind has. */
+async function sodaLabels(_ctx: Context, next: Next): Promise<void> {
+  try {
+    await next();
+  } catch (e) {
+    if (e instanceof BadRequestError && !LABELLED.test(e.message)) throw new BadRequestError(`UsageError: ${e.message}`);
+    if (e instanceof NotFoundError && !LABELLED.test(e.message)) throw new NotFoundError(`NotFoundFault: ${e.message}`);
+    throw e;
+  }
+}
+
+/** Header-safe text (ASCII, one line, bounded). */
+function headerText(s: string): string {
+  return s.replace(/[^\x20-\x7e]/g, '?').slice(0, 300);
+}
+
+/** The SODA routes under `base`; `asyncPath` is where the UWS binding lives (or null without jobs). */
+export function sodaRoutes(base: string, config: Config, db: Database, startedAt: Date, securityMethods: readonly (string | null)[], asyncPath: string | null): Router {
+  const r = new Router({ prefix: base });
+  const limits = requestLimitsOf(config.limits);
+
+  const sync = async (ctx: Context): Promise<void> => {
+    const params = await readRequest(ctx, limits);
+    const req = sodaSyncRequestOf(params, asyncPath);
+    const image = await imageOfDatasetId(db, req.id, viewerOf(ctx));
+    const plan = planRegionCut(image, req.cut, req.format);
+    if (plan.noOverlap !== null) {
+      ctx.status = 204;
+      ctx.set('X-Vodax-No-Overlap', headerText(plan.noOverlap));
+      return;
+    }
+    // A client gone while an HDF5 answer is still being written stops the writing.
+    const gone = new AbortController();
+    const onClose = () => gone.abort();
+    ctx.res.once('close', onClose);
+    let answer;
+    try {
+      answer = await imageAnswer(config.dataDir, image, plan.request, { signal: gone.signal });
+    } finally {
+      ctx.res.off('close', onClose);
+    }
+    ctx.status = 200;
+    ctx.type = answer.type;
+    ctx.length = answer.length;
+    ctx.set('Content-Disposition', `inline; filename="${answer.filename}"`);
+    if (answer.box) ctx.set('X-Vodax-Cutout', `x ${answer.box.x0}..${answer.box.x1}, y ${answer.box.y0}..${answer.box.y1}${answer.clipped ? ' (clipped)' : ''}`);
+    // Koa destroys a stream body when the response ends or the client goes: that releases the file.
+    ctx.body = answer.body;
+  };
+  r.get('/sync', sodaLabels, sync);
+  r.post('/sync', sodaLabels, sync);
+  r.get('/capabilities', (ctx) => {
+    ctx.type = 'text/xml; charset=utf-8';
+    ctx.body = sodaCapabilitiesXml(baseUrl(ctx, config.publicUrl) + base, securityMethods, asyncPath !== null);
+  });
+  r.get('/availability', async (ctx) => {
+    const up = await db.ping();
+    ctx.type = 'text/xml; charset=utf-8';
+    ctx.body = availabilityXml({ available: up, note: up ? 'service is accepting requests' : 'the database does not answer', upSince: startedAt });
+  });
+  return r;
+}
