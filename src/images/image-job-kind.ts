@@ -5,10 +5,7 @@
  * result folder, reporting progress as bytes are written.
  * Endpoint ids (M1-M13, DB1-DB3, I1-I12): docs/endpoints.md.
  */
-import fs from 'node:fs';
 import path from 'node:path';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { Config } from '../config.js';
 import type { Database } from '../storage/database.js';
 import type { JobKind } from '../jobs/job-model.js';
@@ -17,15 +14,10 @@ import { explainImageRequest, type ImageCost } from './explain.js';
 import { RequestParams } from '../params/request-params.js';
 import { imageJobOf } from './image-request.js';
 import { findImage, imageAnswer } from './image-service.js';
+import { resultFileName, writeAnswerFile } from './answer-file.js';
 
 /** Name of the job kind. */
 export const IMAGE_JOB_KIND = 'image';
-
-/** A result file name the job folder accepts: the answer's own name, made safe. */
-function resultFileName(name: string): string {
-  const safe = name.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^[._]+/, '');
-  return (safe === '' || safe === 'uploads' ? 'result' : safe).slice(-120);
-}
 
 /** The image a job's parameters name, as its owner may see it. */
 export async function imageOfJob(db: Database, params: RequestParams, owner: string | null): Promise<ImageRecord> {
@@ -51,21 +43,7 @@ export function imageJobKind(db: Database, config: Config): JobKind {
       const image = await imageOfJob(db, params, ctx.owner);
       const answer = await imageAnswer(config.dataDir, image, request, { signal: ctx.signal });
       const file = resultFileName(answer.filename);
-      const target = path.join(ctx.resultDir, file);
-      if (Buffer.isBuffer(answer.body)) {
-        await fs.promises.writeFile(target, answer.body, { signal: ctx.signal });
-      } else {
-        let written = 0;
-        const counted = new Transform({
-          transform(chunk: Buffer, _encoding, done) {
-            written += chunk.length;
-            ctx.progress(answer.length > 0 ? written / answer.length : 0);
-            done(null, chunk);
-          },
-        });
-        await pipeline(answer.body, counted, fs.createWriteStream(target), { signal: ctx.signal });
-      }
-      ctx.progress(1);
+      await writeAnswerFile(answer, path.join(ctx.resultDir, file), ctx.signal, ctx.progress);
       return [{ id: 'result', file, mimeType: answer.type }];
     },
   };

@@ -7,8 +7,6 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { Config } from '../config.js';
 import type { Database } from '../storage/database.js';
 import { NotFoundError } from '../errors.js';
@@ -19,6 +17,7 @@ import type { ImageRecord } from './image-catalog.js';
 import type { ImageFormat } from './image-request.js';
 import { imageAnswer } from './image-service.js';
 import { planRegionCut, type RegionCut } from './region-cutout.js';
+import { resultFileName, writeAnswerFile } from './answer-file.js';
 
 /** Name of the job kind. */
 export const SODA_JOB_KIND = 'soda';
@@ -28,11 +27,6 @@ export interface SodaJob {
   ids: string[];
   cuts: RegionCut[];
   format: ImageFormat;
-}
-
-/** A plain file name from an answer's name. */
-function safeName(name: string): string {
-  return name.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^[._]+/, '').slice(-100) || 'cutout';
 }
 
 /** The 'soda' job kind; `read` turns a job's parameters into its work (400 on bad ones). */
@@ -73,23 +67,9 @@ export function sodaJobKind(db: Database, config: Config, read: (params: Request
             continue;
           }
           const answer = await imageAnswer(config.dataDir, image, plan.request, { signal: ctx.signal });
-          const file = `${n}-${safeName(answer.filename)}`;
-          const target = path.join(ctx.resultDir, file);
-          if (Buffer.isBuffer(answer.body)) {
-            await fs.promises.writeFile(target, answer.body, { signal: ctx.signal });
-          } else {
-            let written = 0;
-            const counted = new Transform({
-              transform(chunk: Buffer, _encoding, next) {
-                written += chunk.length;
-                ctx.progress((n - 1 + (answer.length > 0 ? written / answer.length : 0)) / total);
-                next(null, chunk);
-              },
-            });
-            await pipeline(answer.body, counted, fs.createWriteStream(target), { signal: ctx.signal });
-          }
+          const file = `${n}-${resultFileName(answer.filename)}`;
+          await writeAnswerFile(answer, path.join(ctx.resultDir, file), ctx.signal, (f) => ctx.progress((n - 1 + f) / total));
           results.push({ id: `cutout-${n}`, file, mimeType: answer.type });
-          ctx.progress(n / total);
         }
       }
       return results;

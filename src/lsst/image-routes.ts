@@ -17,6 +17,7 @@ import type { RequestParams } from '../params/request-params.js';
 import { canonicalLevel } from '../catalog/levels.js';
 import { ImageCatalog, imageLevel, type ImageFilter, type ImageRecord } from '../images/image-catalog.js';
 import { findImage, imageAnswer } from '../images/image-service.js';
+import { sendImageAnswer } from '../http/image-response.js';
 import { coaddTargetOf, cutoutSpecOf, imageRequestOf, planesOf } from '../images/image-request.js';
 import { hipsUrl } from '../images/hips-urls.js';
 import { sendPage, sendResult } from './envelope.js';
@@ -99,14 +100,8 @@ export function imageRoutes(config: Config, db: Database): Router {
   const base = (ctx: Context): string => baseUrl(ctx, config.publicUrl);
 
   const send = async (ctx: Context, image: ImageRecord, cutout: boolean): Promise<void> => {
-    const answer = await imageAnswer(config.dataDir, image, imageRequestOf(queryParams(ctx), cutout, ctx.get('Accept')));
-    ctx.status = 200;
-    ctx.type = answer.type;
-    ctx.length = answer.length;
-    ctx.set('Content-Disposition', `inline; filename="${answer.filename}"`);
-    if (answer.box) ctx.set('X-Vodax-Cutout', `x ${answer.box.x0}..${answer.box.x1}, y ${answer.box.y0}..${answer.box.y1}${answer.clipped ? ' (clipped)' : ''}`);
-    // Koa destroys a stream body once the response ends (also for HEAD, unread): that releases the file.
-    ctx.body = answer.body;
+    const request = imageRequestOf(queryParams(ctx), cutout, ctx.get('Accept'));
+    await sendImageAnswer(ctx, (signal) => imageAnswer(config.dataDir, image, request, { signal }));
   };
 
   // M9-M13.

@@ -18,6 +18,7 @@ import { readRequest, requestLimitsOf } from '../../http/request/read-request.js
 import { imageOfDatasetId } from '../../images/dataset-id.js';
 import { planRegionCut } from '../../images/region-cutout.js';
 import { imageAnswer } from '../../images/image-service.js';
+import { sendImageAnswer } from '../../http/image-response.js';
 import { availabilityXml } from '../vosi/availability-document.js';
 import { sodaCapabilitiesXml } from './soda-capabilities.js';
 import { sodaSyncRequestOf } from './soda-parameters.js';
@@ -55,23 +56,7 @@ export function sodaRoutes(base: string, config: Config, db: Database, startedAt
       ctx.set('X-Vodax-No-Overlap', headerText(plan.noOverlap));
       return;
     }
-    // A client gone while an HDF5 answer is still being written stops the writing.
-    const gone = new AbortController();
-    const onClose = () => gone.abort();
-    ctx.res.once('close', onClose);
-    let answer;
-    try {
-      answer = await imageAnswer(config.dataDir, image, plan.request, { signal: gone.signal });
-    } finally {
-      ctx.res.off('close', onClose);
-    }
-    ctx.status = 200;
-    ctx.type = answer.type;
-    ctx.length = answer.length;
-    ctx.set('Content-Disposition', `inline; filename="${answer.filename}"`);
-    if (answer.box) ctx.set('X-Vodax-Cutout', `x ${answer.box.x0}..${answer.box.x1}, y ${answer.box.y0}..${answer.box.y1}${answer.clipped ? ' (clipped)' : ''}`);
-    // Koa destroys a stream body when the response ends or the client goes: that releases the file.
-    ctx.body = answer.body;
+    await sendImageAnswer(ctx, (signal) => imageAnswer(config.dataDir, image, plan.request, { signal }));
   };
   r.get('/sync', sodaLabels, sync);
   r.post('/sync', sodaLabels, sync);
