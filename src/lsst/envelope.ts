@@ -10,6 +10,7 @@ import type { CellValue, ColumnMeta } from '../formats/table-model.js';
 import { BadRequestError } from '../errors.js';
 import { formatByName, negotiateFormat, resolveFormat, type ResolvedFormat } from '../formats/output-formats.js';
 import { queryParams } from '../http/request/read-request.js';
+import { readableHtml } from '../web/readable-html.js';
 
 const JSON_FORMAT = formatByName('json')!;
 
@@ -37,6 +38,8 @@ export function sendResult(ctx: Context, result: unknown, title = 'result'): voi
     ctx.body = toJson({ result });
     return;
   }
+  // A person in a browser: the answer as a readable page rather than a flat table.
+  if (f.format.name === 'html') return sendReadable(ctx, readableHtml(ctx.path, result));
   sendTable(ctx, f, asTable(result), title, false);
 }
 
@@ -49,7 +52,13 @@ export function sendPage<T>(ctx: Context, page: Page<T>, title = 'result'): void
     ctx.body = toJson({ result: page.items, start: page.start, count: page.count, more: page.more, stable: !page.more });
     return;
   }
+  if (f.format.name === 'html') return sendReadable(ctx, readableHtml(ctx.path, page.items, page));
   sendTable(ctx, f, asTable(page.items), title, page.more);
+}
+
+function sendReadable(ctx: Context, html: string): void {
+  ctx.type = 'text/html; charset=utf-8';
+  ctx.body = html;
 }
 
 /** Stream a table through the chosen serializer. */

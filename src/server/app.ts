@@ -12,6 +12,7 @@ import type { Face, RouteGroup, Services } from '../http/face.js';
 import { CatalogCache } from '../catalog/query-catalog.js';
 import { ivoaFace } from '../ivoa/index.js';
 import { lsstFace } from '../lsst/index.js';
+import { webFace } from '../web/index.js';
 
 export type { Services } from '../http/face.js';
 
@@ -21,7 +22,7 @@ export type AppServices = Omit<Services, 'catalogs' | 'startedAt'> & Partial<Pic
 /** Build the HTTP application over the services. */
 export function createApp(given: AppServices): Koa {
   const services: Services = { ...given, catalogs: given.catalogs ?? new CatalogCache(given.db), startedAt: given.startedAt ?? new Date() };
-  const faces: Face[] = [ivoaFace(services), lsstFace(services)];
+  const faces: Face[] = [ivoaFace(services), lsstFace(services), webFace()];
   const app = new Koa();
   app.proxy = services.config.publicUrl !== null;
   app.silent = true;
