@@ -6,6 +6,8 @@
  */
 import type { Context, Next } from 'koa';
 import type { VodaxError } from '../errors.js';
+import { fromBrowser } from '../params/accept.js';
+import { escapeHtml, htmlPage } from './html.js';
 
 /** Renders an error body. */
 export type ErrorRenderer = (e: VodaxError) => { type: string; body: string };
@@ -37,8 +39,24 @@ export function errorStyleMiddleware(styles: readonly ErrorStyle[]) {
   };
 }
 
-/** The body of an error in the style of the face the request belongs to. */
+/**
+ * An error as a page for a person in a browser. A failed query read from the URL links back to
+ * the query page with the query in its editor (the page marks the line and column there).
+ */
+export function renderHtmlError(e: VodaxError, query: string | null): { type: string; body: string } {
+  const back = query ? `<p><a href="/query?query=${encodeURIComponent(query)}">Edit this query on the query page</a></p>` : '';
+  const body = `<h1>${escapeHtml(e.code)}</h1>\n<p><strong>${escapeHtml(e.message)}</strong></p>\n${query ? `<pre>${escapeHtml(query)}</pre>\n` : ''}${back}<p><a href="/">vodax</a></p>`;
+  return { type: 'text/html; charset=utf-8', body: htmlPage(`vodax: ${e.code}`, body) };
+}
+
+/** The body of an error in the style of the face the request belongs to; a browser (HTML first) gets a page. */
 export function renderError(e: VodaxError, ctx: Context): { type: string; body: string } {
+  if (fromBrowser(ctx.get('Accept'))) {
+    // TAP parameter names are case-insensitive.
+    const key = Object.keys(ctx.query).find((k) => k.toLowerCase() === 'query');
+    const q = key ? ctx.query[key] : undefined;
+    return renderHtmlError(e, typeof q === 'string' ? q : null);
+  }
   const render = (ctx.state.renderError as ErrorRenderer | undefined) ?? renderJsonError;
   return render(e);
 }

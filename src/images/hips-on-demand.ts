@@ -12,7 +12,7 @@ import path from 'node:path';
 import type { Database } from '../storage/database.js';
 import type { Logger } from '../log.js';
 import { buildHips, hipsId, hipsRoot, hipsTargets, type HipsBuildOptions, type HipsBuildResult, type HipsTarget } from './hips-build.js';
-import { buildCatalogHips, type CatalogHipsOptions, type CatalogHipsResult, type CatalogHipsTarget } from './hips-catalog-build.js';
+import { buildCatalogHips, catalogHipsRoot, type CatalogHipsOptions, type CatalogHipsResult, type CatalogHipsTarget } from './hips-catalog-build.js';
 
 /** The HiPS `npm start` builds on first start, before listening (about 5 s on the sample data). */
 export const FIRST_START_HIPS: HipsTarget = { level: 'L2', collection: 'DR1', kind: 'deepCoadd', band: 'r', owner: null };
@@ -137,6 +137,8 @@ export class HipsOnDemand {
   /** Starts building a HiPS that is not built (unless it is already queued, under way, or failed recently) and says where it stands. */
   request(target: HipsTarget): HipsBuildStatus {
     return this.enqueue(`image ${hipsId(target)}`, 'HiPS', hipsName(target), async (o) => {
+      // Asked for while an earlier build of it was ending (the caller saw it unbuilt): nothing to do.
+      if (isHipsBuilt(this.dataDir, target)) return { mode: 'unchanged', tiles: 0 };
       const r = await this.build(this.db, this.dataDir, target, o);
       return { mode: r.mode, tiles: r.tilesWritten };
     });
@@ -145,6 +147,7 @@ export class HipsOnDemand {
   /** The same for the catalogue HiPS of a table (the caller has checked the caller may see the table). */
   requestCatalog(target: CatalogHipsTarget): HipsBuildStatus {
     return this.enqueue(`catalog ${catalogHipsName(target)}`, 'catalogue HiPS', catalogHipsName(target), async (o) => {
+      if (fs.existsSync(path.join(catalogHipsRoot(this.dataDir, target), 'properties'))) return { rows: 0, tiles: 0 };
       const r = await this.buildCatalog(this.db, this.dataDir, target, o);
       return { rows: r.rows, tiles: r.tiles };
     });

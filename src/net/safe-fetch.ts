@@ -195,7 +195,10 @@ export async function fetchToFile(url: string, file: string, options: SafeFetchO
         throw new LimitExceededError(`URL ${url} is larger than ${options.maxBytes} bytes (${declared})`);
       }
       const seen = { bytes: 0 };
-      await pipeline(res, byteLimit(options.maxBytes, url, seen), fs.createWriteStream(file), { signal });
+      // Opened before the body flows: a stream that opens its file itself may create it after a
+      // failure has removed it (the open still pending when the limit is hit).
+      const out = await fs.promises.open(file, 'w');
+      await pipeline(res, byteLimit(options.maxBytes, url, seen), out.createWriteStream(), { signal });
       return { url: hop.href, bytes: seen.bytes, contentType: res.headers['content-type'] };
     }
   } catch (e) {

@@ -3,6 +3,7 @@ import type { Limits } from '../config.js';
 import { BadRequestError } from '../errors.js';
 import { negotiateFormat, resolveFormat, DEFAULT_FORMAT, type ResolvedFormat } from '../formats/output-formats.js';
 import type { RequestParams } from '../params/request-params.js';
+import { asksForHtml } from '../params/accept.js';
 
 /** A TAP query request, checked. */
 export interface TapQueryParameters {
@@ -58,15 +59,4 @@ function formatOf(params: RequestParams, accept?: string): ResolvedFormat {
   const negotiated = negotiateFormat(accept);
   if (negotiated && (negotiated.format.name !== 'html' || asksForHtml(accept ?? ''))) return negotiated;
   return { format: DEFAULT_FORMAT, contentType: DEFAULT_FORMAT.mimeType };
-}
-
-/**
- * Whether an Accept header that prefers HTML means it: a browser's (it lists
- * application/xhtml+xml), or one that takes nothing it does not list (no wildcard). Java's
- * default, `text/html, image/gif, image/jpeg, *; q=.2, * / *; q=.2`, which TOPCAT and STILTS
- * send, lists HTML first but takes anything: those clients want VOTable.
- */
-function asksForHtml(accept: string): boolean {
-  const ranges = accept.split(',').map((r) => r.split(';')[0].trim().toLowerCase());
-  return ranges.includes('application/xhtml+xml') || !ranges.some((r) => r === '*' || r === '*/*');
 }

@@ -61,6 +61,23 @@ describe('HiPS built by the server on first request', function () {
     return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
   }
 
+  it('builds nothing for a request that saw the HiPS unbuilt while its build was ending', async () => {
+    const target: HipsTarget = { level: 'L2', collection: 'DR1', kind: 'deepCoadd', band: 'g', owner: null };
+    await buildHips(tdb.db, dataDir, target, { order: 8, width: 256 });
+    const calls: string[] = [];
+    const hips = new HipsOnDemand(tdb.db, dataDir, createLogger('silent'), {
+      build: async (db, dir, t: HipsTarget, o: HipsBuildOptions) => {
+        calls.push(t.band!);
+        return buildHips(db, dir, t, { ...o, order: 8, width: 256 });
+      },
+    });
+    expect(hips.request(target).state).to.equal('queued');
+    await new Promise((r) => setTimeout(r, 500));
+    await hips.stop();
+    expect(calls).to.deep.equal([]);
+    fs.rmSync(path.join(dataDir, 'hips'), { recursive: true, force: true });
+  });
+
   it('answers 503 with Retry-After while it builds, one build at a time, never two of one HiPS, then serves it', async () => {
     const { log, records } = capturingLogger();
     const calls: string[] = [];
