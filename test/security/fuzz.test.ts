@@ -32,6 +32,8 @@ import { createOwnedDatabase } from '../../src/ingest/user-databases.js';
 import { loadTable } from '../../src/ingest/loader.js';
 import { userTablesRoutes } from '../../src/lsst/user-tables-routes.js';
 import { freshDatabase, type TestDatabase } from '../support/database.js';
+import { imageJobKind } from '../../src/images/image-job-kind.js';
+import { sodaJobKindOf } from '../../src/ivoa/soda/soda-service.js';
 
 /** A mounted route: its path pattern and the methods it answers. */
 interface Route {
@@ -248,7 +250,7 @@ describe('security: fuzzing every route with malformed requests', function () {
     const config = loadConfig({ LOG_FORMAT: 'silent', DATA_DIR: dataDir, UPLOAD_MAX_BYTES: '200000', SYNC_TIMEOUT: '5', ASYNC_DURATION_MAX: '5', CONCURRENT_QUERIES: '2' });
     // One catalog cache for the jobs and the routes, as the server has.
     const catalogs = new CatalogCache(db);
-    jobs = engineFromConfig(config, db, log, [tapJobKind({ config, db, catalogs })]);
+    jobs = engineFromConfig(config, db, log, [tapJobKind({ config, db, catalogs }), imageJobKind(db, config), sodaJobKindOf(db, config)]);
     await jobs.start();
     const app = createApp({ config, log, db, registry: new Registry(db, addressOf(fresh.url)), catalogs, jobs });
     if (!mountsUserTables(app)) {
@@ -286,7 +288,7 @@ describe('security: fuzzing every route with malformed requests', function () {
     if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('finds the routes of the LSST, image, TAP, UWS and user-table faces', () => {
+  it('finds the routes of the LSST, image, TAP, UWS, user-table, SIA, DataLink, SODA and cone search faces', () => {
     const paths = routes.map((r) => r.path);
     expect(paths).to.include.members([
       '/',
@@ -297,6 +299,11 @@ describe('security: fuzzing every route with malformed requests', function () {
       '/db/v0/tap/tables/:name',
       '/image/v0/:level/:collection/:kind/:id/cutout',
       '/meta/v0/image/:level/:collection/:kind/:id',
+      '/image/v0/sia/query',
+      '/image/v0/datalink/links',
+      '/image/v0/soda/sync',
+      '/image/v0/soda/async/:id/results/:rid',
+      '/db/v0/scs/:table',
     ]);
   });
 
