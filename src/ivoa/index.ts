@@ -18,6 +18,7 @@ import { datalinkRoutes } from './datalink/datalink-routes.js';
 import { scsRoutes } from './scs/scs-routes.js';
 import { renderScsError } from './scs/scs-error-document.js';
 import { sodaRouters } from './soda/soda-service.js';
+import { renderSodaError } from './soda/soda-error.js';
 
 // What the TAP capabilities declare: the functions beyond ADQL, and anonymous or bearer-token access.
 const TAP_UDFS = USER_FUNCTIONS.map((f) => ({ form: f.signature, description: f.description }));
@@ -41,7 +42,7 @@ export function ivoaFace(services: Services): Face {
   if (jobs?.hasKind('tap')) tap.push(uwsRoutes(IVOA_PATHS.tapAsync, jobs, { kind: 'tap', publicUrl: config.publicUrl, errorDocument: daliJobErrorDocument, limits: requestLimitsOf(config.limits) }));
   return {
     name: 'ivoa',
-    errorStyles: [{ prefixes: [IVOA_PATHS.tap, IVOA_PATHS.sia, IVOA_PATHS.soda, IVOA_PATHS.datalink], render: renderDaliError }, { prefixes: [IVOA_PATHS.scs], render: renderScsError }],
+    errorStyles: [{ prefixes: [IVOA_PATHS.tap, IVOA_PATHS.sia, IVOA_PATHS.datalink], render: renderDaliError }, { prefixes: [IVOA_PATHS.soda], render: renderSodaError }, { prefixes: [IVOA_PATHS.scs], render: renderScsError }],
     routes: [{ routers: tap }, { routers: [siaRoutes(IVOA_PATHS.sia, config, db, catalogs, services.startedAt, SECURITY_METHODS)] }, { routers: [scsRoutes(IVOA_PATHS.scs, config, db, catalogs, services.startedAt, SECURITY_METHODS)] }, { routers: [datalinkRoutes(IVOA_PATHS.datalink, config, db)] }, { routers: sodaRouters(services, SECURITY_METHODS) }, { routers: [hipsRoutes(config, db, services.registry, services.hips)] }],
   };
 }

@@ -3,15 +3,14 @@
  * bindings), VOSI `capabilities` and `availability`. Parameters are read by soda-parameters.ts;
  * the cut is the image core's (region-cutout.ts), so a SODA cutout is byte for byte the LSST
  * face's cutout of the same pixel box. A region or band that misses the image answers 204 No
- * Content (SODA 1.0 section 5.1); errors are DALI error documents whose text starts with the
- * SODA label: UsageError, MultiValuedParamNotSupported, or NotFoundFault for an unknown,
- * malformed or private dataset id (all alike).
+ * Content (SODA 1.0 section 5.1); errors are SODA's text/plain documents (soda-error.ts):
+ * UsageError, MultiValuedParamNotSupported, or NotFoundFault for an unknown, malformed or
+ * private dataset id (all alike).
  */
 import Router from '@koa/router';
-import type { Context, Next } from 'koa';
+import type { Context } from 'koa';
 import type { Config } from '../../config.js';
 import type { Database } from '../../storage/database.js';
-import { BadRequestError, NotFoundError } from '../../errors.js';
 import { viewerOf } from '../../auth/middleware.js';
 import { baseUrl } from '../../http/base-url.js';
 import { readRequest, requestLimitsOf } from '../../http/request/read-request.js';
@@ -22,19 +21,6 @@ import { sendImageAnswer } from '../../http/image-response.js';
 import { availabilityXml } from '../vosi/availability-document.js';
 import { sodaCapabilitiesXml } from './soda-capabilities.js';
 import { sodaSyncRequestOf } from './soda-parameters.js';
-
-const LABELLED = /^(UsageError|MultiValuedParamNotSupported|NotFoundFault|Error|ServiceUnavailable|AuthenticationError|AuthorizationError):/;
-
-/** Errors of the sync endpoint carry the SODA label their kind has. */
-async function sodaLabels(_ctx: Context, next: Next): Promise<void> {
-  try {
-    await next();
-  } catch (e) {
-    if (e instanceof BadRequestError && !LABELLED.test(e.message)) throw new BadRequestError(`UsageError: ${e.message}`);
-    if (e instanceof NotFoundError && !LABELLED.test(e.message)) throw new NotFoundError(`NotFoundFault: ${e.message}`);
-    throw e;
-  }
-}
 
 /** Header-safe text (ASCII, one line, bounded). */
 function headerText(s: string): string {
@@ -58,8 +44,8 @@ export function sodaRoutes(base: string, config: Config, db: Database, startedAt
     }
     await sendImageAnswer(ctx, (signal) => imageAnswer(config.dataDir, image, plan.request, { signal }));
   };
-  r.get('/sync', sodaLabels, sync);
-  r.post('/sync', sodaLabels, sync);
+  r.get('/sync', sync);
+  r.post('/sync', sync);
   r.get('/capabilities', (ctx) => {
     ctx.type = 'text/xml; charset=utf-8';
     ctx.body = sodaCapabilitiesXml(baseUrl(ctx, config.publicUrl) + base, securityMethods, asyncPath !== null);

@@ -11,7 +11,7 @@ import type { Config } from '../../config.js';
 import type { Database } from '../../storage/database.js';
 import type { JobKind } from '../../jobs/job-model.js';
 import { SODA_JOB_KIND, sodaJobKind } from '../../images/soda-job-kind.js';
-import { daliJobErrorDocument } from '../dali/error-document.js';
+import { sodaErrorText } from './soda-error.js';
 import { IVOA_PATHS } from '../paths.js';
 import { uwsRoutes } from '../uws/uws-routes.js';
 import { sodaRoutes } from './soda-routes.js';
@@ -27,7 +27,7 @@ export function sodaRouters(services: Services, securityMethods: readonly (strin
   const routers = [sodaRoutes(IVOA_PATHS.soda, config, db, services.startedAt, securityMethods, withAsync ? SODA_ASYNC_PATH : null)];
   if (jobs && withAsync) {
     const listKinds = jobs.hasKind(IMAGE_JOB_KIND) ? [SODA_JOB_KIND, IMAGE_JOB_KIND] : [SODA_JOB_KIND];
-    routers.push(uwsRoutes(SODA_ASYNC_PATH, jobs, { kind: SODA_JOB_KIND, listKinds, publicUrl: config.publicUrl, errorDocument: daliJobErrorDocument, limits: requestLimitsOf(config.limits) }));
+    routers.push(uwsRoutes(SODA_ASYNC_PATH, jobs, { kind: SODA_JOB_KIND, listKinds, publicUrl: config.publicUrl, errorDocument: (e) => ({ type: 'text/plain', body: `${sodaErrorText('InternalError', e.message)}\n` }), limits: requestLimitsOf(config.limits) }));
   }
   return routers;
 }
