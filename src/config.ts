@@ -15,6 +15,8 @@ export interface Config {
   limits: Limits;
   /** Log format: 'json' lines or 'pretty'; 'silent' for tests. */
   logFormat: 'json' | 'pretty' | 'silent';
+  /** Server processes `vodax serve` runs (node:cluster) on the one port and database. */
+  workers: number;
 }
 
 /** Service limits; seconds unless stated. */
@@ -102,6 +104,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl,
     embeddedPgPort: int(env, 'EMBEDDED_PG_PORT', 54329, 1),
     logFormat,
+    workers: int(env, 'WORKERS', 1, 1),
     limits: Object.freeze({
       defaultMaxrec: int(env, 'MAXREC_DEFAULT', 100_000, 0),
       hardMaxrec: int(env, 'MAXREC_HARD', 50_000_000, 1),

@@ -8,7 +8,7 @@ import { createHttpServer, cutByServer } from '../http/http-server.js';
 import { scratchRoot, sweepScratch } from '../system/scratch.js';
 import { Registry } from '../catalog/table-registry.js';
 import { CatalogCache } from '../catalog/query-catalog.js';
-import { addressOf, openStorage } from './storage.js';
+import { addressOf, openStorage, type Storage } from './storage.js';
 import { ensureSampleData } from '../sample-data/load-sample-data.js';
 import { engineFromConfig } from '../jobs/job-engine.js';
 import { tapJobKind } from '../query/tap-job-kind.js';
@@ -24,6 +24,12 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** The sample data on first start (then the quick HiPS), or a check that it is all there. */
+export async function prepareSampleData(config: Config, log: Logger, storage: Storage, hips: HipsOnDemand): Promise<void> {
+  const sample = await ensureSampleData(storage.db, log, { dataDir: config.dataDir, baseUrl: config.publicUrl ?? `http://${config.host}:${config.port}` });
+  if (sample.imagesRegistered > 0) await hips.firstStart();
+}
+
 /** Start vodax with this configuration. */
 export async function startServer(config: Config, log: Logger, options: { sampleData?: boolean } = {}): Promise<RunningServer> {
   // Spools (FITS, IPAC), uploads and job results live under DATA_DIR, even with an external
@@ -35,10 +41,7 @@ export async function startServer(config: Config, log: Logger, options: { sample
   // HiPS not built yet are built by the server on first request; the quick one on first start.
   const hips = new HipsOnDemand(storage.db, config.dataDir, log);
   try {
-    if (options.sampleData !== false) {
-      const sample = await ensureSampleData(storage.db, log, { dataDir: config.dataDir, baseUrl: config.publicUrl ?? `http://${config.host}:${config.port}` });
-      if (sample.imagesRegistered > 0) await hips.firstStart();
-    }
+    if (options.sampleData !== false) await prepareSampleData(config, log, storage, hips);
   } catch (e) {
     await storage.close();
     throw e;
