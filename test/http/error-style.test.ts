@@ -8,7 +8,7 @@ const deeper: ErrorRenderer = (e) => ({ type: 'text/plain', body: `deeper: ${e.m
 
 /** The body an error gets on `path` under these styles. */
 async function bodyOn(path: string): Promise<string> {
-  const ctx = { path, state: {} } as unknown as Context;
+  const ctx = { path, state: {}, get: () => '', query: {} } as unknown as Context;
   await errorStyleMiddleware([
     { prefixes: ['/db/v0/tap'], render: plain },
     { prefixes: ['/db/v0/tap/async/special'], render: deeper },
