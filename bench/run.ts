@@ -12,6 +12,7 @@ import { benchCone } from './cone.js';
 import { benchSoak } from './soak.js';
 import { benchHips } from './hips.js';
 import { benchSia } from './sia.js';
+import { benchShard } from './shard.js';
 
 const only = process.argv.slice(2);
 const want = (name: string) => only.length === 0 || only.includes(name);
@@ -26,3 +27,4 @@ if (want('cutout')) await benchCutout();
 if (want('soak')) await benchSoak();
 if (want('hips')) await benchHips();
 if (want('sia')) await benchSia();
+if (want('shard')) await benchShard(Number(process.env.BENCH_SHARD_ROWS ?? 10_000_000));

@@ -69,6 +69,15 @@ try {
   await settled();
   await shot('query-example-results');
 
+  // Image rows: each ObsCore row's thumbnail, from the #preview link of its DataLink document.
+  await page.fill('#adql', 'SELECT TOP 6 obs_publisher_did, dataproduct_subtype, s_ra, s_dec, em_min, access_url\nFROM ivoa.obscore\nORDER BY dataproduct_subtype DESC, s_ra');
+  await page.click('#run');
+  await settled();
+  // Thumbnails load as their rows come into view.
+  await page.locator('#results').scrollIntoViewIfNeeded();
+  await page.waitForFunction(() => !document.querySelector('a.thumb[data-thumb=pending]'), undefined, { timeout: 60_000 });
+  await shot('query-image-rows', '#results');
+
   await page.fill('#adql', 'SELECT TOP 3 objectId,\n  ra, decl, rPsfMagx\nFROM DC_W13_Stripe82.Object');
   await page.click('#run');
   await settled();

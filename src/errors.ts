@@ -23,7 +23,8 @@ export type ErrorKind =
   | 'UnsupportedMediaType'
   | 'InternalError'
   | 'NotImplemented'
-  | 'Unavailable';
+  | 'Unavailable'
+  | 'ShardUnavailable';
 
 /** Base of every error vodax reports to a user on purpose. */
 export class VodaxError extends Error {
@@ -112,6 +113,23 @@ export class UnavailableError extends VodaxError {
     readonly retryAfterSeconds?: number,
   ) {
     super('Unavailable', message);
+  }
+}
+
+/**
+ * A shard of a sharded catalog (a postgres_fdw foreign server) cannot be reached: the query
+ * needs it. Names the shard only, never its address or credentials.
+ */
+export class ShardUnavailableError extends VodaxError {
+  constructor(readonly shard: string) {
+    super('ShardUnavailable', `shard ${shard} is unavailable: the query needs rows it holds; queries on other regions of the sky still answer`);
+  }
+
+  /** From postgres_fdw's "could not connect to server" error; null for any other error. */
+  static fromFdw(message: string | undefined, serverPrefix = 'vodax_shard_'): ShardUnavailableError | null {
+    const m = /could not connect to server "([^"]+)"/.exec(message ?? '');
+    if (!m) return null;
+    return new ShardUnavailableError(m[1]!.startsWith(serverPrefix) ? m[1]!.slice(serverPrefix.length) : m[1]!);
   }
 }
 

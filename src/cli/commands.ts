@@ -8,6 +8,7 @@ import { ingestCommand } from './ingest.js';
 import { userCommand } from './users-command.js';
 import { dbCommand } from './db.js';
 import { hipsCommand } from './hips.js';
+import { shardCommand } from './shard.js';
 
 /** What every command runs with. */
 export interface CommandContext {
@@ -31,6 +32,7 @@ export const COMMANDS: Record<string, Command> = {
   db: dbCommand,
   adql: adqlCommand,
   hips: hipsCommand,
+  shard: shardCommand,
 };
 
 /** The usage text listing every command. */

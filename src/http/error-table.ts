@@ -25,6 +25,7 @@ export const STATUS_OF_KIND: Readonly<Record<ErrorKind, number>> = {
   InternalError: 500,
   NotImplemented: 501,
   Unavailable: 503,
+  ShardUnavailable: 503,
 };
 
 /** The HTTP status an error answers with. */

@@ -15,6 +15,7 @@ import type { CatalogCache } from '../catalog/query-catalog.js';
 import { prepareQuery } from '../query/prepared-query.js';
 import { queryPlan } from '../adql/query-plan.js';
 import { sendResult } from './envelope.js';
+import { shardsInPlan } from '../shard/shard-plan.js';
 
 /** Planning takes milliseconds; a query whose planning takes longer is not worth waiting for. */
 const EXPLAIN_TIMEOUT_MS = 5000;
@@ -41,7 +42,8 @@ export function querytypeRoutes(base: string, config: Config, db: Database, cata
     // Prepared as sync and jobs prepare it (UPLOAD is not read: DB3 runs only EXPLAIN).
     const prepared = prepareQuery(await catalogs.get({ user }), tap.query, tap.maxrec);
     const explain = await explainJson(db, prepared.sql, prepared.params, Math.min(EXPLAIN_TIMEOUT_MS, config.limits.syncTimeout * 1000), user);
-    sendResult(ctx, queryPlan(prepared.validated, prepared, explain), 'querytype');
+    // shards: the servers of a sharded table's partitions left in the plan after pruning.
+    sendResult(ctx, { ...queryPlan(prepared.validated, prepared, explain), shards: await shardsInPlan(db, explain) }, 'querytype');
   };
   r.get('/querytype', handler);
   r.post('/querytype', handler);

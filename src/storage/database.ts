@@ -6,7 +6,7 @@ import type { Readable } from 'node:stream';
 import pg from 'pg';
 import Cursor from 'pg-cursor';
 import { to as copyTo } from 'pg-copy-streams';
-import { BadRequestError, QueryCancelledError, UnavailableError, VodaxError } from '../errors.js';
+import { BadRequestError, QueryCancelledError, ShardUnavailableError, UnavailableError, VodaxError } from '../errors.js';
 
 // BIGINT comes back as bigint: exact, where the pg default gives strings.
 const INT8_OID = 20;
@@ -405,6 +405,11 @@ async function endReadOnly(client: pg.PoolClient, options: StreamOptions, setUp:
 export function mapPgError(e: unknown): unknown {
   if (e instanceof VodaxError) return e;
   const err = e as { code?: string; message?: string };
+  // 08001 from postgres_fdw: a shard of a sharded table is down (named, without its address).
+  if (err?.code === '08001') {
+    const shard = ShardUnavailableError.fromFdw(err.message);
+    if (shard) return shard;
+  }
   if (err?.code === '57014') return new QueryCancelledError(`query cancelled: ${err.message ?? 'timeout'}`);
   if (err?.code === '57P01' || err?.code === 'ECONNREFUSED' || err?.code === '08006') {
     return new UnavailableError(`database unavailable: ${err.message ?? err.code}`, 5);

@@ -447,6 +447,31 @@ $fn$;
 CREATE TRIGGER notify_job_phase AFTER UPDATE OF phase OR DELETE ON vodax.jobs FOR EACH ROW EXECUTE FUNCTION vodax.notify_job_phase();
 `,
   },
+  {
+    id: 11,
+    description: 'sharded catalogs: the shard servers (postgres_fdw) and the partitions of each sharded table',
+    // Credentials live only in the foreign server's user mapping, never in these tables.
+    sql: `
+CREATE TABLE vodax.shards (
+  name   text PRIMARY KEY,
+  server text NOT NULL UNIQUE,
+  host   text NOT NULL,
+  port   integer NOT NULL,
+  dbname text NOT NULL,
+  added  timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE vodax.shard_partitions (
+  pg_schema    text NOT NULL,
+  pg_table     text NOT NULL,
+  partition    text NOT NULL,
+  shard        text NOT NULL REFERENCES vodax.shards (name),
+  remote_table text NOT NULL,
+  hpx_lo       bigint NOT NULL,
+  hpx_hi       bigint NOT NULL,
+  PRIMARY KEY (pg_schema, pg_table, partition)
+);
+`,
+  },
 ];
 
 /** Apply every migration not yet applied; safe when several processes start at once. */

@@ -7,7 +7,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['config.ts', 'log.ts', 'errors.ts', 'xml', 'fits', 'wcs', 'healpix', 'system', 'net', 'params'],
   ['storage', 'formats'],
   ['catalog', 'adql', 'auth'],
-  ['query', 'jobs', 'images', 'ingest', 'sample-data'],
+  ['query', 'jobs', 'images', 'ingest', 'sample-data', 'shard'],
   ['http'],
   ['ivoa', 'lsst', 'web'],
   ['server', 'cli', 'cli.ts'],

@@ -31,3 +31,31 @@ export async function localPage(browser: Browser, base: string, width = 1400, he
   page.on('pageerror', (e) => errors.push(e.message));
   return { page, offsite, errors };
 }
+
+/** Sign the query page in with `token` (the header's token field) and wait until it says who. */
+export async function signIn(page: Page, token: string, user: string): Promise<void> {
+  await page.fill('#token', token);
+  await page.click('#token-form button[type=submit]');
+  await page.waitForFunction((u) => document.getElementById('who')?.textContent === `signed in as ${u}`, user);
+}
+
+/** Forget the query page's token: anonymous again. */
+export async function signOut(page: Page): Promise<void> {
+  await page.click('#token-clear');
+  await page.waitForFunction(() => document.getElementById('who')?.textContent === 'anonymous');
+}
+
+/** The requests a page makes whose URL `matches`: all of them in order, and the most that were in flight at once. */
+export function watchRequests(page: Page, matches: (url: string) => boolean): { urls: string[]; maxInFlight: number } {
+  const seen = { urls: [] as string[], maxInFlight: 0 };
+  let inFlight = 0;
+  page.on('request', (r) => {
+    if (!matches(r.url())) return;
+    seen.urls.push(r.url());
+    seen.maxInFlight = Math.max(seen.maxInFlight, ++inFlight);
+  });
+  const done = (r: { url(): string }) => matches(r.url()) && inFlight--;
+  page.on('requestfinished', done);
+  page.on('requestfailed', done);
+  return seen;
+}

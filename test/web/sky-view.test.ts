@@ -62,7 +62,7 @@ describe('the query page sky view: Aladin Lite over vodax HiPS (Chromium)', func
     await page.fill('#adql', 'SELECT obs_publisher_did, s_ra, s_dec, access_url FROM ivoa.obscore');
     await page.click('#run');
     await page.waitForFunction(() => document.getElementById('status')?.dataset.state === 'done');
-    expect(await page.$$eval('table.results tbody td a', (as) => as.map((a) => (a as HTMLAnchorElement).href))).to.have.length(1);
+    expect(await page.$$eval('table.results tbody td a:not(.thumb)', (as) => as.map((a) => (a as HTMLAnchorElement).href))).to.have.length(1);
     await page.waitForFunction(() => (document.querySelector('#sky select') as HTMLSelectElement | null)?.value !== '');
     expect(await page.$eval('#sky select', (s) => (s as HTMLSelectElement).value)).to.match(new RegExp(`^${base}/image/v0/hips/L2/DR1/deepCoadd/r/$`));
     await page.click('#show-sky');

@@ -152,3 +152,23 @@ export async function outputFormats(): Promise<OutputFormat[]> {
     alias: f.getElementsByTagName('alias')[0]?.textContent?.trim() ?? '',
   })).filter((f) => f.alias !== '');
 }
+
+/**
+ * Read the first TABLEDATA table of a VOTable (a DataLink links document, for one): cells as
+ * their text, an empty cell as null. Numbers stay text: the page reads links, not values.
+ */
+export function parseVotable(text: string): ResultTable {
+  const doc = new DOMParser().parseFromString(text, 'application/xml');
+  if (doc.getElementsByTagName('parsererror').length > 0) throw new ServiceError('the answer is not XML', 200);
+  const table = doc.getElementsByTagName('TABLE')[0];
+  if (!table) throw new ServiceError('the VOTable holds no table', 200);
+  const columns: Column[] = [...table.getElementsByTagName('FIELD')].map((f) => ({
+    name: f.getAttribute('name') ?? '',
+    datatype: f.getAttribute('datatype') ?? 'char',
+    ucd: f.getAttribute('ucd') ?? undefined,
+  }));
+  const rows = [...table.getElementsByTagName('TR')].map((tr) =>
+    [...tr.getElementsByTagName('TD')].map((td) => (td.textContent === '' || td.textContent === null ? null : td.textContent)),
+  );
+  return { columns, rows, overflow: false };
+}

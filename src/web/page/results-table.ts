@@ -1,8 +1,11 @@
 /**
  * A result as an HTML table that pages and sorts in the page: only the rows of one page are in
- * the DOM, so 100,000 rows stay responsive; a sort reorders an index, never the rows. URLs are links.
+ * the DOM, so 100,000 rows stay responsive; a sort reorders an index, never the rows. URLs are
+ * links; image rows (DataLink, LSST image URLs) show a thumbnail beside their link.
  */
 import type { Column, ResultTable } from './api.js';
+import { imageSourceOf } from './image-links.js';
+import { forgetThumbnails, thumbnail } from './thumbnails.js';
 
 const PAGE_SIZES = [50, 100, 500, 1000];
 
@@ -39,6 +42,7 @@ function cellText(v: unknown): string {
 export function showResultsTable(host: HTMLElement, table: ResultTable): void {
   const { columns, rows } = table;
   const links = columns.map((c, i) => isLinkColumn(c, rows, i));
+  const imageOf = imageSourceOf(columns, location.origin);
   let order = rows.map((_, i) => i);
   let sortBy: { column: number; descending: boolean } | null = null;
   let page = 0;
@@ -120,11 +124,13 @@ export function showResultsTable(host: HTMLElement, table: ResultTable): void {
     const body = document.createDocumentFragment();
     for (let k = from; k < to; k++) {
       const row = rows[order[k]!]!;
+      const image = imageOf(row);
       const tr = document.createElement('tr');
       for (let i = 0; i < columns.length; i++) {
         const td = document.createElement('td');
         const v = row[i];
         const text = cellText(v);
+        if (image?.column === i) td.append(thumbnail(image));
         if (links[i] && typeof v === 'string' && /^https?:\/\//.test(v)) {
           const a = document.createElement('a');
           a.href = v;
@@ -133,7 +139,7 @@ export function showResultsTable(host: HTMLElement, table: ResultTable): void {
           a.rel = 'noopener';
           td.append(a);
         } else {
-          td.textContent = text;
+          td.append(text);
           if (typeof v === 'number') td.className = 'num';
           else if (v === null) td.className = 'null';
         }
@@ -141,7 +147,10 @@ export function showResultsTable(host: HTMLElement, table: ResultTable): void {
       }
       body.append(tr);
     }
+    forgetThumbnails(tbody);
     tbody.replaceChildren(body);
+    // Another page or order starts at its top, where its thumbnails load first.
+    scroller.scrollTop = 0;
   }
   render();
   host.replaceChildren(bar, scroller);
