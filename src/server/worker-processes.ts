@@ -71,6 +71,9 @@ export async function startWorkers(config: Config, log: Logger, workers: number)
             }),
         ),
       );
+      // A worker stopped before it could remove its own row (killed while starting) leaves one:
+      // its process is gone now, so the sweep removes it and ends any session it left.
+      await storage.instance.sweep().catch((e) => log.warn('could not sweep the instances of the stopped workers', { error: (e as Error).message }));
       await storage.close();
     },
   };
