@@ -28,10 +28,11 @@ import type { ColumnMeta } from '../formats/table-model.js';
 import { quoteIdent } from '../catalog/pg-types.js';
 import { unitFactor, userFunction } from './functions.js';
 import { containsAggregate } from './aggregates.js';
+import { shardedAggregate, type ShardedAggregate } from './sharded-aggregate.js';
 // ROUNDING_NOTE in functions.ts states the ROUND rule implemented in builtin().
 import type { BoundColumn, Source } from './scope.js';
 import { errorAt } from './scope.js';
-import type { Output, ValidatedQuery } from './validator.js';
+import type { Output, SelectInfo, ValidatedQuery } from './validator.js';
 import { isInteger, isRegion, pgTypeOfValue, shapeOf, type ValueType } from './value-types.js';
 import {
   boxVertices,
@@ -142,6 +143,8 @@ class Translator {
   private select(q: SelectQuery, types: ValueType[] | null, outerLimit: number | null): string {
     const info = this.v.selects.get(q)!;
     this.planCrossmatches(q);
+    const split = shardedAggregate(q, info, this.v);
+    if (split) return this.shardedAggregateSql(q, info, split, types, outerLimit);
     const savedKey = this.randKey;
     const savedRow = this.randRowKey;
     const rowKey = once(() => `CAST(ROW(${info.scope.sources.map((s) => `${quoteIdent(s.sqlAlias)}.*`).join(', ')}) AS text)`);
@@ -168,6 +171,44 @@ class Translator {
       this.randKey = savedKey;
       this.randRowKey = savedRow;
     }
+  }
+
+  /**
+   * An aggregate over a sharded table as one aggregate per partition (each pushed down whole
+   * to its shard), combined here: see sharded-aggregate.ts.
+   */
+  private shardedAggregateSql(q: SelectQuery, info: SelectInfo, split: ShardedAggregate, types: ValueType[] | null, outerLimit: number | null): string {
+    const where = q.where === null ? '' : ` WHERE ${this.cond(q.where)}`;
+    const partials: string[] = split.keys.map((k, i) => `${this.expr(k)} AS "k${i}"`);
+    const finals = split.outputs.map((out, i) => {
+      const o = info.outputs[i]!;
+      const type = pgTypeOfValue(types?.[i] ?? o.type);
+      if (out.kind === 'key') return `CAST("k${out.key}" AS ${type}) AS ${quoteIdent(o.name)}`;
+      const p = `"p${i}"`;
+      const call = out.call;
+      const arg = call.arg === null ? '*' : this.expr(call.arg);
+      let combined: string;
+      if (call.name === 'AVG') {
+        partials.push(`sum(CAST(${arg} AS double precision)) AS ${p}`, `count(${arg}) AS "c${i}"`);
+        combined = `sum(${p}) / nullif(sum("c${i}"), 0)`;
+      } else {
+        partials.push(`${call.name.toLowerCase()}(${arg}) AS ${p}`);
+        combined = call.name === 'COUNT' ? `coalesce(sum(${p}), 0)` : call.name === 'SUM' ? `sum(${p})` : `${call.name.toLowerCase()}(${p})`;
+      }
+      return `CAST(${combined} AS ${type}) AS ${quoteIdent(o.name)}`;
+    });
+    const alias = quoteIdent(split.source.sqlAlias);
+    const groupKeys = split.keys.map((_, i) => i + 1).join(', ');
+    const branches = split.partitions.map(
+      (p) => `SELECT ${partials.join(', ')} FROM ${quoteIdent(p.pgSchema)}.${quoteIdent(p.pgTable)} AS ${alias}${where}${groupKeys ? ` GROUP BY ${groupKeys}` : ''}`,
+    );
+    let sql = `SELECT ${finals.join(', ')} FROM (${branches.join(' UNION ALL ')}) AS "vodax_partials"`;
+    if (split.keys.length > 0) sql += ` GROUP BY ${split.keys.map((_, i) => `"k${i}"`).join(', ')}`;
+    if (q.orderBy.length > 0) sql += ` ORDER BY ${q.orderBy.map((o, i) => `${info.order[i]}${direction(o.direction)}`).join(', ')}`;
+    const limits = [q.top, outerLimit].filter((x): x is number => x !== null);
+    if (limits.length > 0) sql += ` LIMIT ${Math.min(...limits)}`;
+    if (q.offset !== null) sql += ` OFFSET ${q.offset}`;
+    return sql;
   }
 
   /** The text RAND(seed) hashes in a grouped SELECT: its GROUP BY values (none: one group). */

@@ -24,6 +24,11 @@ export interface CatalogTable {
   readonly position: { readonly ra: string; readonly dec: string; readonly hpx: string } | null;
   /** Row count when known (the translator indexes the larger side of a crossmatch). */
   readonly rows?: number | null;
+  /**
+   * A sharded table's partitions (foreign tables on the shards, and the local default one):
+   * the translator runs an aggregate on each, where postgres_fdw pushes it down whole.
+   */
+  readonly partitions?: ReadonlyArray<{ readonly pgSchema: string; readonly pgTable: string }>;
 }
 
 /** A name as ADQL writes it: regular (case-insensitive) or delimited (exact). */
@@ -101,6 +106,7 @@ export async function loadCatalog(db: Database, viewer: Viewer): Promise<Catalog
     db,
     tables.map((t) => t.table_name),
   );
+  const partitions = await readShardPartitions(db);
   const byTable = new Map<string, ColumnMeta[]>();
   for (const [table, cols] of declared) byTable.set(table, cols.map((c) => Object.freeze({ ...c, name: declaredName(c.name) })));
   return new Catalog(
@@ -120,9 +126,25 @@ export async function loadCatalog(db: Database, viewer: Viewer): Promise<Catalog
         columns: Object.freeze(byTable.get(t.table_name) ?? []),
         position,
         rows: t.row_count === null ? null : Number(t.row_count),
+        ...(partitions.has(`${t.pg_schema}.${t.pg_table}`) ? { partitions: Object.freeze(partitions.get(`${t.pg_schema}.${t.pg_table}`)!) } : {}),
       });
     }),
   );
+}
+
+/** The partitions of every sharded table (keyed `pgSchema.pgTable`), the default one included. */
+async function readShardPartitions(db: Database): Promise<Map<string, Array<{ pgSchema: string; pgTable: string }>>> {
+  const rows = await db.query<{ parent: string; pg_schema: string; pg_table: string }>(
+    `SELECT pn.nspname || '.' || pc.relname AS parent, cn.nspname AS pg_schema, cc.relname AS pg_table
+       FROM pg_inherits i
+       JOIN pg_class pc ON pc.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = pc.relnamespace
+       JOIN pg_class cc ON cc.oid = i.inhrelid JOIN pg_namespace cn ON cn.oid = cc.relnamespace
+      WHERE (pn.nspname, pc.relname) IN (SELECT DISTINCT pg_schema, pg_table FROM vodax.shard_partitions)
+      ORDER BY cn.nspname, cc.relname`,
+  );
+  const out = new Map<string, Array<{ pgSchema: string; pgTable: string }>>();
+  for (const r of rows) out.set(r.parent, [...(out.get(r.parent) ?? []), Object.freeze({ pgSchema: r.pg_schema, pgTable: r.pg_table })]);
+  return out;
 }
 
 /**

@@ -90,6 +90,9 @@ export class Database {
       connectionString: url,
       connectionTimeoutMillis: 10_000,
       types: bigintTypes,
+      // The aggregates of a sharded table run per partition (adql/sharded-aggregate.ts): with
+      // exclusion on, the planner drops the partitions whose HEALPix bounds a cone cannot meet.
+      options: '-c constraint_exclusion=on',
       ...(options.applicationName ? { application_name: options.applicationName } : {}),
     };
     this.pool = new pg.Pool({

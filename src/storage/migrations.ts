@@ -472,6 +472,14 @@ CREATE TABLE vodax.shard_partitions (
 );
 `,
   },
+  {
+    id: 12,
+    description: 'the catalog version moves on when the partitions of a sharded table change',
+    // Catalogs name a sharded table's partitions (the translator pushes aggregates down to each).
+    sql: `
+CREATE TRIGGER bump_catalog_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON vodax.shard_partitions FOR EACH STATEMENT EXECUTE FUNCTION vodax.bump_catalog_version();
+`,
+  },
 ];
 
 /** Apply every migration not yet applied; safe when several processes start at once. */
