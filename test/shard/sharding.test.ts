@@ -318,6 +318,39 @@ describe('sharded catalogs (postgres_fdw, HEALPix range partitions)', function (
     expect(r.text.trim().split(/\r?\n/)[1]).to.equal('0');
   });
 
+  it('vodax shard rebalance onto two of the shards: new partitions, the same answers at once (aggregates included)', async () => {
+    const config = loadConfig({ LOG_FORMAT: 'silent', DATABASE_URL: coord.url, DATA_DIR: dataDir });
+    // Warm the server's catalog, which names the partitions the aggregates run on.
+    const count = await same('SELECT COUNT(*) AS n, MAX(mag) AS hi FROM Sky.T');
+    const old = parts.map((p) => p.partition);
+    const quiet = process.stdout.write.bind(process.stdout);
+    process.stdout.write = (() => true) as typeof process.stdout.write;
+    try {
+      expect(await shardCommand.run(['rebalance', 'L2', 'Sky', 'Sharded', '--shards', 'a,c'], { config, log })).to.equal(0);
+    } finally {
+      process.stdout.write = quiet;
+    }
+    const t = await findTarget(coord.db, 'L2', 'Sky', 'Sharded');
+    const now = await partitionsOf(coord.db, t);
+    expect(now.map((p) => p.shard)).to.deep.equal(['a', 'c']);
+    for (const p of now) expect(old).not.to.include(p.partition);
+    // The catalog moved on with the partitions: no query names a partition that is gone.
+    expect(await same('SELECT COUNT(*) AS n, MAX(mag) AS hi FROM Sky.T')).to.deep.equal(count);
+    await same('SELECT band, COUNT(*) AS n, MIN(mag) AS lo FROM Sky.T GROUP BY band');
+    await same(cone(100, 30, 3));
+    expect((await querytype('SELECT COUNT(*) FROM Sky.Sharded')).shards).to.deep.equal(['a', 'c']);
+    // Back onto the three shards for the tests after this one.
+    process.stdout.write = (() => true) as typeof process.stdout.write;
+    try {
+      expect(await shardCommand.run(['rebalance', 'L2', 'Sky', 'Sharded', '--shards', 'a,b,c'], { config, log })).to.equal(0);
+    } finally {
+      process.stdout.write = quiet;
+    }
+    parts = await partitionsOf(coord.db, t);
+    expect(parts.map((p) => p.shard)).to.deep.equal(['a', 'b', 'c']);
+    await same('SELECT COUNT(*) AS n FROM Sky.T');
+  });
+
   it('answers a 503 naming a stopped shard (no credentials, no hang) and still serves cones elsewhere', async () => {
     const victim = shards.find((s) => s.name === parts[2]!.shard)!;
     await victim.server.stop();
