@@ -186,7 +186,7 @@ export class JobEngine {
     return newJobId();
   }
 
-  /** Create a PENDING job (its folder exists afterwards); RUN it at once when asked. */
+  /** Create a PENDING job (its folder exists afterwards), or a QUEUED one when asked to run it at once. */
   async create(input: {
     id?: string;
     kind: string;
@@ -204,6 +204,8 @@ export class JobEngine {
     const id = input.id ?? newJobId();
     if (!isSafeName(id)) throw new BadRequestError('invalid job id');
     const now = Date.now();
+    // To run at once, the folder comes first: the job may be claimed as soon as it is inserted.
+    if (input.run) await this.files.create(id);
     const job = await this.store.insert({
       id,
       kind: kind.name,
@@ -213,10 +215,18 @@ export class JobEngine {
       destruction: this.clampDestruction(input.destruction ?? new Date(now + this.options.destructionDays * 86_400_000), new Date(now)),
       parameters: input.parameters,
       baseUrl: input.baseUrl ?? null,
+      phase: input.run ? 'QUEUED' : 'PENDING',
+    }).catch(async (e: unknown) => {
+      if (input.run) await this.files.remove(id).catch(() => {});
+      throw e;
     });
-    await this.files.create(id);
+    if (!input.run) await this.files.create(id);
     this.reaper.notice(job.destruction);
-    return input.run ? this.run(id) : job;
+    if (input.run) {
+      this.emitPhase(job);
+      this.pump();
+    }
+    return job;
   }
 
   /** The job, or null. */

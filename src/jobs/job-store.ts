@@ -54,6 +54,8 @@ export interface NewJob {
   destruction: Date;
   parameters: JobParameters;
   baseUrl: string | null;
+  /** QUEUED: created to run at once (PHASE=RUN), in one statement. */
+  phase: 'PENDING' | 'QUEUED';
 }
 
 /** One entry of a job list. */
@@ -82,8 +84,8 @@ export class JobStore {
   async insert(job: NewJob): Promise<JobView> {
     const [row] = await this.db.query<JobRow>(
       `INSERT INTO vodax.jobs (id, kind, owner, run_id, phase, execution_duration, destruction, parameters, base_url)
-       VALUES ($1, $2, $3, $4, 'PENDING', $5, $6, $7, $8) RETURNING ${COLUMNS}`,
-      [job.id, job.kind, job.owner, job.runId, job.executionDuration, job.destruction, JSON.stringify(job.parameters), job.baseUrl],
+       VALUES ($1, $2, $3, $4, $9, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
+      [job.id, job.kind, job.owner, job.runId, job.executionDuration, job.destruction, JSON.stringify(job.parameters), job.baseUrl, job.phase],
     );
     return toView(row!);
   }

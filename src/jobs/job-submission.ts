@@ -64,6 +64,7 @@ export async function submitJob(engine: JobEngine, submission: JobSubmission): P
     if (control.action !== undefined) throw new BadRequestError('ACTION applies to an existing job');
     if (control.phase !== undefined && control.phase !== 'RUN') throw new BadRequestError(`PHASE at creation must be RUN, got '${submission.params.single('PHASE')}'`);
     const parameters = submission.jobParameters ? await submission.jobParameters(own) : own;
+    const runNow = control.phase === 'RUN' || submission.runAtOnce === true;
     let job = await engine.create({
       id,
       kind: submission.kind,
@@ -73,10 +74,14 @@ export async function submitJob(engine: JobEngine, submission: JobSubmission): P
       executionDuration: control.executionDuration,
       destruction: control.destruction,
       baseUrl: submission.baseUrl,
+      // Queued in the same statement, unless files must reach the job folder first.
+      run: runNow && !submission.created,
     });
     created = true;
-    await submission.created?.(job);
-    if (control.phase === 'RUN' || submission.runAtOnce) job = await engine.run(id);
+    if (submission.created) {
+      await submission.created(job);
+      if (runNow) job = await engine.run(id);
+    }
     return job;
   } catch (e) {
     if (created) await engine.delete(id).catch(() => {});

@@ -19,6 +19,8 @@ export interface PreparedQuery {
   params: unknown[];
   columns: ColumnMeta[];
   maxrec: number;
+  /** The most rows the SQL can return (its outer LIMIT: TOP and MAXREC + 1), when known. */
+  rowLimit?: number;
 }
 
 /**
@@ -28,7 +30,10 @@ export interface PreparedQuery {
  */
 export function prepareQuery(catalog: Catalog, adql: string, maxrec: number): PreparedQuery & Translation & { validated: ValidatedQuery } {
   const validated = validate(parseAdql(adql), catalog);
-  return { ...translate(validated, { maxrec }), adql, maxrec, validated };
+  const body = validated.query.body;
+  const top = body.kind === 'select' ? body.top : null;
+  const rowLimit = Math.min(Math.max(0, Math.floor(maxrec)) + 1, top ?? Infinity);
+  return { ...translate(validated, { maxrec }), adql, maxrec, rowLimit, validated };
 }
 
 /** Options of a query's execution. */

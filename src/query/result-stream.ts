@@ -77,6 +77,8 @@ export async function fastDocumentStream(db: Database, q: PreparedQuery, writer:
   // The text paths print numbers with per-value SQL that PostgreSQL 15 evaluates hundreds of
   // times slower than 16+ (measured: 50 s for 20,000 rows); there the generic writers are faster.
   if (kind !== 'binary2' && (await db.serverVersion()) < TEXT_PATHS_MIN_VERSION) return null;
+  // Too few rows for the text paths whatever the plan (TOP, MAXREC): not worth an EXPLAIN to learn it.
+  if (kind !== 'binary2' && !options.session && q.rowLimit !== undefined && q.rowLimit < minTextRows) return null;
   const sql = inlineParams(q.sql, q.params);
   if (sql === null) return null;
   let plan: ReturnType<typeof binary2CopyPlan> = null;

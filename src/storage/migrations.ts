@@ -480,6 +480,19 @@ CREATE TABLE vodax.shard_partitions (
 CREATE TRIGGER bump_catalog_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON vodax.shard_partitions FOR EACH STATEMENT EXECUTE FUNCTION vodax.bump_catalog_version();
 `,
   },
+  {
+    id: 13,
+    description: 'a job inserted QUEUED (PHASE=RUN at creation, one statement) is announced like one queued later',
+    sql: `
+CREATE FUNCTION vodax.notify_job_queued() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  PERFORM pg_notify('vodax_jobs', NEW.id || ' QUEUED');
+  RETURN NULL;
+END
+$fn$;
+CREATE TRIGGER notify_job_queued AFTER INSERT ON vodax.jobs FOR EACH ROW WHEN (NEW.phase = 'QUEUED') EXECUTE FUNCTION vodax.notify_job_queued();
+`,
+  },
 ];
 
 /** Apply every migration not yet applied; safe when several processes start at once. */

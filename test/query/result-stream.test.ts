@@ -280,6 +280,23 @@ describe('fast result paths (COPY)', function () {
     expect(text.trimEnd().split('\n')).to.have.length(n + 1);
   });
 
+  it('declines a result that TOP or MAXREC keep small without asking the database (no EXPLAIN round trip)', async () => {
+    const untouchable = new Proxy(db, {
+      get: (target, key) => (key === 'copyOutReadOnly' ? () => Promise.reject(new Error('asked the database')) : Reflect.get(target, key)),
+    });
+    for (const [query, maxrec] of [['SELECT TOP 5 objectId, ra FROM DC_W13_Stripe82.Object', 1_000_000], ['SELECT objectId, ra FROM DC_W13_Stripe82.Object', 10]] as const) {
+      const q = await adql(db, query, maxrec);
+      expect(q.rowLimit).to.be.below(TEXT_PATHS_MIN_ROWS);
+      for (const writer of [csvWriter, votableWriter]) expect(await fastDocumentStream(untouchable, q, writer, { timeoutMs: 60_000, requestDate, viewer: null })).to.equal(null);
+    }
+    // Not when the limit allows enough rows: the planner is asked.
+    const big = await adql(db, 'SELECT TOP 5000 objectId, ra FROM DC_W13_Stripe82.Object', 1_000_000);
+    expect(big.rowLimit).to.equal(5000);
+    let err: Error | null = null;
+    await fastDocumentStream(untouchable, big, csvWriter, { timeoutMs: 60_000, requestDate, viewer: null }).catch((e: Error) => (err = e));
+    if (textPaths) expect((err as Error | null)?.message).to.equal('asked the database');
+  });
+
   it('takes the text paths on PostgreSQL 16 and later only, BINARY2 everywhere', async () => {
     const q = await adql(db, 'SELECT TOP 3 objectId, ra FROM DC_W13_Stripe82.Object', 10);
     const csv = await fastDocumentStream(db, q, csvWriter, { timeoutMs: 60_000, requestDate, viewer: null }, 0);
