@@ -1,12 +1,11 @@
-/** Whether an ADQL expression tree aggregates: one walk for the translator and the query plan. */
+/** Walks of ADQL expression trees: whether one aggregates (for the translator and the query plan), or holds a node. */
 import { userFunction } from './functions.js';
 
 /**
- * True when one of `roots` holds an aggregate (a standard one, or a user-defined function
- * declared as aggregate) outside any subquery, whose aggregates are its own. An explicit stack:
- * expressions may be chains of thousands of operators.
+ * True when `test` holds for a node under `roots`, searched into subqueries only when `subqueries`
+ * is set. An explicit stack: expressions may be chains of thousands of operators.
  */
-export function containsAggregate(roots: readonly unknown[]): boolean {
+export function someNode(roots: readonly unknown[], test: (node: { kind?: unknown; name?: unknown }) => boolean, subqueries: boolean): boolean {
   const stack: unknown[] = [...roots];
   while (stack.length > 0) {
     const node = stack.pop();
@@ -16,11 +15,22 @@ export function containsAggregate(roots: readonly unknown[]): boolean {
       for (const x of node) stack.push(x);
       continue;
     }
-    const kind = (node as { kind?: unknown }).kind;
-    if (kind === 'aggregate') return true;
-    if (kind === 'userFunction' && userFunction((node as { name: { name: string } }).name.name)?.aggregate) return true;
-    if (kind === 'select' || kind === 'setOperation') continue;
+    const n = node as { kind?: unknown; name?: unknown };
+    if (test(n)) return true;
+    if (!subqueries && (n.kind === 'select' || n.kind === 'setOperation')) continue;
     for (const [k, x] of Object.entries(node)) if (k !== 'pos' && x !== null && typeof x === 'object') stack.push(x);
   }
   return false;
+}
+
+/**
+ * True when one of `roots` holds an aggregate (a standard one, or a user-defined function
+ * declared as aggregate) outside any subquery, whose aggregates are its own.
+ */
+export function containsAggregate(roots: readonly unknown[]): boolean {
+  return someNode(
+    roots,
+    (n) => n.kind === 'aggregate' || (n.kind === 'userFunction' && userFunction((n.name as { name: string }).name)?.aggregate === true),
+    false,
+  );
 }

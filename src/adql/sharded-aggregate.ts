@@ -10,6 +10,7 @@
 import type { AggregateCall, ColumnRef, SelectQuery } from './ast.js';
 import type { BoundColumn, Source } from './scope.js';
 import type { SelectInfo, ValidatedQuery } from './validator.js';
+import { someNode } from './aggregates.js';
 
 /** A result column of the split query: a grouping key, or an aggregate combined from partials. */
 export type ShardedOutput = { kind: 'key'; key: number } | { kind: 'aggregate'; call: AggregateCall };
@@ -76,17 +77,5 @@ function sameColumn(a: BoundColumn, b: BoundColumn): boolean {
 
 /** True when RAND appears anywhere under `roots` (subqueries included). */
 function callsRand(roots: readonly unknown[]): boolean {
-  const stack: unknown[] = [...roots];
-  while (stack.length > 0) {
-    const node = stack.pop();
-    if (node === null || typeof node !== 'object') continue;
-    if (Array.isArray(node)) {
-      for (const x of node) stack.push(x);
-      continue;
-    }
-    const n = node as { kind?: unknown; name?: unknown };
-    if (n.kind === 'function' && n.name === 'RAND') return true;
-    for (const [k, x] of Object.entries(node)) if (k !== 'pos' && x !== null && typeof x === 'object') stack.push(x);
-  }
-  return false;
+  return someNode(roots, (n) => n.kind === 'function' && n.name === 'RAND', true);
 }
