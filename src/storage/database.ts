@@ -179,7 +179,8 @@ export class Database {
       let cursor: Cursor<unknown[]> | null = null;
       let broken: Error | null = null;
       let setUp = false;
-      const onAbort = () => void db.cancelBackend(client);
+      const cancel = db.cancellation(client);
+      const onAbort = () => cancel.start();
       try {
         options.signal?.throwIfAborted();
         options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -209,6 +210,7 @@ export class Database {
         throw options.signal?.aborted ? new QueryCancelledError('query cancelled') : mapPgError(e);
       } finally {
         options.signal?.removeEventListener('abort', onAbort);
+        await cancel.stop();
         // Consumer broke off early: the portal is suspended, so closing it is enough.
         if (cursor) await cursor.close().catch(() => {});
         await endReadOnly(client, options, setUp, broken);
@@ -240,7 +242,8 @@ export class Database {
       let setUp = false;
       let copy: (Readable & { rowCount?: number }) | null = null;
       let finished = false;
-      const onAbort = () => void db.cancelBackend(client);
+      const cancel = db.cancellation(client);
+      const onAbort = () => cancel.start();
       try {
         options.signal?.throwIfAborted();
         options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -279,10 +282,11 @@ export class Database {
           })().catch(() => {
             /* the cancellation itself */
           });
-          await db.cancelBackend(client);
+          cancel.start();
           await drained;
         }
         options.signal?.removeEventListener('abort', onAbort);
+        await cancel.stop();
         await endReadOnly(client, options, setUp, broken);
       }
     }
@@ -311,6 +315,42 @@ export class Database {
       [Symbol.asyncIterator]: () => it,
     };
     return { fields, [Symbol.asyncIterator]: () => it };
+  }
+
+  /**
+   * Cancelling what `client`'s backend runs, once started, until stopped. One cancel is not
+   * enough: PostgreSQL drops one that arrives while it parses or plans a statement sent in
+   * several protocol messages (a cursor's, a COPY's), when it next reads a message; so the cancel
+   * is sent again, at growing intervals, until the statement is over. stop() waits for the
+   * cancel in flight, so none reaches the statements that follow (ROLLBACK).
+   */
+  cancellation(client: pg.PoolClient): { start(): void; stop(): Promise<void> } {
+    let running: Promise<void> | null = null;
+    let stopped = false;
+    let wake: () => void = () => {};
+    const loop = async () => {
+      for (let wait = 10; !stopped; wait = Math.min(wait * 2, 500)) {
+        await this.cancelBackend(client);
+        if (stopped) break;
+        await new Promise<void>((r) => {
+          const timer = setTimeout(r, wait);
+          wake = () => {
+            clearTimeout(timer);
+            r();
+          };
+        });
+      }
+    };
+    return {
+      start: () => {
+        if (!running && !stopped) running = loop();
+      },
+      stop: async () => {
+        stopped = true;
+        wake();
+        await running;
+      },
+    };
   }
 
   /** Ask PostgreSQL to cancel whatever this client's backend is running. */

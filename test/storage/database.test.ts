@@ -81,6 +81,46 @@ describe('storage: Database', () => {
     expect(rows).to.have.length(0);
   });
 
+  /** Abort `run` as soon as its statement (marked by `marker`) shows active: while PostgreSQL still plans it. */
+  async function abortWhilePlanned(db: Awaited<ReturnType<typeof testDatabase>>['db'], marker: string, run: (signal: AbortSignal) => Promise<unknown>): Promise<unknown> {
+    const ac = new AbortController();
+    const settled = run(ac.signal).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    const active = async () =>
+      (await db.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE $1 AND state = 'active' AND pid <> pg_backend_pid()", [`%${marker}%`]))[0]!.n;
+    while ((await active()) === 0) await new Promise((r) => setImmediate(r));
+    ac.abort();
+    const err = await settled;
+    expect(await active(), 'the statement is gone from the database').to.equal(0);
+    return err;
+  }
+  // A count over a cross join of pg_attribute with itself three times: billions of rows, a plan of a few milliseconds.
+  const NEVER_ENDING = (marker: string) => `SELECT count(*), '${marker}' FROM pg_attribute a, pg_attribute b, pg_attribute c`;
+
+  it('cancels a cursor aborted while its statement is still being planned (a single cancel would be dropped)', async () => {
+    const { db } = await testDatabase();
+    for (let i = 0; i < 5; i++) {
+      const marker = `planned_cursor_${Date.now()}_${i}`;
+      const err = await abortWhilePlanned(db, marker, (signal) => collect(db.streamReadOnly(NEVER_ENDING(marker), [], { signal })));
+      expect(err).to.be.instanceOf(QueryCancelledError);
+    }
+  });
+
+  it('cancels a COPY aborted as soon as it runs', async () => {
+    const { db } = await testDatabase();
+    for (let i = 0; i < 5; i++) {
+      const marker = `planned_copy_${Date.now()}_${i}`;
+      // The marker only in the COPY, not in the statement described before it.
+      const err = await abortWhilePlanned(db, marker, async (signal) => {
+        const copy = await db.copyOutReadOnly(NEVER_ENDING('described'), () => NEVER_ENDING(marker), { signal });
+        for await (const _ of copy!) void _;
+      });
+      expect(err).to.be.instanceOf(QueryCancelledError);
+    }
+  });
+
   it('stops the query when the consumer breaks off early', async () => {
     const { db } = await testDatabase();
     const marker = `break_marker_${Date.now()}`;
