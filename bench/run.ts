@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every benchmark, each printed as a table of ratios beside its physical
  * reference. `npm run bench -- ingest stream` runs some; BENCH_ROWS and BENCH_SCALE set sizes,
- * SOAK_SECONDS and SOAK_CLIENTS the soak's length and load.
+ * SOAK_SECONDS and SOAK_CLIENTS the soak's length and load, BENCH_START_RUNS the starts timed.
  */
 import { benchIngest } from './ingest.js';
 import { benchTapStream } from './tap-stream.js';
@@ -13,6 +13,7 @@ import { benchSoak } from './soak.js';
 import { benchHips } from './hips.js';
 import { benchSia } from './sia.js';
 import { benchShard } from './shard.js';
+import { benchStart } from './start.js';
 
 const only = process.argv.slice(2);
 const want = (name: string) => only.length === 0 || only.includes(name);
@@ -28,3 +29,4 @@ if (want('soak')) await benchSoak();
 if (want('hips')) await benchHips();
 if (want('sia')) await benchSia();
 if (want('shard')) await benchShard(Number(process.env.BENCH_SHARD_ROWS ?? 10_000_000));
+if (want('start')) await benchStart();

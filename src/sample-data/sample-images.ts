@@ -7,7 +7,9 @@
  * and are registered in vodax.images (and so in ivoa.obscore).
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import type { Database } from '../storage/database.js';
 import { BANDS, magToNjy, njyToCounts, type Band } from './bands.js';
 import { streamFor, type Random } from './random.js';
@@ -295,28 +297,92 @@ export function sampleImages(catalog: Stripe82Catalog, imagesDir: string, option
   return out;
 }
 
+/** Fewer missing images than this are written in this thread (a worker costs its own catalog). */
+const WORKERS_FROM = 8;
+
+/**
+ * Writes the images `missing` names (indexes into `images`), in worker threads when there are
+ * many and more than one CPU (rendering is CPU-bound; each worker makes the same images from the
+ * catalog's seed and scale), else here; `written(k)` is called as each is written, in any order.
+ * A worker that cannot start or fails leaves what it did not write to this thread.
+ */
+async function writeImages(images: SampleImage[], missing: number[], catalog: Stripe82Catalog, imagesDir: string, options: SampleImageOptions, written: (k: number) => void): Promise<void> {
+  const threads = Math.min(os.availableParallelism(), 4, Math.floor(missing.length / (WORKERS_FROM / 2)));
+  const queue = [...missing];
+  if (threads >= 2) {
+    // From dist/ (npm start) the worker is sample-image-worker.js. From the sources (tsx) a worker
+    // does not start yet (no loader for .ts in it): the 'error' path below writes them all here.
+    const url = new URL(import.meta.url.endsWith('.ts') ? './sample-image-worker.ts' : './sample-image-worker.js', import.meta.url);
+    const workerData = { seed: catalog.seed, scale: catalog.scale, imagesDir, exposures: options.exposures, coadds: options.coadds };
+    const one = () =>
+      new Promise<void>((resolve) => {
+        const w = new Worker(url, { workerData });
+        let current: number | null = null;
+        const next = () => {
+          current = queue.shift() ?? null;
+          if (current === null) void w.terminate().then(() => resolve());
+          else w.postMessage(current);
+        };
+        w.on('message', (m: { k: number; error?: string }) => {
+          if (m.error) {
+            queue.unshift(m.k); // written here below, where its error is thrown
+            current = null;
+            void w.terminate().then(() => resolve());
+            return;
+          }
+          written(m.k);
+          next();
+        });
+        w.once('error', () => {
+          if (current !== null) queue.unshift(current);
+          current = null;
+          resolve();
+        });
+        w.once('online', next);
+      });
+    await Promise.all(Array.from({ length: threads }, one));
+  }
+  for (let k = queue.shift(); k !== undefined; k = queue.shift()) {
+    images[k]!.write();
+    written(k);
+  }
+}
+
 /**
  * Writes the sample images that are missing under DATA_DIR/images and registers those not yet in
- * vodax.images. Returns how many files were written and how many images registered.
+ * vodax.images, in the images' order. Returns how many files were written and how many images registered.
  */
 export async function loadSampleImages(db: Database, catalog: Stripe82Catalog, dataDir: string, baseUrl: string, options: SampleImageOptions = {}): Promise<{ written: number; registered: number }> {
   const imagesDir = path.join(dataDir, 'images');
   const images = sampleImages(catalog, imagesDir, options);
   const present = new Set((await db.query<{ path: string }>('SELECT path FROM vodax.images WHERE path = ANY($1)', [images.map((i) => i.image.path)])).map((r) => r.path));
-  let written = 0;
+  const missing = images.flatMap((img, k) => (fs.existsSync(img.file) ? [] : [k]));
+  const ready = images.map((_, k) => !missing.includes(k));
   let registered = 0;
-  for (const [k, img] of images.entries()) {
-    if (!fs.existsSync(img.file)) {
-      img.write();
-      written++;
+  let next = 0;
+  let registering: Promise<void> = Promise.resolve();
+  // Registered (and reported) in order, each as soon as it and those before it are on disk.
+  const advance = async () => {
+    for (; next < images.length && ready[next]; next++) {
+      const img = images[next]!;
+      if (!present.has(img.image.path)) {
+        await registerImage(db, { ...img.image, fileBytes: fs.statSync(img.file).size }, baseUrl);
+        registered++;
+      }
+      options.onImage?.(next + 1, images.length, img.image.path);
     }
-    if (!present.has(img.image.path)) {
-      await registerImage(db, { ...img.image, fileBytes: fs.statSync(img.file).size }, baseUrl);
-      registered++;
-    }
-    options.onImage?.(k + 1, images.length, img.image.path);
+  };
+  const written = (k: number) => {
+    ready[k] = true;
+    registering = registering.then(advance);
+  };
+  try {
+    await writeImages(images, missing, catalog, imagesDir, options, written);
+  } finally {
+    await registering.catch(() => {});
   }
-  return { written, registered };
+  await (registering = registering.then(advance));
+  return { written: missing.length, registered };
 }
 
 /** The bands of the sample, for documentation and tests. */

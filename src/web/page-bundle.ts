@@ -3,8 +3,8 @@
  * memory, on the first request for it, once per process (about half a second, most of it
  * Aladin Lite). Bundling when served rather than at build time means `npm start`, `npm test` and
  * `node --import tsx src/cli.ts serve` all serve the sources as they are, with no build step to
- * forget and no stale bundle; the server build (tsc) leaves the browser code out. Aladin Lite is
- * a chunk of its own, loaded only when the sky view is opened.
+ * forget and no stale bundle; the server build (scripts/build.mjs) leaves the browser code out.
+ * Aladin Lite is a chunk of its own, loaded only when the sky view is opened.
  */
 import fs from 'node:fs';
 import path from 'node:path';

@@ -4,11 +4,12 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { sampleCatalog } from '../../src/sample-data/sample.js';
 import { sourcesOnExposure } from '../../src/sample-data/stripe82Catalog.js';
-import { isCompressedSample, MASK_BITS, sampleImages } from '../../src/sample-data/sample-images.js';
+import { isCompressedSample, loadSampleImages, MASK_BITS, sampleImages } from '../../src/sample-data/sample-images.js';
 import { FitsFile } from '../../src/fits/file.js';
 import { physicalValues } from '../../src/fits/pixels.js';
 import { describeImageFile } from '../../src/images/describe.js';
 import { fitsverify, hasAstropy, python } from '../fits/support.js';
+import { freshDatabase, type TestDatabase } from '../support/database.js';
 
 describe('sample images', function () {
   this.timeout(120_000);
@@ -88,5 +89,38 @@ print(json.dumps({'img': h['IMAGE'].data[200:240, 100:150].ravel().astype(float)
     const theirs = JSON.parse(out) as { img: number[]; mask: number[] };
     expect(theirs.img.map(Math.fround)).to.deep.equal(Array.from(ours).map(Math.fround));
     expect(theirs.mask).to.deep.equal(Array.from(mask));
+  });
+});
+
+describe('sample images written in worker threads (loadSampleImages, first start)', function () {
+  this.timeout(180_000);
+  const catalog = sampleCatalog();
+  const options = { exposures: [0, 1, 2, 3, 4, 5], coadds: [0, 1, 2, catalog.layout.coadds.findIndex(isCompressedSample)] };
+  let tdb: TestDatabase & { drop(): Promise<void> };
+  let dir: string;
+  let here: string;
+  before(async () => {
+    tdb = await freshDatabase();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vodax-sample-pool-'));
+    here = fs.mkdtempSync(path.join(os.tmpdir(), 'vodax-sample-here-'));
+    for (const i of sampleImages(catalog, here, options)) i.write();
+  });
+  after(async () => {
+    await tdb?.drop();
+    for (const d of [dir, here]) if (d) fs.rmSync(d, { recursive: true, force: true });
+  });
+
+  it('writes the same files as one thread, and registers and reports them in their order', async () => {
+    const seen: number[] = [];
+    const r = await loadSampleImages(tdb.db, catalog, dir, 'http://vodax.test', { ...options, onImage: (done) => seen.push(done) });
+    expect(r).to.deep.equal({ written: 10, registered: 10 });
+    expect(seen).to.deep.equal([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    const mine = sampleImages(catalog, path.join(dir, 'images'), options);
+    const ref = sampleImages(catalog, here, options);
+    for (const [k, img] of mine.entries()) expect(fs.readFileSync(img.file).equals(fs.readFileSync(ref[k]!.file)), img.image.path).to.equal(true);
+    const rows = await tdb.db.query<{ path: string }>('SELECT path FROM vodax.images ORDER BY id');
+    expect(rows.map((x) => x.path)).to.deep.equal(mine.map((i) => i.image.path));
+    // Again: nothing to write or register.
+    expect(await loadSampleImages(tdb.db, catalog, dir, 'http://vodax.test', options)).to.deep.equal({ written: 0, registered: 0 });
   });
 });

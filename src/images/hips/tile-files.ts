@@ -80,16 +80,15 @@ function pictureOf(data: Float32Array, width: number, height: number, st: Stretc
 export function pngBytes(data: Float32Array, width: number, height: number, st: Stretch): Buffer {
   const { grey, alpha } = pictureOf(data, width, height, st);
   const png = new PNG({ width, height });
-  // pngjs takes RGBA input and writes grey (from R) and alpha for colour type 4.
-  const rgba = Buffer.alloc(width * height * 4);
+  // Grey and alpha interleaved, as colour type 4 stores them: pngjs takes input of the output's
+  // colour type as it is (no per-pixel conversion, which was most of the time of a tile).
+  const ga = Buffer.alloc(width * height * 2);
   for (let i = 0; i < grey.length; i++) {
-    rgba[4 * i] = grey[i]!;
-    rgba[4 * i + 1] = grey[i]!;
-    rgba[4 * i + 2] = grey[i]!;
-    rgba[4 * i + 3] = alpha[i]!;
+    ga[2 * i] = grey[i]!;
+    ga[2 * i + 1] = alpha[i]!;
   }
-  png.data = rgba;
-  return PNG.sync.write(png, { colorType: 4, inputColorType: 6, bitDepth: 8, inputHasAlpha: true });
+  png.data = ga;
+  return PNG.sync.write(png, { colorType: 4, inputColorType: 4, bitDepth: 8, inputHasAlpha: true });
 }
 
 /** A JPEG tile: grey, black where there is no data. */
