@@ -214,10 +214,19 @@ export function faceToZPhi(face: number, fx: number, fy: number, out: Float64Arr
 
 /** Unit vector of a point given by continuous face coordinates (fx, fy in [0, 1]). */
 export function faceToVec(face: number, fx: number, fy: number): [number, number, number] {
-  const p = new Float64Array(3);
-  faceToZPhi(face, fx, fy, p);
-  const [z, sinTheta, phi] = p as unknown as [number, number, number];
-  return [sinTheta * Math.cos(phi), sinTheta * Math.sin(phi), z];
+  const v = new Float64Array(3);
+  faceToVecInto(face, fx, fy, v, 0, new Float64Array(3));
+  return [v[0]!, v[1]!, v[2]!];
+}
+
+/** faceToVec written into out[k..k+2], `scratch` (3 numbers) taking z, sin(theta), phi: no allocation per point. */
+export function faceToVecInto(face: number, fx: number, fy: number, out: Float64Array, k: number, scratch: Float64Array): void {
+  faceToZPhi(face, fx, fy, scratch);
+  const sinTheta = scratch[1]!;
+  const phi = scratch[2]!;
+  out[k] = sinTheta * Math.cos(phi);
+  out[k + 1] = sinTheta * Math.sin(phi);
+  out[k + 2] = scratch[0]!;
 }
 
 /** Converts a unit vector to (ra, dec) in degrees, ra in [0, 360). */

@@ -88,7 +88,9 @@ export function pngBytes(data: Float32Array, width: number, height: number, st: 
     ga[2 * i + 1] = alpha[i]!;
   }
   png.data = ga;
-  return PNG.sync.write(png, { colorType: 4, inputColorType: 4, bitDepth: 8, inputHasAlpha: true });
+  // No row filter: on noise-dominated sky, pngjs's adaptive choice saves about 5% of the bytes
+  // (measured on the sample's tiles) at four times the encoding time, most of a HiPS build.
+  return PNG.sync.write(png, { colorType: 4, inputColorType: 4, bitDepth: 8, inputHasAlpha: true, filterType: 0 });
 }
 
 /** A JPEG tile: grey, black where there is no data. */
