@@ -97,7 +97,7 @@ export async function benchUws(jobs = 10_000): Promise<void> {
       const t = await timeIt(runs, () => list(query));
       rows.push([label, t.last as number, t.median, t.p95]);
     }
-    const submit = await timeIt(10, async () => {
+    const submit = await timeIt(40, async () => {
       const res = await fetch(base, { method: 'POST', body: new URLSearchParams({ PHASE: 'RUN' }), redirect: 'manual' });
       const job = res.headers.get('location')!;
       let xml = await (await fetch(`${job}?WAIT=10`)).text();
