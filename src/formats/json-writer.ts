@@ -43,11 +43,24 @@ function element(col: ColumnMeta): Record<string, string> {
   return e;
 }
 
+/** The document up to its first row: metadata, and the data array opened. */
+export function jsonHead(columns: ColumnMeta[]): string {
+  return `{"result":{"metadata":{"elements":${JSON.stringify(columns.map(element))}},"table":{"data":[`;
+}
+
+/** How a JSON document ends: with "more" (MAXREC cut the rows), or with the error that stopped them. */
+export function jsonTail(ending: { more: boolean } | { error: unknown }): string {
+  if ('more' in ending) return `\n]}},"more":${ending.more ? 'true' : 'false'}}\n`;
+  const e = ending.error;
+  const code = isVodaxError(e) ? e.code : 'QueryFailed';
+  return `\n]}},"more":false,"error":${JSON.stringify({ code, message: errorMessage(e) })}}\n`;
+}
+
 async function* writeJson(doc: TableDocument): AsyncGenerator<Buffer> {
   const formatters = doc.columns.map(jsonFormatter);
   const n = formatters.length;
   const out = new TextChunker();
-  out.push(`{"result":{"metadata":{"elements":${JSON.stringify(doc.columns.map(element))}},"table":{"data":[`);
+  out.push(jsonHead(doc.columns));
   let sep = '\n';
   let tail: string;
   try {
@@ -64,11 +77,10 @@ async function* writeJson(doc: TableDocument): AsyncGenerator<Buffer> {
         if (out.full) yield out.take();
       }
     }
-    tail = `\n]}},"more":${doc.overflowed() ? 'true' : 'false'}}\n`;
+    tail = jsonTail({ more: doc.overflowed() });
   } catch (e) {
     doc.onError?.(e);
-    const code = isVodaxError(e) ? e.code : 'QueryFailed';
-    tail = `\n]}},"more":false,"error":${JSON.stringify({ code, message: errorMessage(e) })}}\n`;
+    tail = jsonTail({ error: e });
   }
   out.push(tail);
   yield out.take();

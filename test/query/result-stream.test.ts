@@ -10,6 +10,7 @@ import { csvWriter } from '../../src/formats/csv-writer.js';
 import { tsvWriter } from '../../src/formats/tsv-writer.js';
 import { votableBinary2Writer } from '../../src/formats/votable-binary2-writer.js';
 import { votableWriter } from '../../src/formats/votable-writer.js';
+import { jsonWriter } from '../../src/formats/json-writer.js';
 import { loadCatalog } from '../../src/catalog/query-catalog.js';
 import { openQuery, prepareQuery, type PreparedQuery } from '../../src/query/prepared-query.js';
 import { fastDocumentStream, TEXT_PATHS_MIN_ROWS } from '../../src/query/result-stream.js';
@@ -21,6 +22,7 @@ const WRITERS: [string, TableWriter][] = [
   ['TSV', tsvWriter],
   ['VOTable TABLEDATA', votableWriter],
   ['VOTable BINARY2', votableBinary2Writer],
+  ['JSON', jsonWriter],
 ];
 const requestDate = new Date('2024-05-06T07:08:09.010Z');
 
@@ -156,6 +158,7 @@ describe('fast result paths (COPY)', function () {
       }
       const { fast } = await both(db, awkward(5), writer);
       if (writer === votableBinary2Writer || writer === votableWriter) expect(fast!.toString()).to.match(/<INFO name="QUERY_STATUS" value="OVERFLOW"/);
+      else if (writer === jsonWriter) expect(JSON.parse(fast!.toString())).to.deep.include({ more: true }).and.nested.property('result.table.data').with.length(5);
       else expect(fast!.toString().trimEnd().split('\n')).to.have.length(6);
     });
   }
@@ -244,7 +247,7 @@ describe('fast result paths (COPY)', function () {
     expect(await db.query('SELECT 1 AS one')).to.deep.equal([{ one: 1 }]);
   });
 
-  for (const format of ['csv', 'tsv', 'votable', 'votable/b2']) {
+  for (const format of ['csv', 'tsv', 'votable', 'votable/b2', 'json']) {
     it(`answers a query that fails at once with 400 and a DALI error (${format})`, async () => {
       const res = await fetch(`${srv.url}/db/v0/tap/sync`, {
         method: 'POST',
@@ -255,9 +258,9 @@ describe('fast result paths (COPY)', function () {
     });
   }
 
-  it('serves TAP sync CSV, TABLEDATA and BINARY2 equal to the generic writers', async () => {
+  it('serves TAP sync CSV, TABLEDATA, BINARY2 and JSON equal to the generic writers', async () => {
     const query = 'SELECT TOP 500 objectId, ra, decl, rPsfMag, extendedness FROM DC_W13_Stripe82.Object ORDER BY objectId';
-    for (const [format, writer] of [['csv', csvWriter], ['votable', votableWriter], ['votable/b2', votableBinary2Writer]] as const) {
+    for (const [format, writer] of [['csv', csvWriter], ['votable', votableWriter], ['votable/b2', votableBinary2Writer], ['json', jsonWriter]] as const) {
       const res = await fetch(`${srv.url}/db/v0/tap/sync`, { method: 'POST', body: new URLSearchParams({ LANG: 'ADQL', QUERY: query, RESPONSEFORMAT: format, MAXREC: '100' }) });
       expect(res.status).to.equal(200);
       const body = Buffer.from(await res.arrayBuffer()).toString('utf8');

@@ -1,7 +1,7 @@
 /**
- * CSV, TSV and VOTable TABLEDATA written by PostgreSQL: each row becomes one finished line of
- * text in SQL (fields formatted, quoted or escaped and joined exactly as csv-writer.ts,
- * tsv-writer.ts and votable-writer.ts do), and the lines come out of a binary COPY, whose
+ * CSV, TSV, VOTable TABLEDATA and JSON written by PostgreSQL: each row becomes one finished line
+ * of text in SQL (fields formatted, quoted or escaped and joined exactly as csv-writer.ts,
+ * tsv-writer.ts, votable-writer.ts and json-writer.ts do), and the lines come out of a binary COPY, whose
  * framing tells rows apart without parsing the text and counts them for MAXREC. Node only
  * strips the framing and copies bytes.
  */
@@ -11,12 +11,13 @@ import { tsvField } from '../tsv-writer.js';
 import { errorMessage, type TableDocument } from '../table-writer.js';
 import { isStringColumn } from '../cell-values.js';
 import { votableHead, votableTail, type VotableEnding } from '../votable-writer.js';
+import { jsonHead, jsonTail } from '../json-writer.js';
 import type { ResultField } from '../../storage/database.js';
-import { PG_OID, columnRef, plainTextSql, tdTextSql, wrappedQuery } from './column-sql.js';
+import { PG_OID, columnRef, plainTextSql, tdTextSql, timestampSql, wrappedQuery } from './column-sql.js';
 import { TupleChunks } from './binary-tuples.js';
 
 /** The line formats with a fast path. */
-export type LineFormat = 'csv' | 'tsv' | 'tabledata';
+export type LineFormat = 'csv' | 'tsv' | 'tabledata' | 'json';
 
 const CHUNK = 1 << 16;
 
@@ -46,8 +47,29 @@ function xmlEscapeSql(e: string): string {
   );
 }
 
+/**
+ * A JSON value as json-writer.ts writes it, NULL for null: strings escaped as JSON.stringify
+ * does (to_json escapes the same characters the same way; PostgreSQL text holds no lone
+ * surrogate), NaN and infinities null, arrays left to the generic writer.
+ */
+function jsonValueSql(col: ColumnMeta, oid: number, ref: string): string | null {
+  if (isStringColumn(col)) {
+    if (oid === PG_OID.text || oid === PG_OID.varchar) return `to_json(${ref})::text`;
+    // Timestamps never hold a character JSON escapes.
+    if (oid === PG_OID.timestamp) return `'"' || ${timestampSql(ref)} || '"'`;
+    return null;
+  }
+  const plain = plainTextSql(col, oid, ref);
+  if (plain === null || !(oid === PG_OID.float4 || oid === PG_OID.float8)) return plain;
+  return `CASE WHEN ${ref} = 'NaN' OR ${ref} = 'Infinity' OR ${ref} = '-Infinity' THEN NULL ELSE ${plain} END`;
+}
+
 /** One field of a line, never NULL. */
 function fieldSql(format: LineFormat, col: ColumnMeta, oid: number, ref: string): string | null {
+  if (format === 'json') {
+    const value = jsonValueSql(col, oid, ref);
+    return value === null ? null : `coalesce(${value}, 'null')`;
+  }
   const text = format === 'tabledata' ? tdTextSql(col, oid, ref) : plainTextSql(col, oid, ref);
   if (text === null) return null;
   // Timestamps never hold a character that needs quoting or escaping.
@@ -71,7 +93,10 @@ export function lineCopySql(format: LineFormat, sql: string, columns: ColumnMeta
       ? `${parts.join(" || ',' || ")} || chr(13) || chr(10)`
       : format === 'tsv'
         ? `${parts.join(' || chr(9) || ')} || chr(10)`
-        : `'<TR>' || ${parts.join(' || ')} || '</TR>' || chr(10)`;
+        : format === 'json'
+          ? // Each row after a separator, as the generic writer does; the first row's comma is dropped in Node.
+            `',' || chr(10) || '[' || ${parts.join(" || ',' || ")} || ']'`
+          : `'<TR>' || ${parts.join(' || ')} || '</TR>' || chr(10)`;
   return `COPY (${wrappedQuery(sql, columns.length, [line])}) TO STDOUT (FORMAT binary)`;
 }
 
@@ -83,9 +108,9 @@ export function textHeader(format: 'csv' | 'tsv', columns: ColumnMeta[]): Buffer
 
 /**
  * The lines of the COPY stream `copy`, at most `maxrec` of them (the query asks for one more,
- * which only tells overflow); answers how many rows came.
+ * which only tells overflow), the first without its first `skipFirst` bytes; answers how many rows came.
  */
-async function* lines(copy: AsyncIterable<Buffer>, maxrec: number): AsyncGenerator<Buffer, number> {
+async function* lines(copy: AsyncIterable<Buffer>, maxrec: number, skipFirst = 0): AsyncGenerator<Buffer, number> {
   const tuples = new TupleChunks();
   let out = Buffer.allocUnsafe(CHUNK);
   let pos = 0;
@@ -105,13 +130,14 @@ async function* lines(copy: AsyncIterable<Buffer>, maxrec: number): AsyncGenerat
       const len = buf.readInt32BE(p + 2);
       if (p + 6 + len > end) break;
       if (rows < maxrec) {
+        const skip = rows === 0 ? Math.min(skipFirst, len) : 0;
         if (pos + len > out.length) {
           if (pos > 0) yield out.subarray(0, pos);
           out = Buffer.allocUnsafe(Math.max(CHUNK, len));
           pos = 0;
         }
-        buf.copy(out, pos, p + 6, p + 6 + len);
-        pos += len;
+        buf.copy(out, pos, p + 6 + skip, p + 6 + len);
+        pos += len - skip;
       }
       rows++;
       p += 6 + len;
@@ -140,4 +166,17 @@ export async function* tabledataDocument(doc: Pick<TableDocument, 'columns' | 'i
     ending = { error: errorMessage(e) };
   }
   yield Buffer.from(votableTail('TABLEDATA', ending), 'utf8');
+}
+
+/** JSON: head, rows, and a tail with "more" or the error, as the generic writer does. */
+export async function* jsonDocument(columns: ColumnMeta[], copy: AsyncIterable<Buffer>, maxrec: number): AsyncGenerator<Buffer> {
+  yield Buffer.from(jsonHead(columns), 'utf8');
+  let tail: string;
+  try {
+    const rows = yield* lines(copy, maxrec, 1);
+    tail = jsonTail({ more: rows > maxrec });
+  } catch (e) {
+    tail = jsonTail({ error: e });
+  }
+  yield Buffer.from(tail, 'utf8');
 }
