@@ -67,3 +67,41 @@ export async function startChildServer(databaseUrl: string, dataDir: string, env
   return { url, child };
 }
 
+
+/** pgbench on this machine (PATH, then Debian's versioned folders, newest first), or null. */
+export function findPgbench(): string | null {
+  for (const dir of (process.env.PATH ?? '').split(':')) if (dir && fs.existsSync(path.join(dir, 'pgbench'))) return path.join(dir, 'pgbench');
+  const debian = '/usr/lib/postgresql';
+  if (!fs.existsSync(debian)) return null;
+  const versions = fs.readdirSync(debian).filter((v) => fs.existsSync(path.join(debian, v, 'bin', 'pgbench'))).sort((a, b) => Number(b) - Number(a));
+  return versions.length ? path.join(debian, versions[0]!, 'bin', 'pgbench') : null;
+}
+
+/**
+ * Transactions per second pgbench gets running the statements `sqls` (one picked at random
+ * per transaction) with `clients` connections for `seconds`: the database's own floor for a
+ * request rate. Null when pgbench is not installed.
+ */
+export async function pgbenchRate(databaseUrl: string, sqls: string[], clients: number, seconds: number): Promise<number | null> {
+  const pgbench = findPgbench();
+  if (!pgbench) return null;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vodax-pgbench-'));
+  try {
+    const files = sqls.map((sql, i) => {
+      const file = path.join(dir, `q${i}.sql`);
+      fs.writeFileSync(file, `${sql.replace(/\s+/g, ' ')};\n`);
+      return file;
+    });
+    const args = ['-n', '-c', String(clients), '-j', String(Math.min(clients, os.cpus().length)), '-T', String(seconds), ...files.flatMap((f) => ['-f', f]), databaseUrl];
+    const child = spawn(pgbench, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    const code = await new Promise<number | null>((r) => child.once('exit', r));
+    const m = /tps = ([\d.]+) \(without initial connection time\)/.exec(out);
+    if (code !== 0 || !m) throw new Error(`pgbench failed (${code}): ${out.slice(-500)}`);
+    return Number(m[1]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}

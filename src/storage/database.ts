@@ -1,11 +1,11 @@
 /**
  * One storage module for the embedded and an external PostgreSQL alike: parameterised
- * queries, transactions, and streaming read-only cursors that can be cancelled.
+ * queries, transactions, and streaming read-only queries (rows or COPY) that can be cancelled.
  */
 import type { Readable } from 'node:stream';
 import pg from 'pg';
-import Cursor from 'pg-cursor';
 import { to as copyTo } from 'pg-copy-streams';
+import { PacedQuery } from './paced-query.js';
 import { BadRequestError, QueryCancelledError, ShardUnavailableError, UnavailableError, VodaxError } from '../errors.js';
 
 // BIGINT comes back as bigint: exact, where the pg default gives strings.
@@ -29,7 +29,7 @@ const userTypes = {
 
 /** Options for a streaming user query. */
 export interface StreamOptions {
-  /** Rows fetched per round trip. */
+  /** Rows per batch handed to the consumer. */
   batchSize?: number;
   /** Statement timeout in milliseconds (0: none). */
   timeoutMs?: number;
@@ -168,7 +168,8 @@ export class Database {
 
   /**
    * Stream a read-only query in batches of array rows, under a statement timeout, with
-   * memory bounded by the batch size. Aborting `signal` cancels it in the database.
+   * memory bounded by a few batches (see PacedQuery). Aborting `signal`, and stopping the
+   * iteration early, cancel it in the database.
    */
   streamReadOnly(sql: string, params: unknown[], options: StreamOptions = {}): RowStream {
     const batchSize = options.batchSize ?? 2000;
@@ -176,7 +177,7 @@ export class Database {
     const db = this;
     async function* run(): AsyncGenerator<unknown[][]> {
       const client = await db.connect();
-      let cursor: Cursor<unknown[]> | null = null;
+      let query: PacedQuery | null = null;
       let broken: Error | null = null;
       let setUp = false;
       const cancel = db.cancellation(client);
@@ -192,27 +193,23 @@ export class Database {
         await client.query(beginReadOnly(client, options));
         // A cancel sent between two statements finds nothing to cancel: look before each one.
         options.signal?.throwIfAborted();
-        cursor = client.query(new Cursor<unknown[]>(sql, params, { rowMode: 'array', types: userTypes }));
-        for (;;) {
-          const rows = await cursor.read(batchSize);
-          const f = (cursor as unknown as { _result?: { fields?: ResultField[] } })._result?.fields;
-          if (f && fields.length === 0) fields = f.map((x) => ({ name: x.name, dataTypeID: x.dataTypeID }));
-          if (rows.length === 0) break;
+        query = new PacedQuery(client, sql, params, batchSize, userTypes);
+        for (let rows = await query.next(); rows !== null; rows = await query.next()) {
+          if (fields.length === 0) fields = query.fields();
           yield rows;
-          if (rows.length < batchSize) break;
         }
-        await cursor.close();
-        cursor = null;
+        if (fields.length === 0) fields = query.fields();
       } catch (e) {
-        // The statement failed in the database: its portal is gone, nothing to close.
-        cursor = null;
         broken = e instanceof Error && !('code' in e) ? e : null;
         throw options.signal?.aborted ? new QueryCancelledError('query cancelled') : mapPgError(e);
       } finally {
+        // Consumer gone before the end: cancel the rest and read on until the backend stops sending.
+        if (query && !query.over) {
+          cancel.start();
+          await query.drain();
+        }
         options.signal?.removeEventListener('abort', onAbort);
         await cancel.stop();
-        // Consumer broke off early: the portal is suspended, so closing it is enough.
-        if (cursor) await cursor.close().catch(() => {});
         await endReadOnly(client, options, setUp, broken);
       }
     }

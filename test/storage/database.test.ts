@@ -10,6 +10,11 @@ async function collect(stream: AsyncIterable<unknown[][]>): Promise<unknown[][]>
   return out;
 }
 
+async function until(check: () => Promise<boolean>, ms: number): Promise<boolean> {
+  for (const t0 = Date.now(); Date.now() - t0 < ms; await new Promise((r) => setTimeout(r, 20))) if (await check()) return true;
+  return check();
+}
+
 describe('storage: Database', () => {
   it('streams a result in batches of array rows, with its fields', async () => {
     const { db } = await testDatabase();
@@ -135,6 +140,32 @@ describe('storage: Database', () => {
     const rows = await db.query("SELECT 1 FROM pg_stat_activity WHERE query LIKE $1 AND state = 'active' AND pid <> pg_backend_pid()", [`%${marker}%`]);
     expect(rows).to.have.length(0);
     // The connection went back to the pool in a usable state.
+    expect(await collect(db.streamReadOnly('SELECT 42', []))).to.deep.equal([[42]]);
+  });
+
+  it('runs a query whole, so PostgreSQL may run it in parallel (it never does for a cursor)', async () => {
+    const { db } = await testDatabase();
+    const marker = `parallel_marker_${Date.now()}`;
+    const forced = (await db.serverVersion()) >= 160000 ? 'debug_parallel_query' : 'force_parallel_mode';
+    const session = { setup: (c: { query(q: string): Promise<unknown> }) => c.query(`SET ${forced} = on`).then(() => {}), cleanup: (c: { query(q: string): Promise<unknown> }) => c.query(`RESET ${forced}`).then(() => {}) };
+    const done = collect(db.streamReadOnly(`SELECT pg_sleep(0.4), '${marker}'`, [], { session }));
+    const workers = async () =>
+      (await db.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE backend_type = 'parallel worker' AND query LIKE $1", [`%${marker}%`]))[0]!.n;
+    expect(await until(async () => (await workers()) > 0, 2000), 'a parallel worker ran the query').to.equal(true);
+    expect((await done)[0]![1]).to.equal(marker);
+  });
+
+  it('holds a few batches at most while the consumer waits (PostgreSQL waits to write), and cancels the rest when it stops', async () => {
+    const { db } = await testDatabase();
+    const marker = `paced_marker_${Date.now()}`;
+    const stream = db.streamReadOnly(`SELECT a."objectId", '${marker}' FROM "DC_W13_Stripe82"."Object" a CROSS JOIN "DC_W13_Stripe82"."Object" b`, [], { batchSize: 100 });
+    const it = stream[Symbol.asyncIterator]();
+    expect((await it.next()).value).to.have.length(100);
+    const backend = async () =>
+      (await db.query<{ state: string; wait_event: string | null }>('SELECT state, wait_event FROM pg_stat_activity WHERE query LIKE $1 AND pid <> pg_backend_pid()', [`%${marker}%`]))[0];
+    expect(await until(async () => (await backend())?.wait_event === 'ClientWrite', 3000), 'the backend waits to write to us').to.equal(true);
+    await it.return!(undefined);
+    expect((await backend())?.state).not.to.equal('active');
     expect(await collect(db.streamReadOnly('SELECT 42', []))).to.deep.equal([[42]]);
   });
 

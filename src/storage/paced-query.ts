@@ -1,0 +1,113 @@
+/**
+ * A query run in one Execute, its rows handed over in batches as they arrive. PostgreSQL never
+ * plans a query in parallel when it may be suspended (a cursor, an Execute with a row limit), so
+ * a cursor's COUNT(*) over a million rows takes half as long again as the same query run whole
+ * (measured: 45 ms against 30 ms). Memory stays bounded all the same: while `waiting` batches
+ * are unread, the connection's socket is paused, so PostgreSQL waits on TCP as it waits for a
+ * cursor's next fetch. The extended protocol is forced (also without parameters), so the text
+ * is one statement whatever it holds.
+ */
+import type { Socket } from 'node:net';
+import pg from 'pg';
+import type { ResultField } from './database.js';
+
+/** How the driver parses values (timestamps as text, BIGINT exact). */
+type TypeParsers = { getTypeParser: typeof pg.types.getTypeParser };
+
+export class PacedQuery {
+  private batch: unknown[][] = [];
+  private readonly ready: unknown[][][] = [];
+  private finished = false;
+  private failure: Error | null = null;
+  private discarding = false;
+  private paused = false;
+  private wake: (() => void) | null = null;
+  private readonly socket: Socket;
+  private readonly query: pg.Query;
+
+  constructor(
+    client: pg.PoolClient,
+    sql: string,
+    params: unknown[],
+    private readonly batchSize: number,
+    types: TypeParsers,
+    private readonly waiting = 2,
+  ) {
+    this.socket = (client as unknown as { connection: { stream: Socket } }).connection.stream;
+    this.query = new pg.Query({ text: sql, values: params, rowMode: 'array', types, queryMode: 'extended' } as pg.QueryConfig);
+    this.query.on('row', (row: unknown[]) => {
+      if (this.discarding) return;
+      this.batch.push(row);
+      if (this.batch.length < this.batchSize) return;
+      this.ready.push(this.batch);
+      this.batch = [];
+      if (this.ready.length >= this.waiting && !this.paused) {
+        this.paused = true;
+        this.socket.pause();
+      }
+      this.notify();
+    });
+    this.query.on('end', () => {
+      if (this.batch.length > 0 && !this.discarding) this.ready.push(this.batch);
+      this.batch = [];
+      this.finished = true;
+      this.notify();
+    });
+    this.query.on('error', (e: Error) => {
+      this.failure = e;
+      this.finished = true;
+      this.resume();
+      this.notify();
+    });
+    client.query(this.query as unknown as pg.QueryConfig);
+  }
+
+  /** The result's columns (known once the first row or the end has come). */
+  fields(): ResultField[] {
+    const f = (this.query as unknown as { _result?: { fields?: ResultField[] } })._result?.fields ?? [];
+    return f.map((x) => ({ name: x.name, dataTypeID: x.dataTypeID }));
+  }
+
+  /** True once PostgreSQL has ended the query (completed or failed). */
+  get over(): boolean {
+    return this.finished;
+  }
+
+  /** The next batch of rows, or null after the last; throws what the query failed with. */
+  async next(): Promise<unknown[][] | null> {
+    for (;;) {
+      const b = this.ready.shift();
+      if (b) {
+        if (this.ready.length < this.waiting) this.resume();
+        return b;
+      }
+      if (this.failure) throw this.failure;
+      if (this.finished) return null;
+      await new Promise<void>((r) => (this.wake = r));
+    }
+  }
+
+  /**
+   * Read on, dropping rows, until PostgreSQL ends the query (the caller cancels it first, or a
+   * small rest just completes); never throws.
+   */
+  async drain(): Promise<void> {
+    this.discarding = true;
+    this.ready.length = 0;
+    this.batch = [];
+    this.resume();
+    while (!this.finished) await new Promise<void>((r) => (this.wake = r));
+  }
+
+  private resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.socket.resume();
+  }
+
+  private notify(): void {
+    const w = this.wake;
+    this.wake = null;
+    w?.();
+  }
+}
