@@ -1,6 +1,6 @@
 /**
  * Running a TAP query: ADQL → validated → PostgreSQL SQL → rows streamed from a read-only
- * cursor into a table document that any serializer writes. Sync answers, async job results
+ * query into a table document that any serializer writes. Sync answers, async job results
  * and the v0 /db face all come through here.
  * Endpoint ids (M1-M13, DB1-DB3, I1-I12): docs/endpoints.md.
  */
@@ -68,7 +68,7 @@ export async function openQuery(db: Database, q: PreparedQuery, options: RunOpti
     viewer: options.viewer,
     baseUrl: options.baseUrl,
   });
-  // Aborted (client gone, job aborted): the stream closes its cursor and frees its connection itself.
+  // Aborted (client gone, job aborted): the stream cancels its query and frees its connection itself.
   const it = stream[Symbol.asyncIterator]();
   const first = await it.next();
   async function* rows(): AsyncGenerator<CellValue[][]> {
@@ -88,7 +88,7 @@ export async function openQuery(db: Database, q: PreparedQuery, options: RunOpti
         next = await it.next();
       }
     } finally {
-      // Stopped early (overflow, consumer gone): release the cursor and its connection.
+      // Stopped early (overflow, consumer gone): end the query and release its connection.
       await it.return?.();
     }
   }

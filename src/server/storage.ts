@@ -26,7 +26,7 @@ export async function openStorage(config: Config, log: Logger): Promise<Storage>
   const db = new Database(url, config.limits.poolSize, {
     applicationName: applicationName(instanceId),
     // Backstops: a transaction left idle longer than any sync query may run, a statement longer
-    // than any job may run. Slow readers of a cursor stay well inside the first.
+    // than any job may run. A slow reader keeps its statement running (PostgreSQL waits to write), under the second.
     idleInTransactionTimeoutMs: Math.max(config.limits.syncTimeout, 600) * 2000,
     statementTimeoutMs: config.limits.asyncMaxDuration * 1000 + 60_000,
   });

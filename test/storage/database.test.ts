@@ -104,7 +104,7 @@ describe('storage: Database', () => {
   // A count over a cross join of pg_attribute with itself three times: billions of rows, a plan of a few milliseconds.
   const NEVER_ENDING = (marker: string) => `SELECT count(*), '${marker}' FROM pg_attribute a, pg_attribute b, pg_attribute c`;
 
-  it('cancels a cursor aborted while its statement is still being planned (a single cancel would be dropped)', async () => {
+  it('cancels a query aborted while its statement is still being planned (a single cancel would be dropped)', async () => {
     const { db } = await testDatabase();
     for (let i = 0; i < 5; i++) {
       const marker = `planned_cursor_${Date.now()}_${i}`;
