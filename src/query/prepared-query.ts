@@ -57,9 +57,7 @@ export interface RunOptions {
  * the columns with the overflow flag, as DALI asks.
  */
 export async function openQuery(db: Database, q: PreparedQuery, options: RunOptions): Promise<TableDocument> {
-  let overflow = q.maxrec === 0;
-  const info = { query: q.adql, lang: 'ADQL', requestDate: options.requestDate.toISOString() };
-  if (q.maxrec === 0) return { columns: q.columns, rows: [], overflowed: () => overflow, info };
+  if (q.maxrec === 0) return { columns: q.columns, rows: [], overflowed: () => true, info: queryInfo(q, options) };
   const stream = db.streamReadOnly(q.sql, q.params, {
     signal: options.signal,
     timeoutMs: options.timeoutMs,
@@ -68,6 +66,20 @@ export async function openQuery(db: Database, q: PreparedQuery, options: RunOpti
     viewer: options.viewer,
     baseUrl: options.baseUrl,
   });
+  return queryDocument(q, stream, options);
+}
+
+/** The INFOs of a query's answer: the query, its language, when it was asked. */
+function queryInfo(q: PreparedQuery, options: RunOptions): TableDocument['info'] {
+  return { query: q.adql, lang: 'ADQL', requestDate: options.requestDate.toISOString() };
+}
+
+/**
+ * The table document of `q` over the rows of its running query, once the first rows (or the
+ * end) have arrived; rows cut at MAXREC (the SQL asks for MAXREC+1, so a further row means overflow).
+ */
+export async function queryDocument(q: PreparedQuery, stream: AsyncIterable<unknown[][]>, options: RunOptions): Promise<TableDocument> {
+  let overflow = false;
   // Aborted (client gone, job aborted): the stream cancels its query and frees its connection itself.
   const it = stream[Symbol.asyncIterator]();
   const first = await it.next();
@@ -92,5 +104,5 @@ export async function openQuery(db: Database, q: PreparedQuery, options: RunOpti
       await it.return?.();
     }
   }
-  return { columns: q.columns, rows: rows(), overflowed: () => overflow, info };
+  return { columns: q.columns, rows: rows(), overflowed: () => overflow, info: queryInfo(q, options) };
 }

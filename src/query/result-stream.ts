@@ -5,7 +5,7 @@
  * and goes the generic way (openQuery and the writer).
  */
 import type { Database, ResultField } from '../storage/database.js';
-import { openQuery, type PreparedQuery, type RunOptions } from './prepared-query.js';
+import { openQuery, queryDocument, type PreparedQuery, type RunOptions } from './prepared-query.js';
 import type { TableWriter, WriteOptions } from '../formats/table-writer.js';
 import { csvWriter } from '../formats/csv-writer.js';
 import { tsvWriter } from '../formats/tsv-writer.js';
@@ -79,9 +79,18 @@ const TEXT_PATHS_MIN_VERSION = 160000;
  * there is no fast path for that format or for the query's column types. Resolves once the first
  * row has arrived (errors before it are thrown, so the caller can still answer 400); options as
  * for openQuery, with the same cancellation. The text paths are taken for results the planner
- * expects to have at least `minTextRows` rows.
+ * expects to have at least `minTextRows` rows. With `writeOptions`, a query declined once the
+ * database was asked (too few rows planned, a column type without a rewrite) is written by
+ * `writer` from its rows in the same transaction, and the answer is never null then.
  */
-export async function fastDocumentStream(db: Database, q: PreparedQuery, writer: TableWriter, options: RunOptions, minTextRows = TEXT_PATHS_MIN_ROWS): Promise<AsyncIterable<Buffer> | null> {
+export async function fastDocumentStream(
+  db: Database,
+  q: PreparedQuery,
+  writer: TableWriter,
+  options: RunOptions,
+  minTextRows = TEXT_PATHS_MIN_ROWS,
+  writeOptions?: WriteOptions,
+): Promise<AsyncIterable<Buffer> | null> {
   const kind = FAST_KINDS.get(writer) ?? null;
   if (kind === null || q.maxrec === 0) return null;
   // The text paths print numbers with per-value SQL that PostgreSQL 15 evaluates hundreds of
@@ -98,15 +107,16 @@ export async function fastDocumentStream(db: Database, q: PreparedQuery, writer:
     plan = binary2CopyPlan(sql, q.columns, fields);
     return plan?.copySql ?? null;
   };
-  const copy = await db.copyOutReadOnly(sql, build, {
-    signal: options.signal,
-    timeoutMs: options.timeoutMs,
-    viewer: options.viewer,
-    baseUrl: options.baseUrl,
-    session: options.session,
-  });
-  if (copy === null) return null;
-  const bytes = await primed(copy);
+  const out = await db.copyOutReadOnly(
+    sql,
+    build,
+    { signal: options.signal, timeoutMs: options.timeoutMs, batchSize: options.batchSize, viewer: options.viewer, baseUrl: options.baseUrl, session: options.session },
+    writeOptions !== undefined,
+  );
+  if (out === null) return null;
+  // Declined after the database was asked: the generic writer over the rows of the same transaction.
+  if (out.rows) return writer.write(await queryDocument(q, out.rows, options), writeOptions);
+  const bytes = await primed(out.copy);
   if (kind === 'csv' || kind === 'tsv') return textDocument(kind, q.columns, bytes, q.maxrec);
   if (kind === 'json') return jsonDocument(q.columns, bytes, q.maxrec);
   const info = { query: q.adql, lang: 'ADQL', requestDate: options.requestDate.toISOString() };
@@ -119,5 +129,5 @@ export async function fastDocumentStream(db: Database, q: PreparedQuery, writer:
  * openQuery and the writer. Resolves once the first rows have arrived, as openQuery does.
  */
 export async function resultStream(db: Database, q: PreparedQuery, writer: TableWriter, options: RunOptions, writeOptions: WriteOptions = {}): Promise<AsyncIterable<Buffer>> {
-  return (await fastDocumentStream(db, q, writer, options)) ?? writer.write(await openQuery(db, q, options), writeOptions);
+  return (await fastDocumentStream(db, q, writer, options, TEXT_PATHS_MIN_ROWS, writeOptions)) ?? writer.write(await openQuery(db, q, options), writeOptions);
 }

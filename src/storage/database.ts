@@ -65,6 +65,9 @@ export interface CopyOutStream extends AsyncIterable<Buffer> {
   fields: ResultField[];
 }
 
+/** What copyOutReadOnly answers: the COPY's bytes, or the query's own rows when it declined the COPY. */
+export type ReadOnlyOutput = { copy: CopyOutStream; rows?: undefined } | { rows: RowStream; copy?: undefined };
+
 
 /** Settings of a pool's sessions. */
 export interface DatabaseOptions {
@@ -225,19 +228,27 @@ export class Database {
    * COPY out of a read-only query, in the transaction, timeout, viewer and session that
    * streamReadOnly uses. `sql` (parameters inlined) is described first, in the same round trip as
    * the transaction's start, with the planner's estimate of its rows; `build` turns its result
-   * columns (and that estimate) into the COPY statement to run, or null to run nothing (then the answer is null). Resolves once the first bytes (or the end)
-   * have arrived, so a query that fails at once fails here. Aborting `signal`, and stopping the
-   * iteration early, cancel the COPY in the database.
+   * columns (and that estimate) into the COPY statement to run, or null to decline: then the
+   * answer is null, or with `declinedAsRows` the rows of `sql` itself, run in the same
+   * transaction (no second transaction for a small result). Resolves once the first bytes or
+   * rows (or the end) have arrived, so a query that fails at once fails here. Aborting `signal`,
+   * and stopping the iteration early, cancel the query in the database.
    */
-  async copyOutReadOnly(sql: string, build: (fields: ResultField[], plannedRows: number) => string | null, options: StreamOptions = {}): Promise<CopyOutStream | null> {
+  async copyOutReadOnly(
+    sql: string,
+    build: (fields: ResultField[], plannedRows: number) => string | null,
+    options: StreamOptions = {},
+    declinedAsRows = false,
+  ): Promise<ReadOnlyOutput | null> {
     let fields: ResultField[] = [];
-    let declined = false;
+    let mode = 'copy' as 'copy' | 'rows' | 'declined';
     const db = this;
-    async function* run(): AsyncGenerator<Buffer> {
+    async function* run(): AsyncGenerator<Buffer | unknown[][]> {
       const client = await db.connect();
       let broken: Error | null = null;
       let setUp = false;
       let copy: (Readable & { rowCount?: number }) | null = null;
+      let rows: PacedQuery | null = null;
       let finished = false;
       const cancel = db.cancellation(client);
       const onAbort = () => cancel.start();
@@ -254,12 +265,20 @@ export class Database {
         fields = results[results.length - 2].fields.map((f) => ({ name: f.name, dataTypeID: f.dataTypeID }));
         const plan = results[results.length - 1].rows[0]?.['QUERY PLAN'] as Array<{ Plan?: { 'Plan Rows'?: number } }> | undefined;
         const statement = build(fields, Number(plan?.[0]?.Plan?.['Plan Rows'] ?? Infinity));
-        if (statement === null) {
-          declined = true;
+        if (statement === null && !declinedAsRows) {
+          mode = 'declined';
+          finished = true;
           return;
         }
         // A cancel sent between two statements finds nothing to cancel: look before each one.
         options.signal?.throwIfAborted();
+        if (statement === null) {
+          mode = 'rows';
+          rows = new PacedQuery(client, sql, [], options.batchSize ?? 2000, userTypes);
+          for (let batch = await rows.next(); batch !== null; batch = await rows.next()) yield batch;
+          finished = true;
+          return;
+        }
         copy = client.query(copyTo(statement));
         // Errors reach the iteration below; this keeps one arriving between two reads from being uncaught.
         copy.on('error', () => {});
@@ -271,15 +290,17 @@ export class Database {
         broken = e instanceof Error && !('code' in e) ? e : null;
         throw options.signal?.aborted ? new QueryCancelledError('query cancelled') : mapPgError(e);
       } finally {
-        if (copy && !finished) {
-          // Consumer gone mid-COPY: cancel it and read on until the backend stops sending.
+        if (!finished) {
+          // Consumer gone mid-answer: cancel the query and read on until the backend stops sending.
           const rest = copy;
-          const drained = (async () => {
-            for await (const _ of rest.iterator({ destroyOnReturn: false })) void _;
-          })().catch(() => {
-            /* the cancellation itself */
-          });
-          cancel.start();
+          const drained = rest
+            ? (async () => {
+                for await (const _ of rest.iterator({ destroyOnReturn: false })) void _;
+              })().catch(() => {
+                /* the cancellation itself */
+              })
+            : rows?.drain();
+          if (rest || (rows && !rows.over)) cancel.start();
           await drained;
         }
         options.signal?.removeEventListener('abort', onAbort);
@@ -290,15 +311,15 @@ export class Database {
     const gen = run();
     releaseOnAbort(gen, options.signal);
     const first = await gen.next();
-    if (declined) return null;
+    if (mode === 'declined') return null;
     if (options.signal?.aborted) {
       // The client left while the first bytes came (a small result can finish before the cancel).
       await gen.return(undefined);
       throw new QueryCancelledError('query cancelled');
     }
     // Not a generator: return() must release the connection even before the first next().
-    let held: IteratorResult<Buffer> | null = first;
-    const it: AsyncIterableIterator<Buffer> = {
+    let held: IteratorResult<Buffer | unknown[][]> | null = first;
+    const it: AsyncIterableIterator<Buffer | unknown[][]> = {
       next: async () => {
         const r = held;
         held = null;
@@ -311,7 +332,8 @@ export class Database {
       },
       [Symbol.asyncIterator]: () => it,
     };
-    return { fields, [Symbol.asyncIterator]: () => it };
+    if (mode === 'rows') return { rows: { fields: () => fields, [Symbol.asyncIterator]: () => it as AsyncIterableIterator<unknown[][]> } };
+    return { copy: { fields, [Symbol.asyncIterator]: () => it as AsyncIterableIterator<Buffer> } };
   }
 
   /**

@@ -13,7 +13,7 @@ import { votableWriter } from '../../src/formats/votable-writer.js';
 import { jsonWriter } from '../../src/formats/json-writer.js';
 import { loadCatalog } from '../../src/catalog/query-catalog.js';
 import { openQuery, prepareQuery, type PreparedQuery } from '../../src/query/prepared-query.js';
-import { fastDocumentStream, TEXT_PATHS_MIN_ROWS } from '../../src/query/result-stream.js';
+import { fastDocumentStream, resultStream, TEXT_PATHS_MIN_ROWS } from '../../src/query/result-stream.js';
 import { jsNumberSql, PG_OID } from '../../src/formats/copy/column-sql.js';
 import { inlineParams } from '../../src/formats/copy/inline-params.js';
 
@@ -281,6 +281,31 @@ describe('fast result paths (COPY)', function () {
     expect(fast).not.to.equal(null);
     const text = (await bytesOf(fast!)).toString('utf8');
     expect(text.trimEnd().split('\n')).to.have.length(n + 1);
+  });
+
+  it('writes a result the planner finds small with the generic writer in the transaction that asked (no second one)', async function () {
+    if (!textPaths) this.skip();
+    const q = await adql(db, 'SELECT objectId, ra FROM DC_W13_Stripe82.Object WHERE objectId < 0', 100_000);
+    const oneTransaction = new Proxy(db, {
+      get: (target, key) => (key === 'streamReadOnly' ? () => Promise.reject(new Error('a second transaction')) : Reflect.get(target, key)),
+    });
+    const options = { timeoutMs: 60_000, requestDate, viewer: null };
+    for (const writer of [csvWriter, votableWriter, jsonWriter]) {
+      const answer = await resultStream(oneTransaction, q, writer, options);
+      const generic = await bytesOf(writer.write(await openQuery(db, q, options)));
+      expect((await bytesOf(answer)).equals(generic), writer.name).to.equal(true);
+    }
+    // The planner thinks it small, it never ends: the consumer stops, the query stops, the connection comes back.
+    const marker = '1.2345673';
+    const endless = await adql(
+      db,
+      `SELECT a.objectId FROM DC_W13_Stripe82.Object AS a, DC_W13_Stripe82.Object AS b WHERE MOD(a.objectId, 1) = 0 AND MOD(b.objectId, 1) = 0 AND MOD(a.objectId + b.objectId, 1) = 0 AND a.ra > -${marker}`,
+      100_000_000,
+    );
+    let chunks = 0;
+    for await (const _ of await resultStream(oneTransaction, endless, csvWriter, options)) if (++chunks === 3) break;
+    expect(await until(async () => (await running(db, marker)) === 0, 1000)).to.equal(true);
+    expect(await db.query('SELECT 1 AS one')).to.deep.equal([{ one: 1 }]);
   });
 
   it('declines a result that TOP or MAXREC keep small without asking the database (no EXPLAIN round trip)', async () => {

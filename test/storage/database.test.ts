@@ -119,8 +119,8 @@ describe('storage: Database', () => {
       const marker = `planned_copy_${Date.now()}_${i}`;
       // The marker only in the COPY, not in the statement described before it.
       const err = await abortWhilePlanned(db, marker, async (signal) => {
-        const copy = await db.copyOutReadOnly(NEVER_ENDING('described'), () => NEVER_ENDING(marker), { signal });
-        for await (const _ of copy!) void _;
+        const out = await db.copyOutReadOnly(NEVER_ENDING('described'), () => NEVER_ENDING(marker), { signal });
+        for await (const _ of out!.copy!) void _;
       });
       expect(err).to.be.instanceOf(QueryCancelledError);
     }
