@@ -163,7 +163,8 @@ export class CatalogCache {
   /** The viewer's catalog, loaded again when the catalog version has moved on. */
   async get(viewer: Viewer): Promise<Catalog> {
     const [row] = await this.db.query<{ v: string }>(
-      'SELECT last_value::text || CASE WHEN is_called THEN \'c\' ELSE \'\' END AS v FROM vodax.catalog_version',
+      // The sequence tells changes apart, the count of committed ones moves only at a commit.
+      "SELECT last_value::text || CASE WHEN is_called THEN 'c' ELSE '' END || '.' || (SELECT count(*) FROM vodax.catalog_changes) AS v FROM vodax.catalog_version",
     );
     const version = row!.v;
     const key = viewer.user ?? '\u0000anonymous';

@@ -493,6 +493,23 @@ $fn$;
 CREATE TRIGGER notify_job_queued AFTER INSERT ON vodax.jobs FOR EACH ROW WHEN (NEW.phase = 'QUEUED') EXECUTE FUNCTION vodax.notify_job_queued();
 `,
   },
+  {
+    id: 14,
+    description: 'the catalog version counts committed catalog changes: a catalog loaded during an open change is not kept past its commit',
+    // The sequence moves when a change is made, not when it commits: a catalog read between the
+    // two (the old tables) was kept under the new version. A row per changing transaction is
+    // seen only once it commits, so their count moves at the commit.
+    sql: `
+CREATE TABLE vodax.catalog_changes (txid xid8 PRIMARY KEY DEFAULT pg_current_xact_id());
+CREATE OR REPLACE FUNCTION vodax.bump_catalog_version() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  PERFORM nextval('vodax.catalog_version');
+  INSERT INTO vodax.catalog_changes DEFAULT VALUES ON CONFLICT DO NOTHING;
+  RETURN NULL;
+END
+$fn$;
+`,
+  },
 ];
 
 /** Apply every migration not yet applied; safe when several processes start at once. */

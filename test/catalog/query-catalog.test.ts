@@ -30,4 +30,25 @@ describe('catalog: catalog cache', () => {
       await fresh.drop();
     }
   });
+
+  it('does not keep a catalog loaded while a change was still uncommitted: the committed change is seen next', async () => {
+    const fresh = await freshDatabase();
+    const other = new Database(fresh.url, 2);
+    const writer = await other.connect();
+    try {
+      const cache = new CatalogCache(fresh.db);
+      await cache.get({ user: null });
+      await writer.query('BEGIN');
+      await createDatabase(writer, { name: 'Slow', level: 'L2', owner: 'ann', description: '', annotations: {} });
+      await loadTable(writer, 'Slow', { meta: { name: 'T', columns: [{ name: 'x', datatype: 'int' }] }, rows: [[1]] });
+      // Asked while the ingest's transaction is open: not there yet.
+      expect((await cache.get({ user: null })).find(null, { name: 'T', delimited: false })).to.have.length(0);
+      await writer.query('COMMIT');
+      expect((await cache.get({ user: null })).find(null, { name: 'T', delimited: false })).to.have.length(1);
+    } finally {
+      writer.release();
+      await other.close();
+      await fresh.drop();
+    }
+  });
 });
