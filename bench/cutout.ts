@@ -9,7 +9,6 @@ import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Database } from '../src/storage/database.js';
 import { migrate } from '../src/storage/migrations.js';
 import { fitsCards } from '../src/fits/header-writer.js';
@@ -19,11 +18,10 @@ import { describeImageFile } from '../src/images/describe.js';
 import { registerImage } from '../src/images/image-catalog.js';
 import { wcsCards } from '../src/wcs/header-wcs.js';
 import type { CelestialWcs } from '../src/wcs/projections.js';
-import { benchServer, printTable, sampleRss } from './support.js';
+import { benchServer, printTable, sampleRss, startChildServer } from './support.js';
 
 const SIDE = 4096;
 const CUT = 100;
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 const WCS: CelestialWcs = {
   projection: 'TAN',
@@ -138,36 +136,18 @@ async function astropyCutouts(file: string, hdu: number, at: [number, number][])
   return { ms: (JSON.parse(out) as number[]).sort((a, b) => a - b), rss: rss.peak() };
 }
 
-/** A vodax server over the database in its own process (so its memory is its own); prints its URL. */
-function startVodax(databaseUrl: string, dataDir: string): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
-  const code = [
-    `const { loadConfig } = await import(${JSON.stringify(path.join(ROOT, 'src/config.ts'))});`,
-    `const { createLogger } = await import(${JSON.stringify(path.join(ROOT, 'src/log.ts'))});`,
-    `const { startServer } = await import(${JSON.stringify(path.join(ROOT, 'src/server/serve.ts'))});`,
-    `const config = loadConfig({ ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_FORMAT: 'silent' });`,
-    `const server = await startServer(config, createLogger('silent'), { sampleData: false });`,
-    `process.stdout.write(server.url + '\\n');`,
-    `process.once('SIGTERM', () => void server.close().then(() => process.exit(0)));`,
-  ].join('\n');
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, DATA_DIR: dataDir },
-    stdio: ['ignore', 'pipe', 'inherit'],
-    cwd: ROOT,
-  });
-  return new Promise((resolve, reject) => {
-    child.stdout!.once('data', (d: Buffer) =>
-      resolve({
-        url: d.toString().trim(),
-        pid: child.pid!,
-        stop: async () => {
-          const exited = new Promise((r) => child.once('exit', r));
-          child.kill('SIGTERM');
-          await exited;
-        },
-      }),
-    );
-    child.once('exit', (c) => reject(new Error(`bench server exited with ${c}`)));
-  });
+/** A vodax server over the database in its own process (so its memory is its own). */
+async function startVodax(databaseUrl: string, dataDir: string): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
+  const { url, child } = await startChildServer(databaseUrl, dataDir);
+  return {
+    url,
+    pid: child.pid!,
+    stop: async () => {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
 }
 
 /** Run the cutout benchmark (`runs` cutouts per vodax row) and print its table. */

@@ -181,6 +181,7 @@ export class Database {
     async function* run(): AsyncGenerator<unknown[][]> {
       const client = await db.connect();
       let query: PacedQuery | null = null;
+      let completed = false;
       let broken: Error | null = null;
       let setUp = false;
       const cancel = db.cancellation(client);
@@ -202,6 +203,7 @@ export class Database {
           yield rows;
         }
         if (fields.length === 0) fields = query.fields();
+        completed = true;
       } catch (e) {
         broken = e instanceof Error && !('code' in e) ? e : null;
         throw options.signal?.aborted ? new QueryCancelledError('query cancelled') : mapPgError(e);
@@ -213,7 +215,7 @@ export class Database {
         }
         options.signal?.removeEventListener('abort', onAbort);
         await cancel.stop();
-        await endReadOnly(client, options, setUp, broken);
+        await endTransaction(endReadOnly(client, options, setUp, broken), completed);
       }
     }
     const gen = run();
@@ -250,6 +252,7 @@ export class Database {
       let copy: (Readable & { rowCount?: number }) | null = null;
       let rows: PacedQuery | null = null;
       let finished = false;
+      let completed = false;
       const cancel = db.cancellation(client);
       const onAbort = () => cancel.start();
       try {
@@ -276,7 +279,7 @@ export class Database {
           mode = 'rows';
           rows = new PacedQuery(client, sql, [], options.batchSize ?? 2000, userTypes);
           for (let batch = await rows.next(); batch !== null; batch = await rows.next()) yield batch;
-          finished = true;
+          finished = completed = true;
           return;
         }
         copy = client.query(copyTo(statement));
@@ -284,7 +287,7 @@ export class Database {
         copy.on('error', () => {});
         // Not destroyed when the consumer stops: the connection is still in COPY mode until cancelled.
         for await (const chunk of copy.iterator({ destroyOnReturn: false })) yield chunk as Buffer;
-        finished = true;
+        finished = completed = true;
       } catch (e) {
         finished = true;
         broken = e instanceof Error && !('code' in e) ? e : null;
@@ -305,7 +308,7 @@ export class Database {
         }
         options.signal?.removeEventListener('abort', onAbort);
         await cancel.stop();
-        await endReadOnly(client, options, setUp, broken);
+        await endTransaction(endReadOnly(client, options, setUp, broken), completed);
       }
     }
     const gen = run();
@@ -445,6 +448,15 @@ function beginReadOnly(client: pg.PoolClient, options: StreamOptions): string {
     `SELECT set_config('vodax.viewer', ${client.escapeLiteral(options.viewer ?? '')}, true), ` +
     `set_config('vodax.base_url', ${client.escapeLiteral(options.baseUrl ?? '')}, true)`
   );
+}
+
+/**
+ * Wait for a read-only transaction's end, unless its query ran to the end: then the answer's
+ * last bytes need not wait a round trip for the ROLLBACK (the connection stays out of the pool
+ * until it is done, and endReadOnly never throws).
+ */
+async function endTransaction(ending: Promise<void>, completed: boolean): Promise<void> {
+  if (!completed) await ending;
 }
 
 /**
