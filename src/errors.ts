@@ -117,6 +117,17 @@ export class UnavailableError extends VodaxError {
 }
 
 /**
+ * The tables a query was checked against changed before it ran (found in its own
+ * transaction): the caller checks it again against the new catalog; a user sees it only when
+ * the catalog keeps changing, as a 503 to retry.
+ */
+export class CatalogMovedError extends UnavailableError {
+  constructor() {
+    super('the tables changed while the query was prepared; try again', 1);
+  }
+}
+
+/**
  * A shard of a sharded catalog (a postgres_fdw foreign server) cannot be reached: the query
  * needs it. Names the shard only, never its address or credentials.
  */

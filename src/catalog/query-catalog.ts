@@ -3,7 +3,7 @@
  * may see, its declared columns and, for positional tables, the RA/Dec columns and the hidden
  * HEALPix index column. Immutable; TAP_UPLOAD tables are added per request with `withTables`.
  */
-import type { Database } from '../storage/database.js';
+import { CATALOG_VERSION_SQL, type Database } from '../storage/database.js';
 import type { Viewer } from './table-registry.js';
 import type { ColumnMeta } from '../formats/table-model.js';
 import { readTapColumns } from './tap-columns.js';
@@ -162,14 +162,16 @@ export class CatalogCache {
 
   /** The viewer's catalog, loaded again when the catalog version has moved on. */
   async get(viewer: Viewer): Promise<Catalog> {
-    const [row] = await this.db.query<{ v: string }>(
-      // The sequence tells changes apart, the count of committed ones moves only at a commit.
-      "SELECT last_value::text || CASE WHEN is_called THEN 'c' ELSE '' END || '.' || (SELECT count(*) FROM vodax.catalog_changes) AS v FROM vodax.catalog_version",
-    );
+    return (await this.current(viewer)).catalog;
+  }
+
+  /** The viewer's catalog and its version, loaded again when the version has moved on. */
+  async current(viewer: Viewer): Promise<VersionedCatalog> {
+    const [row] = await this.db.query<{ v: string }>(CATALOG_VERSION_SQL);
     const version = row!.v;
     const key = viewer.user ?? '\u0000anonymous';
     const hit = this.entries.get(key);
-    if (hit && hit.version === version) return hit.catalog;
+    if (hit && hit.version === version) return { catalog: await hit.catalog, version, checked: true };
     if (this.entries.size >= this.maxEntries) this.entries.clear();
     const catalog = loadCatalog(this.db, viewer);
     this.entries.set(key, { version, catalog });
@@ -177,6 +179,27 @@ export class CatalogCache {
     catalog.catch(() => {
       if (this.entries.get(key)?.catalog === catalog) this.entries.delete(key);
     });
-    return catalog;
+    return { catalog: await catalog, version, checked: true };
   }
+
+  /**
+   * The viewer's catalog as last loaded, without asking the database (checked: false), else as
+   * current() gives it. The caller checks the version where it runs the query
+   * (StreamOptions.catalogVersion), in the same round trip as the query's transaction begins.
+   */
+  async cached(viewer: Viewer): Promise<VersionedCatalog> {
+    const hit = this.entries.get(viewer.user ?? '\u0000anonymous');
+    if (hit) {
+      const catalog = await hit.catalog.catch(() => null);
+      if (catalog) return { catalog, version: hit.version, checked: false };
+    }
+    return this.current(viewer);
+  }
+}
+
+/** A catalog with the version it was loaded at; `checked`: that version was the database's just now. */
+export interface VersionedCatalog {
+  catalog: Catalog;
+  version: string;
+  checked: boolean;
 }

@@ -48,6 +48,8 @@ export interface RunOptions {
   baseUrl?: string | null;
   /** Work around the query on its connection (TAP uploads). */
   session?: StreamOptions['session'];
+  /** The version of the catalog the query was checked against (see StreamOptions). */
+  catalogVersion?: string;
 }
 
 /**
@@ -65,6 +67,7 @@ export async function openQuery(db: Database, q: PreparedQuery, options: RunOpti
     session: options.session,
     viewer: options.viewer,
     baseUrl: options.baseUrl,
+    catalogVersion: options.catalogVersion,
   });
   return queryDocument(q, stream, options);
 }

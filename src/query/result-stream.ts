@@ -110,7 +110,15 @@ export async function fastDocumentStream(
   const out = await db.copyOutReadOnly(
     sql,
     build,
-    { signal: options.signal, timeoutMs: options.timeoutMs, batchSize: options.batchSize, viewer: options.viewer, baseUrl: options.baseUrl, session: options.session },
+    {
+      signal: options.signal,
+      timeoutMs: options.timeoutMs,
+      batchSize: options.batchSize,
+      viewer: options.viewer,
+      baseUrl: options.baseUrl,
+      session: options.session,
+      catalogVersion: options.catalogVersion,
+    },
     writeOptions !== undefined,
   );
   if (out === null) return null;

@@ -7,7 +7,8 @@
  */
 import type { Config, Limits } from '../config.js';
 import type { Database } from '../storage/database.js';
-import type { CatalogCache } from '../catalog/query-catalog.js';
+import type { CatalogCache, VersionedCatalog } from '../catalog/query-catalog.js';
+import { CatalogMovedError } from '../errors.js';
 import type { ResolvedFormat } from '../formats/output-formats.js';
 import type { RequestParams } from '../params/request-params.js';
 import { tapQueryParameters, type TapQueryParameters } from './tap-parameters.js';
@@ -55,11 +56,9 @@ export function readTapQuery(params: RequestParams, limits: Limits, accept?: str
   return { tap, uploads: parseUploadParam(params.all('upload'), limits.uploadUrls) };
 }
 
-/** The uploads opened and the query prepared against the caller's catalog with them. */
-async function prepareTapQuery(services: TapQueryServices, query: TapQuery, run: TapQueryRun): Promise<{ prepared: PreparedQuery; uploads: OpenedUploads }> {
-  const uploads = await openUploads(query.uploads, run.spool, services.config.limits, run.signal);
-  const catalog = (await services.catalogs.get({ user: run.viewer })).withTables(uploads.tables);
-  return { prepared: prepareQuery(catalog, query.tap.query, query.tap.maxrec), uploads };
+/** The query prepared against the caller's catalog with the uploads' tables. */
+function prepareWith(entry: VersionedCatalog, query: TapQuery, uploads: OpenedUploads): PreparedQuery {
+  return prepareQuery(entry.catalog.withTables(uploads.tables), query.tap.query, query.tap.maxrec);
 }
 
 /**
@@ -67,24 +66,49 @@ async function prepareTapQuery(services: TapQueryServices, query: TapQuery, run:
  * caller's tables) and answer the format it would come in: HEAD.
  */
 export async function checkTapQuery(services: TapQueryServices, query: TapQuery, run: TapQueryRun): Promise<ResolvedFormat> {
-  await prepareTapQuery(services, query, run);
+  const uploads = await openUploads(query.uploads, run.spool, services.config.limits, run.signal);
+  prepareWith(await services.catalogs.current({ user: run.viewer }), query, uploads);
   return query.tap.format;
 }
+
+/** How often a query is checked again when the catalog moves on under it before the caller is told to retry. */
+const CATALOG_ATTEMPTS = 3;
 
 /**
  * Run a query. Resolves once the first rows have arrived, so a query that fails at once fails
  * here, before any byte; `run.signal` cancels it, and a body not read to its end frees the
- * database by itself (see resultStream).
+ * database by itself (see resultStream). The query is checked against the cached catalog and
+ * the database confirms its version as the query's transaction begins (no round trip of its
+ * own); when it has moved on, or the cached one refuses the query, the current one decides.
  */
 export async function runTapQuery(services: TapQueryServices, query: TapQuery, run: TapQueryRun): Promise<TapQueryAnswer> {
-  const { prepared, uploads } = await prepareTapQuery(services, query, run);
-  const body = await resultStream(services.db, prepared, query.tap.format.format.writer, {
-    signal: run.signal,
-    timeoutMs: run.timeoutMs,
-    requestDate: run.requestDate,
-    viewer: run.viewer,
-    baseUrl: run.baseUrl,
-    session: uploads.tables.length ? uploads.session : undefined,
-  }, { tmpDir: scratchRoot(services.config.dataDir) });
-  return { format: query.tap.format, body };
+  const uploads = await openUploads(query.uploads, run.spool, services.config.limits, run.signal);
+  const viewer = { user: run.viewer };
+  let entry = await services.catalogs.cached(viewer);
+  for (let attempt = 1; ; attempt++) {
+    let prepared: PreparedQuery;
+    try {
+      prepared = prepareWith(entry, query, uploads);
+    } catch (e) {
+      // A table created since the catalog was cached: only the current catalog may refuse.
+      if (entry.checked) throw e;
+      entry = await services.catalogs.current(viewer);
+      continue;
+    }
+    try {
+      const body = await resultStream(services.db, prepared, query.tap.format.format.writer, {
+        signal: run.signal,
+        timeoutMs: run.timeoutMs,
+        requestDate: run.requestDate,
+        viewer: run.viewer,
+        baseUrl: run.baseUrl,
+        session: uploads.tables.length ? uploads.session : undefined,
+        catalogVersion: entry.version,
+      }, { tmpDir: scratchRoot(services.config.dataDir) });
+      return { format: query.tap.format, body };
+    } catch (e) {
+      if (!(e instanceof CatalogMovedError) || attempt >= CATALOG_ATTEMPTS) throw e;
+      entry = await services.catalogs.current(viewer);
+    }
+  }
 }

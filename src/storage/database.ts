@@ -6,7 +6,7 @@ import type { Readable } from 'node:stream';
 import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { PacedQuery } from './paced-query.js';
-import { BadRequestError, QueryCancelledError, ShardUnavailableError, UnavailableError, VodaxError } from '../errors.js';
+import { BadRequestError, CatalogMovedError, QueryCancelledError, ShardUnavailableError, UnavailableError, VodaxError } from '../errors.js';
 
 // BIGINT comes back as bigint: exact, where the pg default gives strings.
 const INT8_OID = 20;
@@ -39,6 +39,11 @@ export interface StreamOptions {
   viewer?: string | null;
   /** The base URL of the request (or PUBLIC_URL): ivoa.obscore builds its access_url from it. */
   baseUrl?: string | null;
+  /**
+   * The catalog version (CATALOG_VERSION_SQL) the query was checked against: when the
+   * database's has moved on, nothing runs and CatalogMovedError is thrown.
+   */
+  catalogVersion?: string;
   /**
    * Work on the same connection around the query: `setup` before the read-only transaction
    * (e.g. temporary tables of uploads), `cleanup` after it, whatever happened.
@@ -446,9 +451,13 @@ function beginReadOnly(client: pg.PoolClient, options: StreamOptions): string {
   return (
     `BEGIN TRANSACTION READ ONLY; SET LOCAL statement_timeout = ${timeout}; ` +
     `SELECT set_config('vodax.viewer', ${client.escapeLiteral(options.viewer ?? '')}, true), ` +
-    `set_config('vodax.base_url', ${client.escapeLiteral(options.baseUrl ?? '')}, true)`
+    `set_config('vodax.base_url', ${client.escapeLiteral(options.baseUrl ?? '')}, true)` +
+    (options.catalogVersion === undefined ? '' : `, vodax.expect_catalog_version(${client.escapeLiteral(options.catalogVersion)})`)
   );
 }
+
+/** The catalog version: it moves on with every committed change to what queries may see (migrations 9 and 14). */
+export const CATALOG_VERSION_SQL = 'SELECT vodax.catalog_version() AS v';
 
 /**
  * Wait for a read-only transaction's end, unless its query ran to the end: then the answer's
@@ -484,6 +493,7 @@ export function mapPgError(e: unknown): unknown {
     const shard = ShardUnavailableError.fromFdw(err.message);
     if (shard) return shard;
   }
+  if (err?.code === 'VXCAT') return new CatalogMovedError();
   if (err?.code === '57014') return new QueryCancelledError(`query cancelled: ${err.message ?? 'timeout'}`);
   if (err?.code === '57P01' || err?.code === 'ECONNREFUSED' || err?.code === '08006') {
     return new UnavailableError(`database unavailable: ${err.message ?? err.code}`, 5);

@@ -510,6 +510,25 @@ END
 $fn$;
 `,
   },
+  {
+    id: 15,
+    description: 'a query checked against a cached catalog stops at once when the catalog has moved on since',
+    // Called in the query's own transaction before anything that names its tables (a dropped
+    // table would fail first, with a less helpful message), instead of a round trip per query.
+    sql: `
+CREATE FUNCTION vodax.catalog_version() RETURNS text LANGUAGE sql STABLE AS $fn$
+  SELECT last_value::text || CASE WHEN is_called THEN 'c' ELSE '' END || '.' || (SELECT count(*) FROM vodax.catalog_changes) FROM vodax.catalog_version
+$fn$;
+CREATE FUNCTION vodax.expect_catalog_version(expected text) RETURNS boolean LANGUAGE plpgsql STABLE AS $fn$
+BEGIN
+  IF vodax.catalog_version() IS DISTINCT FROM expected THEN
+    RAISE EXCEPTION 'the catalog moved on' USING ERRCODE = 'VXCAT';
+  END IF;
+  RETURN true;
+END
+$fn$;
+`,
+  },
 ];
 
 /** Apply every migration not yet applied; safe when several processes start at once. */
