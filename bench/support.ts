@@ -3,9 +3,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startEmbedded, type EmbeddedServer } from '../src/storage/embedded.js';
 import { createLogger } from '../src/log.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** A PostgreSQL server for a benchmark: BENCH_DATABASE_URL, or a temporary embedded one. */
 export async function benchServer(): Promise<{ url: string; stop(): Promise<void> }> {
@@ -25,7 +27,7 @@ export async function benchServer(): Promise<{ url: string; stop(): Promise<void
 /** Peak resident memory (MiB) of a process, sampled from /proc every 50 ms until it exits. */
 export function sampleRss(pid: number): { peak(): number; stop(): void } {
   let peak = 0;
-  const timer = setInterval(() => {
+  const sample = () => {
     try {
       const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
       const m = /VmRSS:\s+(\d+) kB/.exec(status);
@@ -33,7 +35,8 @@ export function sampleRss(pid: number): { peak(): number; stop(): void } {
     } catch {
       /* process gone */
     }
-  }, 50);
+  };
+  const timer = setInterval(sample, 50);
   return { peak: () => peak, stop: () => clearInterval(timer) };
 }
 
@@ -48,10 +51,18 @@ export function printTable(title: string, header: string[], rows: (string | numb
   }
 }
 
-/** Start bench/cone-server.ts over `databaseUrl`; resolves with its URL and the child. */
+/** The build in dist/ brought up to date, once per benchmark process (scripts/build.mjs only redoes what changed). */
+let built: Promise<unknown> | null = null;
+function ensureBuilt(): Promise<unknown> {
+  built ??= import(pathToFileURL(path.join(ROOT, 'scripts', 'build.mjs')).href).then((m: { build(o: { log(line: string): void }): Promise<unknown> }) => m.build({ log: () => {} }));
+  return built;
+}
+
+/** Start bench/built-server.mjs (the build in dist/) over `databaseUrl`; resolves with its URL and the child. */
 export async function startChildServer(databaseUrl: string, dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<{ url: string; child: ChildProcess }> {
-  const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'cone-server.ts');
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+  await ensureBuilt();
+  const script = path.join(ROOT, 'bench', 'built-server.mjs');
+  const child = spawn(process.execPath, [script], {
     env: { ...process.env, ...env, DATABASE_URL: databaseUrl, DATA_DIR: dataDir },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -66,7 +77,6 @@ export async function startChildServer(databaseUrl: string, dataDir: string, env
   });
   return { url, child };
 }
-
 
 /** pgbench on this machine (PATH, then Debian's versioned folders, newest first), or null. */
 export function findPgbench(): string | null {
