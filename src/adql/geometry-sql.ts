@@ -18,8 +18,14 @@ import { angle, radecToVec } from '../healpix/sphere.js';
 import type { Source } from './scope.js';
 import { errorAt } from './scope.js';
 
-/** Most ranges in one HEALPix condition; more are merged (a superset, never a loss). */
-export const MAX_RANGES = 40;
+/**
+ * Most ranges in one HEALPix condition; more are merged, narrowest gaps first (a superset, never
+ * a loss). PostgreSQL plans each range as an index scan of a BitmapOr, and a query is planned up
+ * to three times (its columns, its row estimate, its run): measured on a million rows, 22 ranges
+ * took 0.52 ms to plan, 8 ranges 0.22 ms, while 8 cover only about a tenth more sky than 25
+ * (1.63 against 1.47 times a 0.1 degree disc).
+ */
+export const MAX_RANGES = 8;
 
 const DEG = Math.PI / 180;
 
