@@ -2,7 +2,9 @@
  * A temporary on-disk copy of a row stream, for formats whose header needs facts only known at
  * the end (FITS: the row count and string widths; IPAC: column widths). Rows are kept in a
  * compact tagged binary form, in frames of about 1 MB, so memory stays flat while spooling and
- * while reading back (which may be done more than once). `dispose` deletes the files.
+ * while reading back (which may be done more than once). Rows that fit in the first frame never
+ * reach the disk (a cone's answer: no file made, written, read and deleted per request); `dispose`
+ * deletes the files.
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -27,32 +29,36 @@ export class RowSpool {
   private view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   private pos = 4;
   private size = 0;
+  /** The file, once a frame had to be written. */
+  private file: { dir: string; handle: fs.FileHandle } | null = null;
+  /** The last frame when finish() kept it in memory. */
+  private kept: Buffer | null = null;
+  private disposed = false;
   /** Rows appended so far. */
   rowCount = 0;
 
-  private constructor(
-    private readonly dir: string,
-    private readonly handle: fs.FileHandle,
-  ) {}
+  private constructor(private readonly root: string) {}
 
-  /** A new, empty spool in a fresh directory under `tmpDir` (os.tmpdir() by default). */
+  /** A new, empty spool; its file, if rows need one, goes in a fresh directory under `tmpDir` (os.tmpdir() by default). */
   static async create(tmpDir?: string): Promise<RowSpool> {
-    const root = tmpDir ?? os.tmpdir();
+    return new RowSpool(tmpDir ?? os.tmpdir());
+  }
+
+  private async openFile(): Promise<{ dir: string; handle: fs.FileHandle }> {
+    if (this.file) return this.file;
     // The scratch folder may not exist yet (a fresh DATA_DIR): make it rather than fail mid-answer.
-    await fs.mkdir(root, { recursive: true });
-    const dir = await fs.mkdtemp(path.join(root, scratchPrefix('vodax-spool')));
+    await fs.mkdir(this.root, { recursive: true });
+    const dir = await fs.mkdtemp(path.join(this.root, scratchPrefix('vodax-spool')));
     try {
       const handle = await fs.open(path.join(dir, 'rows'), 'w+');
-      return new RowSpool(dir, handle);
+      this.file = { dir, handle };
     } catch (e) {
       await fs.rm(dir, { recursive: true, force: true });
       throw e;
     }
-  }
-
-  /** The directory holding the spool (removed by dispose). */
-  get directory(): string {
-    return this.dir;
+    // Disposed while the file was being made (the consumer left): remove it at once.
+    if (this.disposed) await this.dispose();
+    return this.file!;
   }
 
   private ensure(n: number): void {
@@ -106,7 +112,8 @@ export class RowSpool {
   private async flushFrame(): Promise<void> {
     if (this.pos === 4) return;
     this.view.setUint32(0, this.pos - 4);
-    await this.handle.write(this.buf, 0, this.pos, this.size);
+    const { handle } = await this.openFile();
+    await handle.write(this.buf, 0, this.pos, this.size);
     this.size += this.pos;
     this.pos = 4;
   }
@@ -123,9 +130,9 @@ export class RowSpool {
     }
   }
 
-  /** Writes what is still buffered; call before reading. */
+  /** Ends the appending (what is still buffered stays in memory); call before reading. */
   async finish(): Promise<void> {
-    await this.flushFrame();
+    this.kept = this.buf.subarray(4, this.pos);
   }
 
   /** Reads the rows back, a frame's worth per batch. */
@@ -133,19 +140,24 @@ export class RowSpool {
     const head = Buffer.alloc(4);
     let at = 0;
     while (at < this.size) {
-      await this.handle.read(head, 0, 4, at);
+      const { handle } = this.file!;
+      await handle.read(head, 0, 4, at);
       const len = head.readUInt32BE(0);
       const frame = Buffer.alloc(len);
-      await this.handle.read(frame, 0, len, at + 4);
+      await handle.read(frame, 0, len, at + 4);
       at += 4 + len;
       yield decodeFrame(frame);
     }
+    if (this.kept && this.kept.length > 0) yield decodeFrame(this.kept);
   }
 
   /** Closes and deletes the spool; safe to call twice. */
   async dispose(): Promise<void> {
-    await this.handle.close().catch(() => undefined);
-    await fs.rm(this.dir, { recursive: true, force: true });
+    this.disposed = true;
+    const file = this.file;
+    if (!file) return;
+    await file.handle.close().catch(() => undefined);
+    await fs.rm(file.dir, { recursive: true, force: true });
   }
 }
 

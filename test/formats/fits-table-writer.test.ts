@@ -94,11 +94,29 @@ describe('FITS table writer', () => {
   it('deletes its spool when the consumer stops after the first chunk', async () => {
     const dir = tmpDir();
     try {
-      const it = fitsTableWriter.write(sampleDocument(), { tmpDir: dir })[Symbol.asyncIterator]();
+      // More rows than one spool frame (1 MB) holds: they go to a file.
+      const columns: ColumnMeta[] = [{ name: 'id', datatype: 'long' }, { name: 'text', datatype: 'char', arraysize: '*' }];
+      const rows: CellValue[][] = Array.from({ length: 20_000 }, (_, i) => [BigInt(i), `row ${i} `.repeat(10)]);
+      const it = fitsTableWriter.write({ columns, rows: [rows], overflowed: () => false }, { tmpDir: dir })[Symbol.asyncIterator]();
       await it.next();
       expect(fs.readdirSync(dir)).to.have.length(1);
       await it.return?.();
       expect(fs.readdirSync(dir)).to.deep.equal([]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps rows that fit in one spool frame off the disk', async () => {
+    const dir = tmpDir();
+    try {
+      const it = fitsTableWriter.write(sampleDocument(), { tmpDir: dir })[Symbol.asyncIterator]();
+      const parts: Buffer[] = [];
+      for (let next = await it.next(); !next.done; next = await it.next()) {
+        parts.push(next.value);
+        expect(fs.readdirSync(dir), 'no spool folder').to.deep.equal([]);
+      }
+      expect(Buffer.concat(parts).equals(await collect(fitsTableWriter.write(sampleDocument())))).to.equal(true);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
