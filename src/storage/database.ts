@@ -456,7 +456,7 @@ function beginReadOnly(client: pg.PoolClient, options: StreamOptions): string {
   );
 }
 
-/** The catalog version: it moves on with every committed change to what queries may see (migrations 9 and 14). */
+/** The catalog version: it moves on with every committed change to what queries may see (migrations 9, 14 and 15). */
 export const CATALOG_VERSION_SQL = 'SELECT vodax.catalog_version() AS v';
 
 /**
