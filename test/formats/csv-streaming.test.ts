@@ -1,8 +1,7 @@
 import { Readable } from 'node:stream';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { expect } from 'chai';
 import { readCsv } from '../../src/formats/csv-reader.js';
+import { gcFunction } from '../support/gc.js';
 
 /** A CSV of `total` rows made on demand, counting how many rows it has handed to the reader. */
 function generatedCsv(total: number): { stream: Readable; produced: () => number } {
@@ -32,11 +31,6 @@ function generatedCsv(total: number): { stream: Readable; produced: () => number
 }
 
 /** A function that runs a full garbage collection. */
-function gcFunction(): () => void {
-  setFlagsFromString('--expose-gc');
-  return runInNewContext('gc') as () => void;
-}
-
 describe('CSV reader streaming', () => {
   it('reads 1.5 million generated rows holding a bounded number of rows, with flat heap', async function () {
     this.timeout(120000);
