@@ -51,6 +51,9 @@ export class PacedQuery {
       if (this.batch.length > 0 && !this.discarding) this.ready.push(this.batch);
       this.batch = [];
       this.finished = true;
+      // Its rows are all read: the connection's next statements (ROLLBACK) must be heard, whether
+      // or not the consumer reads the batches still waiting.
+      this.resume();
       this.notify();
     });
     this.query.on('error', (e: Error) => {

@@ -169,6 +169,19 @@ describe('storage: Database', () => {
     expect(await collect(db.streamReadOnly('SELECT 42', []))).to.deep.equal([[42]]);
   });
 
+  it('gives its connection back when the consumer stops after the query has ended but before reading its batches', async () => {
+    const { db } = await testDatabase();
+    // Small batches: the whole answer arrives in one read of the socket, the query ends while
+    // more batches wait than the socket is paused for.
+    const stream = db.streamReadOnly('SELECT g FROM generate_series(1, 500) AS g', [], { batchSize: 10 });
+    const it = stream[Symbol.asyncIterator]();
+    expect((await it.next()).value).to.have.length(10);
+    await new Promise((r) => setTimeout(r, 50));
+    const stopped = await Promise.race([it.return!(undefined).then(() => 'returned'), new Promise((r) => setTimeout(() => r('hung'), 3000))]);
+    expect(stopped).to.equal('returned');
+    expect(await collect(db.streamReadOnly('SELECT 42', []))).to.deep.equal([[42]]);
+  });
+
   it('applies migrations once, and again is a no-op', async () => {
     const fresh = await freshDatabase();
     try {
