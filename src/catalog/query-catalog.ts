@@ -169,7 +169,7 @@ export class CatalogCache {
   async current(viewer: Viewer): Promise<VersionedCatalog> {
     const [row] = await this.db.query<{ v: string }>(CATALOG_VERSION_SQL);
     const version = row!.v;
-    const key = viewer.user ?? '\u0000anonymous';
+    const key = cacheKey(viewer);
     const hit = this.entries.get(key);
     if (hit && hit.version === version) return { catalog: await hit.catalog, version, checked: true };
     if (this.entries.size >= this.maxEntries) this.entries.clear();
@@ -188,13 +188,18 @@ export class CatalogCache {
    * (StreamOptions.catalogVersion), in the same round trip as the query's transaction begins.
    */
   async cached(viewer: Viewer): Promise<VersionedCatalog> {
-    const hit = this.entries.get(viewer.user ?? '\u0000anonymous');
+    const hit = this.entries.get(cacheKey(viewer));
     if (hit) {
       const catalog = await hit.catalog.catch(() => null);
       if (catalog) return { catalog, version: hit.version, checked: false };
     }
     return this.current(viewer);
   }
+}
+
+/** The cache entry of a viewer (a user name, or anonymous, which no user name can be). */
+function cacheKey(viewer: Viewer): string {
+  return viewer.user ?? '\u0000anonymous';
 }
 
 /** A catalog with the version it was loaded at; `checked`: that version was the database's just now. */
