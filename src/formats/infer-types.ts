@@ -68,39 +68,62 @@ function parseIntRange(text: string, s: number, e: number): number | bigint | nu
   return neg ? -big : big;
 }
 
+/** Exact powers of ten as doubles: 10^0 .. 10^22 are all representable. */
+const EXACT_POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
+
 /**
  * Returns the double value of text[s, e) when it is a decimal float literal (digits, optional
  * fraction, optional exponent) or nan/inf/infinity in any case; otherwise undefined.
+ * Up to 15 digits and a decimal exponent within ±22, the value is the digits as an exact integer
+ * times or divided by an exact power of ten: one correctly rounded operation, so the same double
+ * as Number(text) (Clinger's fast path) at a fraction of its cost; other literals go to Number.
  */
 function parseDoubleRange(text: string, s: number, e: number): number | undefined {
   let i = s;
   const c0 = text.charCodeAt(i);
-  if (c0 === 45 || c0 === 43) i++;
+  const neg = c0 === 45;
+  if (neg || c0 === 43) i++;
   let digits = 0;
-  while (i < e && text.charCodeAt(i) - 48 >= 0 && text.charCodeAt(i) - 48 <= 9) {
+  let mantissa = 0;
+  let c = 0;
+  while (i < e && (c = text.charCodeAt(i) - 48) >= 0 && c <= 9) {
+    mantissa = mantissa * 10 + c;
     i++;
     digits++;
   }
+  let fraction = 0;
   if (i < e && text.charCodeAt(i) === 46) {
     i++;
-    while (i < e && text.charCodeAt(i) - 48 >= 0 && text.charCodeAt(i) - 48 <= 9) {
+    while (i < e && (c = text.charCodeAt(i) - 48) >= 0 && c <= 9) {
+      mantissa = mantissa * 10 + c;
       i++;
       digits++;
+      fraction++;
     }
   }
   if (digits === 0) return parseSpecialFloat(text, s, e);
+  let exponent = 0;
   if (i < e && (text.charCodeAt(i) | 32) === 101) {
     i++;
     const cs = text.charCodeAt(i);
-    if (cs === 45 || cs === 43) i++;
+    const negExp = cs === 45;
+    if (negExp || cs === 43) i++;
     let expDigits = 0;
-    while (i < e && text.charCodeAt(i) - 48 >= 0 && text.charCodeAt(i) - 48 <= 9) {
+    while (i < e && (c = text.charCodeAt(i) - 48) >= 0 && c <= 9) {
+      // Clamped: a huge exponent only has to leave the fast path, not be exact.
+      if (exponent < 100_000) exponent = exponent * 10 + c;
       i++;
       expDigits++;
     }
     if (expDigits === 0) return undefined;
+    if (negExp) exponent = -exponent;
   }
   if (i !== e) return undefined;
+  const scale = exponent - fraction;
+  if (digits <= 15 && scale >= -22 && scale <= 22) {
+    const v = scale < 0 ? mantissa / EXACT_POWERS_OF_TEN[-scale]! : mantissa * EXACT_POWERS_OF_TEN[scale]!;
+    return neg ? -v : v;
+  }
   return Number(s === 0 && e === text.length ? text : text.slice(s, e));
 }
 

@@ -40,6 +40,23 @@ describe('text cell types', () => {
     for (const bad of ['1e', 'e5', '1.2.3', '0x1F', '1,5', '--1']) expect(() => dbl(bad), bad).to.throw(CellSyntaxError);
   });
 
+  it('reads every decimal literal as the same double as Number does (signs, zeros, exponents, 15 to 17 digits)', () => {
+    const dbl = textCellParser({ datatype: 'double' });
+    let seed = 7;
+    const u = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const digits = (n: number) => Array.from({ length: n }, () => String(Math.floor(u() * 10))).join('');
+    const literals = ['0', '-0', '-0.0', '+.5', '0.1', '0.3', '1e22', '1e23', '9007199254740993', '123456789012345', '1234567890123456', '4.9e-324', '2.2250738585072014e-308', '1.7976931348623157e308', '1e-22', '1e-23', '000000000000000001.5', '0.000000000000000000001'];
+    for (let k = 0; k < 20000; k++) {
+      const sign = ['', '-', '+'][Math.floor(u() * 3)];
+      const int = digits(Math.floor(u() * 10));
+      const frac = u() < 0.8 ? '.' + digits(Math.floor(u() * 12)) : '';
+      const exp = u() < 0.3 ? 'eE'[Math.floor(u() * 2)] + ['', '-', '+'][Math.floor(u() * 3)] + String(Math.floor(u() * 40)) : '';
+      const text = sign + (int || '0') + frac + exp;
+      if (text !== '.') literals.push(text);
+    }
+    for (const text of literals) expect(Object.is(dbl(text), Number(text)), text).to.equal(true);
+  });
+
   it('parses booleans, numeric arrays and timestamps', () => {
     const bool = textCellParser({ datatype: 'boolean' });
     expect(['T', 'true', '1', 'yes', 'F', 'False', '0', 'no', '?'].map(bool)).to.deep.equal([true, true, true, true, false, false, false, false, null]);
