@@ -50,6 +50,8 @@ export class FitsFileError extends Error {}
 
 /** Largest span read at once when copying rows. */
 const READ_CHUNK = 4 * 1024 * 1024;
+/** Most bytes between two row pieces that a read spans rather than reading each piece alone. */
+const MAX_READ_GAP = 64 * 1024;
 /** Most HDUs scanned in one file. */
 const MAX_HDUS = 1000;
 
@@ -130,14 +132,16 @@ export class FitsFile {
       await this.readFully(out, 0, out.length, hdu.dataOffset + rect.y0 * rowBytes);
       return out;
     }
-    // Read bands of whole rows when rows are short; a row piece at a time when they are long.
+    // Read the span of several rows at once when the bytes between row pieces cost less than
+    // separate reads (one positioned read each, 3-4x slower for a 100-row cutout); a row piece
+    // at a time when rows are long.
     const rowsPerRead = Math.max(1, Math.floor(READ_CHUNK / rowBytes));
-    if (rowsPerRead >= 2 && rect.width * 4 >= info.naxis[0]!) {
-      const band = Buffer.allocUnsafe(Math.min(rect.height, rowsPerRead) * rowBytes);
+    if (rowsPerRead >= 2 && (rowBytes - outRow <= MAX_READ_GAP || rect.width * 4 >= info.naxis[0]!)) {
+      const band = Buffer.allocUnsafe((Math.min(rect.height, rowsPerRead) - 1) * rowBytes + outRow);
       for (let r = 0; r < rect.height; r += rowsPerRead) {
         const n = Math.min(rowsPerRead, rect.height - r);
-        await this.readFully(band, 0, n * rowBytes, hdu.dataOffset + (rect.y0 + r) * rowBytes);
-        for (let k = 0; k < n; k++) band.copy(out, (r + k) * outRow, k * rowBytes + rect.x0 * bpp, k * rowBytes + rect.x0 * bpp + outRow);
+        await this.readFully(band, 0, (n - 1) * rowBytes + outRow, hdu.dataOffset + (rect.y0 + r) * rowBytes + rect.x0 * bpp);
+        for (let k = 0; k < n; k++) band.copy(out, (r + k) * outRow, k * rowBytes, k * rowBytes + outRow);
       }
       return out;
     }
