@@ -175,6 +175,23 @@ export function ang2pix(order: number, raDeg: number, decDeg: number): bigint {
   return xyfToNested(order, face, x, y);
 }
 
+/**
+ * ang2pix at an order of 16 or more as the index's two 32-bit halves, written into `out`
+ * (high, low): no bigint, for the loader, which writes a 64-bit integer per row.
+ */
+export function ang2pixHalves(order: number, raDeg: number, decDeg: number, out: Uint32Array): void {
+  if (order < 16) throw new RangeError(`ang2pixHalves needs an order of 16 or more, got ${order}`);
+  checkOrder(order);
+  checkPosition(raDeg, decDeg);
+  const ra = raDeg * DEG;
+  const dec = decDeg * DEG;
+  const cosDec = Math.cos(dec);
+  const { face, x, y } = vecToXyf(order, cosDec * Math.cos(ra), cosDec * Math.sin(ra), Math.sin(dec), cosDec);
+  // As in xyfToNested: the face's offset lies wholly in the high half from order 16 on.
+  out[0] = face * 4 ** (order - 16) + (spread16(x >>> 16) | (spread16(y >>> 16) << 1));
+  out[1] = spread16(x) | (spread16(y) << 1);
+}
+
 // Face layout of the standard HEALPix base: ring offset and longitude offset of each face.
 const FACE_RING = [2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4];
 const FACE_LON = [1, 3, 5, 7, 0, 2, 4, 6, 1, 3, 5, 7];

@@ -6,13 +6,14 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { ang2pix, INDEX_ORDER } from '../healpix/nested.js';
 import { pgTypeOf, qualified, quoteIdent } from '../catalog/pg-types.js';
 import type { DatabaseSpec, ForeignKeySpec } from '../catalog/model.js';
 import type { CellValue, TableMeta, TableSource } from '../formats/table-model.js';
 import { BadRequestError, ConflictError, InputFileError } from '../errors.js';
 import { MAX_COLUMNS, MAX_COLUMNS_TEXT, shown } from '../formats/input-checks.js';
-import { copyField, UnstorableValueError } from './copy-field.js';
+import { UnstorableValueError } from './copy-field.js';
+import { BinaryRowEncoder, binaryEncodable } from './copy-binary.js';
+import { TextRowEncoder, type RowEncoder } from './row-encoder.js';
 
 /** The hidden column holding the order-29 nested HEALPix index of a table's position. */
 export const HPX_COLUMN = 'vodax_hpx';
@@ -88,8 +89,9 @@ export async function createAndFill(
     await client.query(`CREATE ${options.temporary ? 'TEMPORARY ' : ''}TABLE ${target} (${defs.join(', ')})`);
     const names = meta.columns.map((c) => quoteIdent(c.name));
     if (pos) names.push(quoteIdent(HPX_COLUMN));
-    const copy = client.query(copyFrom(`COPY ${target} (${names.join(', ')}) FROM STDIN`));
-    await pipeline(Readable.from(copyChunks(source.rows, meta, pos, counter, onProgress)), copy);
+    const encoder: RowEncoder = binaryEncodable(meta.columns) ? new BinaryRowEncoder(meta.columns, pos) : new TextRowEncoder(meta.columns, pos);
+    const copy = client.query(copyFrom(`COPY ${target} (${names.join(', ')}) FROM STDIN ${encoder.copyOptions}`));
+    await pipeline(Readable.from(copyChunks(source.rows, meta, encoder, counter, onProgress)), copy);
   } catch (e) {
     throw refusedData(e, meta.name);
   }
@@ -201,48 +203,35 @@ function sizeOf(arraysize: string | null | undefined): number | null {
   return Number(arraysize);
 }
 
-/** Rows as COPY text, batched into chunks of about 256 kB, with the HEALPix index appended. */
+/** Rows encoded for COPY, in chunks of about 256 kB. */
 async function* copyChunks(
   rows: AsyncIterable<CellValue[]> | Iterable<CellValue[]>,
   meta: TableMeta,
-  pos: { ra: number; dec: number } | null,
+  encoder: RowEncoder,
   counter: { rows: number },
   onProgress?: Progress,
-): AsyncGenerator<string> {
-  const columns = meta.columns;
-  const width = columns.length;
-  let chunk = '';
+): AsyncGenerator<Buffer | string> {
+  const width = meta.columns.length;
   for await (const row of rows) {
     if (row.length !== width) {
       throw new BadRequestError(`row ${counter.rows + 1} has ${row.length} values where the table has ${width} columns`);
     }
-    let line = '';
-    let i = 0;
     try {
-      for (; i < width; i++) line += (i ? '\t' : '') + copyField(row[i]);
+      encoder.add(row);
     } catch (e) {
-      if (e instanceof UnstorableValueError) throw new InputFileError(`row ${counter.rows + 1}, column "${columns[i]!.name}": ${e.message}`, `table ${meta.name}`);
+      if (e instanceof UnstorableValueError) {
+        throw new InputFileError(`row ${counter.rows + 1}, column "${meta.columns[encoder.column]!.name}": ${e.message}`, `table ${meta.name}`);
+      }
       throw e;
     }
-    if (pos) line += '\t' + hpxField(row[pos.ra], row[pos.dec]);
-    chunk += line + '\n';
     counter.rows++;
-    if (chunk.length >= 262_144) {
-      yield chunk;
-      chunk = '';
+    if (encoder.full) {
+      yield encoder.take();
       onProgress?.(counter.rows);
     }
   }
-  if (chunk) yield chunk;
+  yield encoder.end();
   onProgress?.(counter.rows);
-}
-
-/** The HEALPix index of a position as a COPY field; NULL when the position is missing. */
-function hpxField(ra: CellValue | undefined, dec: CellValue | undefined): string {
-  if (typeof ra !== 'number' || typeof dec !== 'number' || !Number.isFinite(ra) || !Number.isFinite(dec) || Math.abs(dec) > 90) {
-    return '\\N';
-  }
-  return ang2pix(INDEX_ORDER, ra, dec).toString();
 }
 
 /** Positions of the RA and Dec columns; they must exist and be numeric. */

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { ang2pix, INDEX_ORDER, nestedToXyf, npix, pix2ang, xyfToNested } from '../../src/healpix/nested.js';
+import { ang2pix, ang2pixHalves, INDEX_ORDER, nestedToXyf, npix, pix2ang, xyfToNested } from '../../src/healpix/nested.js';
 import { loadExpected } from './expected-fixture.js';
 
 const expected = loadExpected();
@@ -34,6 +34,18 @@ describe('healpix nested: ang2pix against astropy-healpix', () => {
     }
     return false;
   }
+
+  it('gives the same index as two 32-bit halves, from order 16 to 29, poles and faces included', () => {
+    const out = new Uint32Array(2);
+    const points: [number, number][] = [[0, 90], [0, -90], [359.9999999, 0], [45, 41.8103149], [180, -41.81], [270, 89.9999], ...expected.points.slice(0, 2000).map((p) => [p[0], p[1]] as [number, number])];
+    for (const order of [16, 20, 24, 25, 29]) {
+      for (const [ra, dec] of points) {
+        ang2pixHalves(order, ra, dec, out);
+        expect((BigInt(out[0]!) << 32n) | BigInt(out[1]!), `(${ra}, ${dec}) at order ${order}`).to.equal(ang2pix(order, ra, dec));
+      }
+    }
+    expect(() => ang2pixHalves(15, 0, 0, out)).to.throw(RangeError);
+  });
 
   for (const [order, pixels] of Object.entries(expected.ang2pix)) {
     it(`agrees to the pixel on all ${expected.points.length} stored points at order ${order} (ties on pixel edges aside)`, () => {

@@ -76,6 +76,43 @@ describe('ingest: loader', () => {
     expect(idx.map((i) => i.indexdef).join('\n')).to.include(HPX_COLUMN);
   });
 
+  it('stores every value alike in binary COPY (no timestamp column) and in text COPY (one forces it)', async () => {
+    const rows: CellValue[][] = [
+      [1n, 359.999, -1.2, true, 32767, 21.5, 'tab\there, "quotes", back\\slash, new\nline, ünïcode, 🔭, lone \ud800', [1, 2, 3], '2024-01-02T03:04:05'],
+      [2n, 0.001, 89.9, false, null, Number.NaN, null, null, null],
+      [3n, null, null, null, -32768, 0.1, '', [0.5, -0.5, 1e-300], null],
+      [9007199254740993n, -0, 90, true, 0, Infinity, '\\N', [Number.NaN, -Infinity, 5e-324], null],
+      [-(2n ** 63n), 1e300, -90, false, -1, -Infinity, 'x'.repeat(300_000), [], null],
+    ];
+    const withStamp = sampleSource(rows);
+    const meta = withStamp.meta;
+    const binary: TableSource = {
+      meta: { ...meta, name: 'Binary', columns: meta.columns.filter((c) => c.name !== 'seen') },
+      rows: rows.map((r) => r.slice(0, -1)),
+    };
+    await fresh.db.transaction(async (c) => {
+      await createDatabase(c, { name: 'MyDb', level: 'L2', owner: 'ann', description: 'test', annotations: {} });
+      await loadTable(c, 'MyDb', withStamp);
+      await loadTable(c, 'MyDb', binary);
+    });
+    const columns = binary.meta.columns.map((c) => `"${c.name}"`).join(', ') + `, "${HPX_COLUMN}"`;
+    const text = await fresh.db.query<Record<string, unknown>>(`SELECT ${columns}, vec::text AS vec_text FROM "MyDb"."Things" ORDER BY id`);
+    const bin = await fresh.db.query<Record<string, unknown>>(`SELECT ${columns}, vec::text AS vec_text FROM "MyDb"."Binary" ORDER BY id`);
+    expect(bin).to.have.length(5);
+    // Ordered by id: -2^63, 1, 2, 3, 2^53 + 1. Text COPY wrote -0 as String(-0), "0"; binary keeps its sign.
+    expect(Object.is(bin[4]!.ra, -0)).to.equal(true);
+    expect(Object.is(text[4]!.ra, 0)).to.equal(true);
+    text[4]!.ra = -0;
+    for (const [k, row] of bin.entries()) for (const key of Object.keys(row)) expect(row[key], `row ${k}, ${key}`).to.deep.equal(text[k]![key]);
+    expect(bin[1]!.label).to.equal('tab\there, "quotes", back\\slash, new\nline, ünïcode, 🔭, lone \ufffd');
+    expect(bin[4]).to.include({ id: 9007199254740993n, mag: Infinity, label: '\\N' });
+    expect(bin[4]!.vec_text).to.equal('{NaN,-Infinity,5e-324}');
+    expect(bin[0]!.vec_text).to.equal('{}');
+    expect(bin[0]!.label).to.have.length(300_000);
+    expect(bin[1]![HPX_COLUMN]).to.equal(ang2pix(INDEX_ORDER, 359.999, -1.2));
+    expect(bin[3]![HPX_COLUMN]).to.equal(null);
+  });
+
   it('leaves nothing behind when a row is bad (one transaction)', async () => {
     let err: unknown;
     try {
