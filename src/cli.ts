@@ -10,21 +10,22 @@ import { isVodaxError } from './errors.js';
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === 'help') {
-    process.stdout.write(usage());
+    process.stdout.write(await usage());
     return name ? 0 : 2;
   }
-  const command = COMMANDS[name];
-  if (!command) {
-    process.stderr.write(`vodax: unknown command '${name}'\n\n${usage()}`);
+  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!load) {
+    process.stderr.write(`vodax: unknown command '${name}'\n\n${await usage()}`);
     return 2;
   }
+  const command = await load();
   const config = loadConfig();
   const log = createLogger(config.logFormat === 'json' && name !== 'serve' ? 'pretty' : config.logFormat);
   try {
     return await command.run(rest, { config, log });
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`vodax ${name}: ${e.message}\n\n${usage()}`);
+      process.stderr.write(`vodax ${name}: ${e.message}\n\n${await usage()}`);
       return 2;
     }
     if (isVodaxError(e)) {
