@@ -52,6 +52,8 @@ export class FitsFileError extends Error {}
 const READ_CHUNK = 4 * 1024 * 1024;
 /** Most bytes between two row pieces that a read spans rather than reading each piece alone. */
 const MAX_READ_GAP = 64 * 1024;
+/** Rows per scatter read: two buffers a row, within Linux's 1024 (IOV_MAX). */
+const ROWS_PER_SCATTER_READ = 500;
 /** Most HDUs scanned in one file. */
 const MAX_HDUS = 1000;
 
@@ -132,16 +134,29 @@ export class FitsFile {
       await this.readFully(out, 0, out.length, hdu.dataOffset + rect.y0 * rowBytes);
       return out;
     }
-    // Read the span of several rows at once when the bytes between row pieces cost less than
-    // separate reads (one positioned read each, 3-4x slower for a 100-row cutout); a row piece
-    // at a time when rows are long.
-    const rowsPerRead = Math.max(1, Math.floor(READ_CHUNK / rowBytes));
-    if (rowsPerRead >= 2 && (rowBytes - outRow <= MAX_READ_GAP || rect.width * 4 >= info.naxis[0]!)) {
-      const band = Buffer.allocUnsafe((Math.min(rect.height, rowsPerRead) - 1) * rowBytes + outRow);
-      for (let r = 0; r < rect.height; r += rowsPerRead) {
-        const n = Math.min(rowsPerRead, rect.height - r);
-        await this.readFully(band, 0, (n - 1) * rowBytes + outRow, hdu.dataOffset + (rect.y0 + r) * rowBytes + rect.x0 * bpp);
-        for (let k = 0; k < n; k++) band.copy(out, (r + k) * outRow, k * rowBytes, k * rowBytes + outRow);
+    // Rows close together: one scatter read (preadv) of their span puts each row piece in place
+    // and the bytes between pieces in one throwaway buffer. A 100-row cutout of a 4096-wide
+    // image is then one system call (100 positioned reads took 3-4x longer) and allocates no
+    // buffer of the span's 1.6 MB (collecting those cost more than the reads). A row piece at a
+    // time when rows lie far apart.
+    const gap = rowBytes - outRow;
+    if (gap <= MAX_READ_GAP || (rect.width * 4 >= info.naxis[0]! && rowBytes <= READ_CHUNK / 2)) {
+      const between = Buffer.allocUnsafe(gap);
+      const rowAt = (r: number) => hdu.dataOffset + (rect.y0 + r) * rowBytes + rect.x0 * bpp;
+      for (let r = 0; r < rect.height; ) {
+        const n = Math.min(ROWS_PER_SCATTER_READ, rect.height - r);
+        const buffers: Buffer[] = [];
+        for (let k = 0; k < n; k++) {
+          buffers.push(out.subarray((r + k) * outRow, (r + k + 1) * outRow));
+          if (k < n - 1) buffers.push(between);
+        }
+        const { bytesRead } = await this.handle.readv(buffers, rowAt(r));
+        // A short read (end of file, a signal) resumes at the first row piece it did not finish.
+        const finished = bytesRead < outRow ? 0 : Math.min(n, Math.floor((bytesRead - outRow) / rowBytes) + 1);
+        if (finished === 0) {
+          await this.readFully(out, r * outRow, outRow, rowAt(r));
+          r += 1;
+        } else r += finished;
       }
       return out;
     }
