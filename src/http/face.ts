@@ -12,6 +12,7 @@ import type { Registry } from '../catalog/table-registry.js';
 import type { CatalogCache } from '../catalog/query-catalog.js';
 import type { JobEngine } from '../jobs/job-engine.js';
 import type { HipsOnDemand } from '../images/hips-on-demand.js';
+import type { ImageFileCache } from '../images/image-files.js';
 import type { ErrorStyle } from './error-style.js';
 
 /** What the faces are built over; one instance per running server. */
@@ -26,6 +27,8 @@ export interface Services {
   jobs?: JobEngine;
   /** The server's HiPS builds: a HiPS not built yet is built on the first request for it. */
   hips?: HipsOnDemand;
+  /** The image files kept open for image answers (cutouts of one image in a row reuse its file); without it each answer opens its own. */
+  imageFiles?: ImageFileCache;
   /** When the service started (VOSI availability). */
   startedAt: Date;
 }

@@ -10,9 +10,8 @@ import { scratchPrefix, scratchRoot } from '../system/scratch.js';
 import { Readable } from 'node:stream';
 import { BadRequestError, NotFoundError } from '../errors.js';
 import type { Viewer } from '../catalog/table-registry.js';
-import { resolveUnder } from '../auth/safe-path.js';
-import { FitsFile } from '../fits/file.js';
 import { wcsSkyToPixel } from '../wcs/projections.js';
+import { openImageFile, uncachedImageFiles, type ImageFileSource } from './image-files.js';
 import { PLANES, type ImageCatalog, type ImageRecord, type Plane } from './image-catalog.js';
 import { imageHdus, resolveCutoutBox, type CutoutBox, type PixelBox } from './cutout.js';
 import { fitsBytes, fitsLength } from './fits-output.js';
@@ -21,6 +20,7 @@ import { IMAGE_FORMAT_TYPES, type ImageRequest, type ImageTarget } from './image
 import { encodeJpeg, encodePng, readBinned, stretchToBytes } from './preview.js';
 
 export type { ImageFormat, ImageRequest } from './image-request.js';
+export { openImageFile };
 
 /** An answer ready to send. */
 export interface ImageAnswer {
@@ -32,23 +32,6 @@ export interface ImageAnswer {
   /** The box cut (0-based, inclusive), when a cutout. */
   box: PixelBox | null;
   clipped: boolean;
-}
-
-/** Opens the file of a registered image; its path must stay under DATA_DIR/images. */
-export async function openImageFile(dataDir: string, image: Pick<ImageRecord, 'id' | 'path'>): Promise<FitsFile> {
-  const parts = image.path.split('/');
-  let full: string;
-  try {
-    full = await resolveUnder(path.join(dataDir, 'images'), ...parts);
-  } catch {
-    throw new NotFoundError(`the file of image ${image.id} is not under the image store`);
-  }
-  try {
-    return await FitsFile.open(full);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`the file of image ${image.id} is missing from the image store`);
-    throw e;
-  }
 }
 
 /** Checks the planes asked for against those the image has; an empty request means all of them. */
@@ -127,9 +110,14 @@ function once(fn: () => Promise<void>): () => Promise<void> {
   return () => (done ??= fn());
 }
 
-/** Options of an answer: `signal` stops an HDF5 answer while it is being written (before it is sent). */
+/**
+ * Options of an answer: `signal` stops an HDF5 answer while it is being written (before it is
+ * sent); `files` lends the image's file (the server's ImageFileCache), else it is opened for
+ * this answer alone.
+ */
 export interface AnswerOptions {
   signal?: AbortSignal;
+  files?: ImageFileSource;
 }
 
 /** The answer for an image request: the whole image or a cutout, as FITS, HDF5 or a preview. */
@@ -137,8 +125,9 @@ export async function imageAnswer(dataDir: string, image: ImageRecord, req: Imag
   const plan = planImage(image, req);
   const { planes, cut, box, stem } = plan;
   const clipped = cut?.clipped ?? false;
-  const file = await openImageFile(dataDir, image);
-  const closeFile = once(() => file.close());
+  const lease = await (options.files ?? uncachedImageFiles(dataDir)).open(image);
+  const file = lease.file;
+  const closeFile = once(() => lease.release());
   const provenance = cut ? { parentId: image.id, parentPath: image.path, box: cut } : null;
   try {
     if (req.format === 'png' || req.format === 'jpeg') {

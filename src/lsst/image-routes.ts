@@ -17,6 +17,7 @@ import type { RequestParams } from '../params/request-params.js';
 import { canonicalLevel } from '../catalog/levels.js';
 import { ImageCatalog, imageLevel, type ImageFilter, type ImageRecord } from '../images/image-catalog.js';
 import { findImage, imageAnswer } from '../images/image-service.js';
+import type { ImageFileSource } from '../images/image-files.js';
 import { sendImageAnswer } from '../http/image-response.js';
 import { coaddTargetOf, cutoutSpecOf, imageRequestOf, planesOf } from '../images/image-request.js';
 import { hipsUrl } from '../images/hips-urls.js';
@@ -93,15 +94,15 @@ function metadataOf(base: string, img: ImageRecord): Record<string, unknown> {
   };
 }
 
-/** Routes M9-M13 and I1, I5-I12. */
-export function imageRoutes(config: Config, db: Database): Router {
+/** Routes M9-M13 and I1, I5-I12; image files come from `files` (the server's open files), else are opened per answer. */
+export function imageRoutes(config: Config, db: Database, files?: ImageFileSource): Router {
   const catalog = new ImageCatalog(db);
   const r = new Router();
   const base = (ctx: Context): string => baseUrl(ctx, config.publicUrl);
 
   const send = async (ctx: Context, image: ImageRecord, cutout: boolean): Promise<void> => {
     const request = imageRequestOf(queryParams(ctx), cutout, ctx.get('Accept'));
-    await sendImageAnswer(ctx, (signal) => imageAnswer(config.dataDir, image, request, { signal }));
+    await sendImageAnswer(ctx, (signal) => imageAnswer(config.dataDir, image, request, { signal, files }));
   };
 
   // M9-M13.

@@ -16,7 +16,7 @@ import { isJobPath, notAJobPath } from './image-segments.js';
 
 /** The LSST v0 face over the shared services. */
 export function lsstFace(services: Services): Face {
-  const { config, db, registry, catalogs, jobs } = services;
+  const { config, db, registry, catalogs, jobs, imageFiles } = services;
   const routes: Face['routes'] = [
     {
       routers: [
@@ -27,7 +27,7 @@ export function lsstFace(services: Services): Face {
       ],
     },
     // /image/v0/{level}/... and /image/v0/{job}/... share a place in the URL: each request goes to one.
-    { routers: [imageRoutes(config, db)], when: notAJobPath },
+    { routers: [imageRoutes(config, db, imageFiles)], when: notAJobPath },
   ];
   if (jobs?.hasKind('image')) {
     const { submit, job } = imageJobRoutes(config, db, jobs);

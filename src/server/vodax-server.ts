@@ -15,6 +15,7 @@ import { tapJobKind } from '../query/tap-job-kind.js';
 import { imageJobKind } from '../images/image-job-kind.js';
 import { sodaJobKindOf } from '../ivoa/soda/soda-service.js';
 import { HipsOnDemand } from '../images/hips-on-demand.js';
+import { ImageFileCache } from '../images/image-files.js';
 import { ConflictError } from '../errors.js';
 
 /** A running vodax server. */
@@ -56,7 +57,9 @@ export async function startServer(config: Config, log: Logger, options: { sample
     await storage.close();
     throw e;
   }
-  const app = createApp({ config, log, db: storage.db, registry, catalogs, jobs, hips });
+  // The server's open image files: closed once the requests using them are done.
+  const imageFiles = new ImageFileCache(config.dataDir);
+  const app = createApp({ config, log, db: storage.db, registry, catalogs, jobs, hips, imageFiles });
   const server = createHttpServer(app.callback(), config.limits);
   const sockets = new Set<Socket>();
   server.on('connection', (s) => {
@@ -96,6 +99,7 @@ export async function startServer(config: Config, log: Logger, options: { sample
         await Promise.all([closed, jobs.stop(graceMs), hips.stop()]);
         clearTimeout(deadline);
         const t1 = Date.now();
+        await imageFiles.close();
         const { forced } = await storage.close();
         log.info('vodax stopped', { requestsAndJobsMs: t1 - t0, storageMs: Date.now() - t1, connectionsClosedByForce: forced });
       })()),

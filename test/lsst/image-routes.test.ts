@@ -13,6 +13,7 @@ import { sampleCatalog } from '../../src/sample-data/sample.js';
 import { isCompressedSample, loadSampleImages } from '../../src/sample-data/sample-images.js';
 import { registerImage } from '../../src/images/image-catalog.js';
 import { FitsFile } from '../../src/fits/file.js';
+import { ImageFileCache } from '../../src/images/image-files.js';
 import { physicalValues } from '../../src/fits/pixels.js';
 import { wcsFromHeader } from '../../src/wcs/header-wcs.js';
 import { wcsPixelToSky } from '../../src/wcs/projections.js';
@@ -26,6 +27,7 @@ describe('LSST image face (M9-M13, I1, I5-I12)', function () {
   let server: http.Server;
   let base: string;
   let joeToken: string;
+  let imageFiles: ImageFileCache;
   const catalog = sampleCatalog();
   const coadds = catalog.layout.coadds;
   const compressedIndex = coadds.findIndex(isCompressedSample);
@@ -47,13 +49,16 @@ describe('LSST image face (M9-M13, I1, I5-I12)', function () {
     await registerImage(tdb.db, { level: 'L3', collection: 'mine', kind: 'calexp', owner: 'joe', path: 'joe/mine.fits', fileBytes: 1, ...d }, 'http://vodax.test');
     joeToken = (await addUser(tdb.db, 'joe')).token;
     const config = loadConfig({ LOG_FORMAT: 'silent', DATA_DIR: dataDir });
-    const app = createApp({ config, log: createLogger('silent'), db: tdb.db, registry: new Registry(tdb.db, { host: '127.0.0.1', port: 5432 }) });
+    // Files are kept open from their first use (the server waits for a file just written to settle).
+    imageFiles = new ImageFileCache(dataDir, { settleMs: 0 });
+    const app = createApp({ config, log: createLogger('silent'), db: tdb.db, registry: new Registry(tdb.db, { host: '127.0.0.1', port: 5432 }), imageFiles });
     server = http.createServer(app.callback());
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
   after(async () => {
     await new Promise((resolve) => server?.close(resolve));
+    await imageFiles?.close();
     await tdb?.drop();
     if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   });
@@ -275,6 +280,72 @@ describe('LSST image face (M9-M13, I1, I5-I12)', function () {
     expect(cols.find((c) => c.column_name === 's_region')!.xtype).to.equal('adql:REGION');
     const declared = new Set(cols.map((c) => c.column_name));
     for (const k of Object.keys(rows[0]!)) if (!k.startsWith('vodax_')) expect(declared.has(k), k).to.equal(true);
+  });
+
+  it("keeps an L3 image refused to others after its owner's cutouts left its file open, and serves a file replaced on disk afresh", async () => {
+    const l3 = (await tdb.db.query<{ id: number }>("SELECT id FROM vodax.images WHERE level = 'L3'"))[0]!.id;
+    const cut = `/image/v0/L3/mine/calexp/${l3}/cutout?x=100&y=100&width=20&height=20&plane=data`;
+    const auth = { Authorization: `Bearer ${joeToken}` };
+    const owners = await Promise.all([1, 2].map(() => fetch(base + cut, { headers: auth }).then(async (r) => ({ status: r.status, body: Buffer.from(await r.arrayBuffer()) }))));
+    expect(owners.map((o) => o.status)).to.deep.equal([200, 200]);
+    expect(owners[1]!.body.equals(owners[0]!.body)).to.equal(true);
+    expect((await fetch(base + cut)).status).to.equal(404);
+    expect((await fetch(base + cut, { headers: { Authorization: 'Bearer not-a-token' } })).status).to.equal(401);
+    // The owner's file replaced (renamed over) with another image's: the cutout shows the new pixels.
+    const file = path.join(dataDir, 'images', 'joe', 'mine.fits');
+    const saved = fs.readFileSync(file);
+    try {
+      const other = (await tdb.db.query<{ path: string }>("SELECT path FROM vodax.images WHERE kind = 'calexp' AND level = 'L2' ORDER BY id DESC LIMIT 1"))[0]!.path;
+      fs.copyFileSync(path.join(dataDir, 'images', other), `${file}.new`);
+      fs.renameSync(`${file}.new`, file);
+      const after = await fetch(base + cut, { headers: auth });
+      expect(after.status).to.equal(200);
+      const expected = await FitsFile.open(file);
+      const want = await expected.readRegionBytes(expected.hdus[1]!, { x0: 90, y0: 90, width: 20, height: 20 });
+      await expected.close();
+      const body = Buffer.from(await after.arrayBuffer());
+      expect(body.equals(owners[0]!.body)).to.equal(false);
+      expect(body.includes(want)).to.equal(true);
+    } finally {
+      fs.writeFileSync(`${file}.old`, saved);
+      fs.renameSync(`${file}.old`, file);
+    }
+  });
+
+  it('releases a file kept open once its downloads are done, dropped half way or HEAD: closing the cache closes it', async () => {
+    const [id] = await ids('calexp');
+    const row = (await tdb.db.query<{ path: string }>('SELECT path FROM vodax.images WHERE id = $1', [id]))[0]!;
+    const full = fs.realpathSync(path.join(dataDir, 'images', row.path));
+    const openOnImage = () =>
+      fs.readdirSync('/proc/self/fd').filter((fd) => {
+        try {
+          return fs.readlinkSync(`/proc/self/fd/${fd}`) === full;
+        } catch {
+          return false;
+        }
+      }).length;
+    const { port } = server.address() as AddressInfo;
+    for (let i = 0; i < 3; i++) {
+      await new Promise<void>((resolve, reject) => {
+        const req = http.get({ host: '127.0.0.1', port, path: `/image/v0/L2/DR1/calexp/${id}` }, (res) => {
+          expect(res.statusCode).to.equal(200);
+          res.once('data', () => {
+            req.destroy();
+            resolve();
+          });
+        });
+        req.on('error', (e) => (e.message.includes('socket hang up') || (e as NodeJS.ErrnoException).code === 'ECONNRESET' ? resolve() : reject(e)));
+      });
+      expect((await fetch(`${base}/image/v0/L2/DR1/calexp/${id}/cutout?x=10&y=10&width=5&height=5`, { method: 'HEAD' })).status).to.equal(200);
+    }
+    expect(openOnImage()).to.equal(1);
+    // Every lease released: closing the cache leaves no handle open (a lease still out would keep one).
+    for (let i = 0; i < 50; i++) {
+      await imageFiles.close();
+      if (openOnImage() === 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(openOnImage()).to.equal(0);
   });
 
   it('never reads a file outside DATA_DIR/images, whatever the table says', async () => {

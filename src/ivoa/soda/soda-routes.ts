@@ -17,6 +17,7 @@ import { readRequest, requestLimitsOf } from '../../http/request/read-request.js
 import { imageOfDatasetId } from '../../images/dataset-id.js';
 import { planRegionCut } from '../../images/region-cutout.js';
 import { imageAnswer } from '../../images/image-service.js';
+import type { ImageFileSource } from '../../images/image-files.js';
 import { sendImageAnswer } from '../../http/image-response.js';
 import { availabilityXml } from '../vosi/availability-document.js';
 import { sodaCapabilitiesXml } from './soda-capabilities.js';
@@ -27,8 +28,8 @@ function headerText(s: string): string {
   return s.replace(/[^\x20-\x7e]/g, '?').slice(0, 300);
 }
 
-/** The SODA routes under `base`; `asyncPath` is where the UWS binding lives (or null without jobs). */
-export function sodaRoutes(base: string, config: Config, db: Database, startedAt: Date, securityMethods: readonly (string | null)[], asyncPath: string | null): Router {
+/** The SODA routes under `base`; `asyncPath` is where the UWS binding lives (or null without jobs); image files come from `files`, else are opened per answer. */
+export function sodaRoutes(base: string, config: Config, db: Database, startedAt: Date, securityMethods: readonly (string | null)[], asyncPath: string | null, files?: ImageFileSource): Router {
   const r = new Router({ prefix: base });
   const limits = requestLimitsOf(config.limits);
 
@@ -42,7 +43,7 @@ export function sodaRoutes(base: string, config: Config, db: Database, startedAt
       ctx.set('X-Vodax-No-Overlap', headerText(plan.noOverlap));
       return;
     }
-    await sendImageAnswer(ctx, (signal) => imageAnswer(config.dataDir, image, plan.request, { signal }));
+    await sendImageAnswer(ctx, (signal) => imageAnswer(config.dataDir, image, plan.request, { signal, files }));
   };
   r.get('/sync', sync);
   r.post('/sync', sync);

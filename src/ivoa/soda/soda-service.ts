@@ -24,7 +24,7 @@ export const SODA_ASYNC_PATH = `${IVOA_PATHS.soda}/async`;
 export function sodaRouters(services: Services, securityMethods: readonly (string | null)[]): Router[] {
   const { config, db, jobs } = services;
   const withAsync = jobs?.hasKind(SODA_JOB_KIND) ?? false;
-  const routers = [sodaRoutes(IVOA_PATHS.soda, config, db, services.startedAt, securityMethods, withAsync ? SODA_ASYNC_PATH : null)];
+  const routers = [sodaRoutes(IVOA_PATHS.soda, config, db, services.startedAt, securityMethods, withAsync ? SODA_ASYNC_PATH : null, services.imageFiles)];
   if (jobs && withAsync) {
     const listKinds = jobs.hasKind(IMAGE_JOB_KIND) ? [SODA_JOB_KIND, IMAGE_JOB_KIND] : [SODA_JOB_KIND];
     routers.push(uwsRoutes(SODA_ASYNC_PATH, jobs, { kind: SODA_JOB_KIND, listKinds, publicUrl: config.publicUrl, errorDocument: (e) => ({ type: 'text/plain', body: `${sodaErrorText('InternalError', e.message)}\n` }), limits: requestLimitsOf(config.limits) }));
