@@ -4,8 +4,9 @@
  * skipped, and one of UTF-16 (LE or BE) makes the text UTF-16; blank lines are skipped; an empty
  * unquoted field is NULL (an empty quoted field is the empty string in a char column, NULL in
  * others). Column types come from the caller or are inferred from the first `sampleRows`
- * records; every later record is checked against them. Memory stays flat: one input chunk plus
- * the sample is all that is ever held.
+ * records; every later record is checked against them, and watched: once all are read,
+ * narrowestColumns() says which inferred ints fit a short and which doubles a float. Memory
+ * stays flat: one input chunk plus the sample is all that is ever held.
  *
  * What is not CSV is refused at the header, before anything reaches the database: XML (a
  * VOTable), binary data or text in another encoding (column names with control characters or
@@ -15,7 +16,7 @@ import { basename, extname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { InputFileError } from '../errors.js';
 import type { CellValue, ColumnMeta, TableSource, TapDatatype } from './table-model.js';
-import { CellSyntaxError, inferColumnType, textCellParser, type TextCellParser } from './infer-types.js';
+import { CellSyntaxError, fitsFloat32, inferColumnType, textCellParser, type TextCellParser } from './infer-types.js';
 import { columnNameProblem, MAX_COLUMNS, MAX_COLUMNS_TEXT, shown, tooLongName } from './input-checks.js';
 import { SniffingDecoder } from './text-decoding.js';
 
@@ -351,6 +352,23 @@ async function openCsv(tok: CsvTokenizer, options: CsvReadOptions): Promise<Tabl
   // In a plain string column "" is a value; elsewhere an empty text can only mean NULL.
   const emptyIsValue: boolean[] = columns.map((c) => (c.datatype === 'char' || c.datatype === 'unicodeChar') && c.xtype == null);
 
+  // Inferred ints and doubles whose every value so far would fit a short or a float.
+  const narrowing = columns.map((c, j) => given[names[j]!] === undefined && (c.datatype === 'int' || c.datatype === 'double'));
+  let watched = narrowing.flatMap((w, j) => (w ? [j] : []));
+  const watch = (row: CellValue[], fields: (string | null)[]): void => {
+    for (let k = 0; k < watched.length; k++) {
+      const j = watched[k]!;
+      const v = row[j] as number | null;
+      if (v === null) continue;
+      const fits = columns[j]!.datatype === 'int' ? v >= -32768 && v <= 32767 : fitsFloat32(fields[j]!, v);
+      if (!fits) {
+        narrowing[j] = false;
+        watched = watched.filter((i) => i !== j);
+        k--;
+      }
+    }
+  };
+
   const convert = (fields: (string | null)[], lines: number[], cols: number[]): CellValue[] => {
     const row: CellValue[] = new Array(ncols);
     let j = 0;
@@ -370,6 +388,7 @@ async function openCsv(tok: CsvTokenizer, options: CsvReadOptions): Promise<Tabl
       }
       throw e;
     }
+    if (watched.length > 0) watch(row, fields);
     return row;
   };
 
@@ -393,5 +412,7 @@ async function openCsv(tok: CsvTokenizer, options: CsvReadOptions): Promise<Tabl
   }
 
   const name = options.tableName ?? basename(file, extname(file));
-  return { meta: { name, description: null, columns }, rows: rows() };
+  const narrowestColumns = (): ColumnMeta[] =>
+    columns.map((c, j): ColumnMeta => (narrowing[j] ? { ...c, datatype: c.datatype === 'int' ? 'short' : 'float' } : c));
+  return { meta: { name, description: null, columns }, rows: rows(), narrowestColumns };
 }

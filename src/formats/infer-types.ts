@@ -230,6 +230,32 @@ function parseScalar(datatype: TapDatatype, text: string, s: number, e: number):
   }
 }
 
+const FLOAT32_MIN_NORMAL = 1.1754943508222875e-38;
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/**
+ * Whether a double read from decimal `text` keeps its decimal value as a float32: it has at most
+ * 6 significant digits (float32 round-trips any such decimal) within float32's normal range,
+ * or it is a float32 exactly (0.5, small integers); infinities fit too. The loaders narrow
+ * columns of doubles to float with it.
+ */
+export function fitsFloat32(text: string, v: number): boolean {
+  if (!Number.isFinite(v) || v === 0 || Math.fround(v) === v) return true;
+  const a = Math.abs(v);
+  if (a < FLOAT32_MIN_NORMAL || a > FLOAT32_MAX) return false;
+  let significant = 0;
+  let leading = true;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 101 || c === 69) break; // the exponent
+    if (c < 48 || c > 57) continue;
+    if (leading && c === 48) continue;
+    leading = false;
+    if (++significant > 6) return false;
+  }
+  return true;
+}
+
 /** True when the column's arraysize makes its cells arrays (strings are never arrays here). */
 export function isArrayColumn(col: Pick<ColumnMeta, 'datatype' | 'arraysize'>): boolean {
   if (col.datatype === 'char' || col.datatype === 'unicodeChar') return false;

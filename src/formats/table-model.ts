@@ -51,4 +51,9 @@ export interface TableMeta {
 export interface TableSource {
   meta: TableMeta;
   rows: AsyncIterable<CellValue[]> | Iterable<CellValue[]>;
+  /**
+   * Readers that inferred the column types: once the rows have been read to their end, the
+   * columns with the narrowest types that hold every value read (a loader then stores those).
+   */
+  narrowestColumns?: () => ColumnMeta[];
 }

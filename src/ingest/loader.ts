@@ -1,14 +1,16 @@
 /**
  * Writes tables into PostgreSQL and describes them in TAP_SCHEMA, in the caller's transaction:
- * CREATE TABLE, COPY FROM STDIN (streaming, memory flat), HEALPix index column, indexes.
+ * CREATE TABLE, COPY FROM STDIN (binary unless a column needs text; streaming, memory flat),
+ * HEALPix index column, rows sorted by it, narrowed types, indexes.
  */
+import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { pgTypeOf, qualified, quoteIdent } from '../catalog/pg-types.js';
 import type { DatabaseSpec, ForeignKeySpec } from '../catalog/model.js';
-import type { CellValue, TableMeta, TableSource } from '../formats/table-model.js';
+import type { CellValue, ColumnMeta, TableMeta, TableSource } from '../formats/table-model.js';
 import { BadRequestError, ConflictError, InputFileError } from '../errors.js';
 import { MAX_COLUMNS, MAX_COLUMNS_TEXT, shown } from '../formats/input-checks.js';
 import { UnstorableValueError } from './copy-field.js';
@@ -39,33 +41,85 @@ export async function createDatabase(client: pg.ClientBase, spec: Omit<DatabaseS
   ]);
 }
 
-/** Create a table in `database`, stream its rows in with COPY, index it and describe it in TAP_SCHEMA. */
+/**
+ * Create a table in `database`, stream its rows in with COPY, index it and describe it in
+ * TAP_SCHEMA. A table with a position is stored in the order of its HEALPix index (as CLUSTER
+ * would leave it, and marked so): a cone then reads a few pages, not a row per page. Columns a
+ * reader inferred are stored in the narrowest types that hold their values (a CSV's magnitudes
+ * of three decimals as real, small integers as smallint).
+ */
 export async function loadTable(
   client: pg.ClientBase,
   database: string,
   source: TableSource,
   onProgress?: Progress,
 ): Promise<number> {
-  const meta = source.meta;
-  const target = qualified(database, meta.name);
-  let filled: { rows: number; hasHpx: boolean };
+  const target = qualified(database, source.meta.name);
+  let rows: number;
+  let meta: TableMeta;
   try {
-    filled = await createAndFill(client, target, source, { temporary: false }, onProgress);
+    // The table is created only once its rows are sorted: a taken name is refused before loading.
+    const taken = await client.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [target]);
+    if (taken.rows[0]!.t !== null) throw duplicateTable();
+    const sorted = Boolean(source.meta.position);
+    const staging = sorted ? qualified(database, `vodax_load_${randomBytes(8).toString('hex')}`) : target;
+    const filled = await createAndFill(client, staging, source, { temporary: false, unlogged: sorted }, onProgress);
+    rows = filled.rows;
+    // Every row has been read: a reader that inferred the types knows the narrowest ones now.
+    const columns = source.narrowestColumns?.() ?? source.meta.columns;
+    meta = { ...source.meta, columns };
+    if (sorted) await writeSorted(client, staging, target, source.meta.columns, columns);
+    else await narrowColumns(client, target, source.meta.columns, columns);
   } catch (e) {
     // duplicate_table: a name taken since the caller looked (or the caller did not look).
-    if ((e as { code?: unknown }).code === '42P07') throw new ConflictError(`table ${database}.${meta.name} exists already`);
+    if ((e as { code?: unknown }).code === '42P07') throw new ConflictError(`table ${database}.${source.meta.name} exists already`);
     throw e;
   }
-  const { rows, hasHpx } = filled;
   if (meta.primaryKey?.length) {
     await client.query(`ALTER TABLE ${target} ADD PRIMARY KEY (${meta.primaryKey.map(quoteIdent).join(', ')})`);
   }
-  if (hasHpx) {
+  if (meta.position) {
     await client.query(`CREATE INDEX ON ${target} (${quoteIdent(HPX_COLUMN)})`);
+    // Marked as the clustering index, so that a CLUSTER after later changes keeps the order.
+    const index = await client.query<{ name: string }>(
+      `SELECT c.relname AS name FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+       WHERE i.indrelid = $1::regclass AND i.indnatts = 1 AND a.attname = $2 ORDER BY c.oid DESC LIMIT 1`,
+      [target, HPX_COLUMN],
+    );
+    await client.query(`ALTER TABLE ${target} CLUSTER ON ${quoteIdent(index.rows[0]!.name)}`);
   }
   await client.query(`ANALYZE ${target}`);
   await describeTable(client, database, meta, rows);
   return rows;
+}
+
+/** PostgreSQL's duplicate_table error, for a name found taken before PostgreSQL says so. */
+function duplicateTable(): Error {
+  return Object.assign(new Error('duplicate table'), { code: '42P07' });
+}
+
+/** The columns whose type narrowed, with the PostgreSQL type each is now stored in. */
+function narrowingCasts(wide: readonly ColumnMeta[], narrow: readonly ColumnMeta[]): { name: string; type: string }[] {
+  return narrow.flatMap((c, i) => (c.datatype !== wide[i]!.datatype ? [{ name: c.name, type: pgTypeOf(c) }] : []));
+}
+
+/** Write the staged rows into `target` in HEALPix order, in their narrowest types, and drop the staging table. */
+async function writeSorted(client: pg.ClientBase, staging: string, target: string, wide: readonly ColumnMeta[], narrow: readonly ColumnMeta[]): Promise<void> {
+  const casts = new Map(narrowingCasts(wide, narrow).map((c) => [c.name, c.type]));
+  const select = narrow.map((c) => (casts.has(c.name) ? `${quoteIdent(c.name)}::${casts.get(c.name)} AS ${quoteIdent(c.name)}` : quoteIdent(c.name)));
+  // CREATE TABLE AS, not INSERT: PostgreSQL may read and sort with parallel workers for it. (More
+  // work_mem than the default 4 MB was measured slower: 1e6 rows sort in 0.7 s with it, 0.9-1.0 s with 256 MB.)
+  await client.query(`CREATE TABLE ${target} AS SELECT ${select.join(', ')}, ${quoteIdent(HPX_COLUMN)} FROM ${staging} ORDER BY ${quoteIdent(HPX_COLUMN)}`);
+  await client.query(`DROP TABLE ${staging}`);
+  const notNull = narrow.filter((c) => c.nullable === false).map((c) => `ALTER COLUMN ${quoteIdent(c.name)} SET NOT NULL`);
+  if (notNull.length > 0) await client.query(`ALTER TABLE ${target} ${notNull.join(', ')}`);
+}
+
+/** Store columns whose type narrowed in that type (one rewrite of the table). */
+async function narrowColumns(client: pg.ClientBase, target: string, wide: readonly ColumnMeta[], narrow: readonly ColumnMeta[]): Promise<void> {
+  const casts = narrowingCasts(wide, narrow);
+  if (casts.length === 0) return;
+  await client.query(`ALTER TABLE ${target} ${casts.map((c) => `ALTER COLUMN ${quoteIdent(c.name)} TYPE ${c.type}`).join(', ')}`);
 }
 
 /**
@@ -76,7 +130,7 @@ export async function createAndFill(
   client: pg.ClientBase,
   target: string,
   source: TableSource,
-  options: { temporary: boolean },
+  options: { temporary: boolean; unlogged?: boolean },
   onProgress?: Progress,
 ): Promise<{ rows: number; hasHpx: boolean }> {
   const meta = source.meta;
@@ -86,7 +140,8 @@ export async function createAndFill(
   if (pos) defs.push(`${quoteIdent(HPX_COLUMN)} bigint`);
   const counter = { rows: 0 };
   try {
-    await client.query(`CREATE ${options.temporary ? 'TEMPORARY ' : ''}TABLE ${target} (${defs.join(', ')})`);
+    const kind = options.temporary ? 'TEMPORARY ' : options.unlogged ? 'UNLOGGED ' : '';
+    await client.query(`CREATE ${kind}TABLE ${target} (${defs.join(', ')})`);
     const names = meta.columns.map((c) => quoteIdent(c.name));
     if (pos) names.push(quoteIdent(HPX_COLUMN));
     const encoder: RowEncoder = binaryEncodable(meta.columns) ? new BinaryRowEncoder(meta.columns, pos) : new TextRowEncoder(meta.columns, pos);

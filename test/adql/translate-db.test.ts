@@ -163,7 +163,8 @@ describe('ADQL translations on PostgreSQL (sample data)', function () {
   it('EXPLAIN of a 0.1 degree cone search shows an index scan on vodax_hpx', async () => {
     const t = translate(validate(parseAdql('SELECT * FROM DC_W13_Stripe82.Object WHERE CONTAINS(POINT(ra, decl), CIRCLE(10, 0, 0.1)) = 1'), catalog));
     const plan = (await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${t.sql}`, t.params)).map((r) => r['QUERY PLAN']).join('\n');
-    expect(plan).to.match(/(Bitmap Index Scan|Index Scan) on \S*vodax_hpx/);
+    // An Index Scan since tables are stored in HEALPix order (a bitmap scan before).
+    expect(plan, plan).to.match(/(Bitmap Index Scan on|Index Scan using) "?\S*vodax_hpx/);
   });
 
   it('the README cone query reads the vodax_hpx index (EXPLAIN) and returns objects within the radius', async () => {
@@ -172,7 +173,8 @@ describe('ADQL translations on PostgreSQL (sample data)', function () {
     // the limit, the plan must read the index ranges.
     const t = translate(validate(parseAdql(adql.replace('TOP 5 ', '')), catalog));
     const plan = (await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${t.sql}`, t.params)).map((r) => r['QUERY PLAN']).join('\n');
-    expect(plan).to.match(/(Bitmap Index Scan|Index Scan) on \S*vodax_hpx/);
+    // An Index Scan since tables are stored in HEALPix order (a bitmap scan before).
+    expect(plan, plan).to.match(/(Bitmap Index Scan on|Index Scan using) "?\S*vodax_hpx/);
     expect(await run(db, catalog, adql)).to.have.length(5);
     const rows = await run(db, catalog, adql.replace('TOP 5 ', ''));
     expectSameIds(rows.map((r) => r[0] as bigint), cone(objects, 0.05, 0, 0.1));
@@ -201,7 +203,8 @@ describe('ADQL translations on PostgreSQL (sample data)', function () {
     const t = translate(validate(parseAdql('SELECT o.objectId, s.sourceId FROM DC_W13_Stripe82.Object o, DC_W13_Stripe82.Source s WHERE DISTANCE(POINT(o.ra, o.decl), POINT(s.ra, s.decl)) < 0.0003'), catalog));
     const plan = (await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${t.sql}`, t.params)).map((r) => r['QUERY PLAN']).join('\n');
     expect(plan).to.match(/Function Scan on hpx_neighbours/);
-    expect(plan).to.match(/(Bitmap Index Scan|Index Scan) on \S*vodax_hpx/);
+    // An Index Scan since tables are stored in HEALPix order (a bitmap scan before).
+    expect(plan, plan).to.match(/(Bitmap Index Scan on|Index Scan using) "?\S*vodax_hpx/);
   });
 
   it('TOP, ORDER BY and OFFSET select the same rows as a sorted slice; MAXREC reads one extra row', async () => {

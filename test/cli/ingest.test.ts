@@ -90,6 +90,53 @@ describe('ingest: vodax ingest catalog', function () {
     expect(t).to.deep.equal({ ra_column: 'db', dec_column: 'fl', hpx_column: 'vodax_hpx' });
   });
 
+  it('stores a CSV with a position in HEALPix order, clustered, each column in the narrowest type its values allow', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vodax-ingest-'));
+    const file = path.join(dir, 'narrow.csv');
+    // Rows in no sky order; past the 1000 sampled, a flux of 9 digits and an id beyond a short.
+    const lines = ['id,count,ra,dec,mag,flux,name'];
+    for (let i = 0; i < 1500; i++) {
+      const id = i === 1400 ? 40000 : i;
+      const flux = i === 1200 ? '12.3456789' : ((i % 97) / 4).toFixed(2);
+      lines.push(`${id},${(i * 37) % 30000},${((i * 7919) % 36000 / 100).toFixed(7)},${(((i * 104729) % 17000) / 100 - 85).toFixed(7)},${(17 + (i % 900) / 100).toFixed(3)},${flux},s${i}`);
+    }
+    fs.writeFileSync(file, lines.join('\n') + '\n');
+    try {
+      const r = await vodax(fresh.url, ['ingest', 'catalog', file, '--db', 'Narrow', '--level', 'L2', '--table', 'N', '--ra', 'ra', '--dec', 'dec']);
+      expect(r.code, r.stderr).to.equal(0);
+      const types = await fresh.db.query<{ column_name: string; datatype: string; pg: string }>(
+        `SELECT c.column_name, c.datatype, format_type(a.atttypid, a.atttypmod) AS pg FROM "TAP_SCHEMA".columns c
+         JOIN pg_attribute a ON a.attrelid = '"Narrow"."N"'::regclass AND a.attname = c.column_name WHERE c.table_name = 'Narrow.N' ORDER BY c.column_index`,
+      );
+      expect(types.map((t) => `${t.column_name} ${t.datatype} ${t.pg}`)).to.deep.equal([
+        'id int integer',
+        'count short smallint',
+        'ra double double precision',
+        'dec double double precision',
+        'mag float real',
+        'flux double double precision',
+        'name char text',
+      ]);
+      // The narrowed values read back as the file wrote them.
+      const rows = await fresh.db.query<{ id: number; count: number; mag: string; flux: number }>('SELECT id, count, mag::text AS mag, flux FROM "Narrow"."N" ORDER BY id');
+      const byId = new Map(lines.slice(1).map((l) => l.split(',')).map((f) => [Number(f[0]), f]));
+      expect(rows).to.have.length(1500);
+      for (const row of rows) {
+        const f = byId.get(row.id)!;
+        expect([row.count, Number(row.mag), row.flux], f.join(',')).to.deep.equal([Number(f[1]), Number(f[4]), Number(f[5])]);
+      }
+      // Physically in HEALPix order, with the index marked for CLUSTER, and no staging table left.
+      const order = await fresh.db.query<{ hpx: string }>('SELECT vodax_hpx::text AS hpx FROM "Narrow"."N" ORDER BY ctid');
+      const hpx = order.map((o) => BigInt(o.hpx));
+      expect(hpx.every((h, k) => k === 0 || hpx[k - 1]! <= h)).to.equal(true);
+      const [clustered] = await fresh.db.query(`SELECT count(*)::int AS n FROM pg_index WHERE indrelid = '"Narrow"."N"'::regclass AND indisclustered`);
+      expect(clustered).to.deep.equal({ n: 1 });
+      expect(await fresh.db.query(`SELECT relname FROM pg_class WHERE relname LIKE 'vodax_load_%'`)).to.deep.equal([]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('rejects a bad number after the rows sampled for types, naming file, line and column', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vodax-ingest-'));
     const file = path.join(dir, 'late.csv');

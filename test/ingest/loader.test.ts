@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import { Readable } from 'node:stream';
+import { readCsv } from '../../src/formats/csv-reader.js';
 import { freshDatabase } from '../support/database.js';
 import { createDatabase, loadTable, HPX_COLUMN } from '../../src/ingest/loader.js';
 import { ang2pix, INDEX_ORDER } from '../../src/healpix/nested.js';
@@ -74,6 +76,35 @@ describe('ingest: loader', () => {
     expect(table).to.deep.equal({ schema_name: 'MyDb', table_type: 'table', description: 'every type' });
     const idx = await fresh.db.query<{ indexdef: string }>(`SELECT indexdef FROM pg_indexes WHERE schemaname = 'MyDb' AND tablename = 'Things'`);
     expect(idx.map((i) => i.indexdef).join('\n')).to.include(HPX_COLUMN);
+    // Written anew in HEALPix order: the key and NOT NULL still hold.
+    expect(idx.map((i) => i.indexdef).join('\n')).to.include('UNIQUE INDEX "Things_pkey"');
+    const [id] = await fresh.db.query(`SELECT attnotnull FROM pg_attribute WHERE attrelid = '"MyDb"."Things"'::regclass AND attname = 'id'`);
+    expect(id).to.deep.equal({ attnotnull: true });
+  });
+
+  it('stores inferred columns of a table without a position in the narrowest types too', async () => {
+    const csv = 'n,mag,x\n1,18.25,1.123456789\n300,19.5,2\n,-0.001,\n';
+    const source = await readCsv(Readable.from([csv]), { file: 'small.csv', tableName: 'Small' });
+    await fresh.db.transaction(async (c) => {
+      await createDatabase(c, { name: 'MyDb', level: 'L2', owner: 'ann', description: 'test', annotations: {} });
+      await loadTable(c, 'MyDb', source);
+    });
+    const types = await fresh.db.query(
+      `SELECT attname, format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = '"MyDb"."Small"'::regclass AND attnum > 0 ORDER BY attnum`,
+    );
+    expect(types).to.deep.equal([
+      { attname: 'n', type: 'smallint' },
+      { attname: 'mag', type: 'real' },
+      { attname: 'x', type: 'double precision' },
+    ]);
+    const described = await fresh.db.query(`SELECT column_name, datatype FROM "TAP_SCHEMA".columns WHERE table_name = 'MyDb.Small' ORDER BY column_index`);
+    expect(described.map((d) => d.datatype)).to.deep.equal(['short', 'float', 'double']);
+    const rows = await fresh.db.query(`SELECT n, mag::text AS mag, x FROM "MyDb"."Small" ORDER BY n NULLS LAST`);
+    expect(rows).to.deep.equal([
+      { n: 1, mag: '18.25', x: 1.123456789 },
+      { n: 300, mag: '19.5', x: 2 },
+      { n: null, mag: '-0.001', x: null },
+    ]);
   });
 
   it('stores every value alike in binary COPY (no timestamp column) and in text COPY (one forces it)', async () => {
