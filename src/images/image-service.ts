@@ -97,6 +97,9 @@ export function planImage(image: ImageRecord, req: ImageRequest): ImagePlan {
   return { planes, previewPlane, cut, box, stem };
 }
 
+/** Largest FITS answer made in memory rather than streamed. */
+const IN_MEMORY_FITS_BYTES = 1 << 20;
+
 /** A stream of chunks that runs `release` once when it closes: read to the end, failed, or dropped unread (HEAD). */
 function releasingStream(chunks: AsyncIterable<Buffer>, release: () => Promise<void>): Readable {
   const stream = Readable.from(chunks, { objectMode: false });
@@ -158,6 +161,14 @@ export async function imageAnswer(dataDir: string, image: ImageRecord, req: Imag
     }
     const hdus = imageHdus(file, image.hdus, planes, box, image.wcs, provenance);
     const length = fitsLength(hdus);
+    if (length <= IN_MEMORY_FITS_BYTES) {
+      // A small answer (a typical cutout) is made whole and sent in one write: streaming its
+      // three chunks cost more than making them (the stream, its pipeline, a write each).
+      const chunks: Buffer[] = [];
+      for await (const chunk of fitsBytes(hdus)) chunks.push(chunk);
+      await closeFile();
+      return { type: IMAGE_FORMAT_TYPES.fits, filename: `${stem}.fits`, length, body: Buffer.concat(chunks, length), box: cut, clipped };
+    }
     return { type: IMAGE_FORMAT_TYPES.fits, filename: `${stem}.fits`, length, body: releasingStream(fitsBytes(hdus), closeFile), box: cut, clipped };
   } catch (e) {
     await closeFile().catch(() => undefined);
