@@ -244,6 +244,61 @@ class CsvTokenizer {
   }
 }
 
+/**
+ * The records after the header as rows: the sample first, then the rest of the input. An
+ * iterator of its own, not an async generator: a row already in the buffer comes as a
+ * resolved promise, without a generator's suspend and resume (a third of a million-row load's
+ * time). Ends (destroys) the input when the consumer stops early or a record is refused.
+ */
+class CsvRows implements AsyncIterableIterator<CellValue[]> {
+  private done = false;
+
+  constructor(
+    private readonly tok: CsvTokenizer,
+    private readonly nextSampled: () => CellValue[] | null,
+    private readonly current: () => CellValue[],
+  ) {}
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<CellValue[]>> {
+    if (this.done) return Promise.resolve({ value: undefined, done: true });
+    try {
+      const sampled = this.nextSampled();
+      if (sampled !== null) return Promise.resolve({ value: sampled, done: false });
+      if (this.tok.tryNext()) return Promise.resolve({ value: this.current(), done: false });
+    } catch (e) {
+      return this.fail(e);
+    }
+    return this.nextFilling();
+  }
+
+  async return(): Promise<IteratorResult<CellValue[]>> {
+    this.done = true;
+    await this.tok.close();
+    return { value: undefined, done: true };
+  }
+
+  /** The next row when the buffer holds no whole record: reads input until it does. */
+  private async nextFilling(): Promise<IteratorResult<CellValue[]>> {
+    try {
+      if (await this.tok.next()) return { value: this.current(), done: false };
+      await this.return();
+      return { value: undefined, done: true };
+    } catch (e) {
+      return this.fail(e);
+    }
+  }
+
+  private async fail(e: unknown): Promise<never> {
+    this.done = true;
+    await this.tok.close();
+    throw e;
+  }
+}
+
 /** Normalises a CsvColumnType to the type parts of a ColumnMeta. */
 function columnTypeOf(t: CsvColumnType): Partial<Omit<ColumnMeta, 'name'>> & { datatype: TapDatatype } {
   if (typeof t === 'string') return { datatype: t, arraysize: t === 'char' || t === 'unicodeChar' ? '*' : null };
@@ -392,27 +447,16 @@ async function openCsv(tok: CsvTokenizer, options: CsvReadOptions): Promise<Tabl
     return row;
   };
 
-  async function* rows(): AsyncGenerator<CellValue[]> {
-    for (let k = 0; k < sample.length; k++) {
-      const r = sample[k];
-      // Drop the sample record before yielding so that it can be collected.
-      sample[k] = undefined as unknown as (typeof sample)[number];
-      yield convert(r.fields, r.lines, r.cols);
-    }
-    sample.length = 0;
-    try {
-      while (await tok.next()) {
-        checkWidth();
-        yield convert(tok.fields, tok.lines, tok.cols);
-      }
-    } finally {
-      // A consumer that stops early (or an error) ends the input instead of leaving it paused.
-      await tok.close();
-    }
-  }
+  const rows = new CsvRows(tok, () => {
+    const r = sample.shift();
+    return r === undefined ? null : convert(r.fields, r.lines, r.cols);
+  }, () => {
+    checkWidth();
+    return convert(tok.fields, tok.lines, tok.cols);
+  });
 
   const name = options.tableName ?? basename(file, extname(file));
   const narrowestColumns = (): ColumnMeta[] =>
     columns.map((c, j): ColumnMeta => (narrowing[j] ? { ...c, datatype: c.datatype === 'int' ? 'short' : 'float' } : c));
-  return { meta: { name, description: null, columns }, rows: rows(), narrowestColumns };
+  return { meta: { name, description: null, columns }, rows, narrowestColumns };
 }

@@ -39,6 +39,21 @@ describe('table readers and their input stream', () => {
     });
   }
 
+  it('CSV: a consumer that stops within the rows sampled for types ends an endless input (it was left open)', async () => {
+    let n = 0;
+    const input = new Readable({
+      read() {
+        this.push(n++ === 0 ? 'id,mag\n' : `${n},${(n % 300) / 10}\n`.repeat(100));
+      },
+    });
+    const src = await readCsv(input, { file: 'endless.csv' });
+    for await (const row of src.rows) {
+      expect(row).to.deep.equal([2, 0.2]);
+      break;
+    }
+    expect(input.destroyed).to.equal(true);
+  });
+
   it('an endless input rejected while opening is ended', async () => {
     const endless = (head: string, line: string): Readable => {
       let first = true;
