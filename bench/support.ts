@@ -53,7 +53,7 @@ export function printTable(title: string, header: string[], rows: (string | numb
 
 /** The build in dist/ brought up to date, once per benchmark process (scripts/build.mjs only redoes what changed). */
 let built: Promise<unknown> | null = null;
-function ensureBuilt(): Promise<unknown> {
+export function ensureBuilt(): Promise<unknown> {
   built ??= import(pathToFileURL(path.join(ROOT, 'scripts', 'build.mjs')).href).then((m: { build(o: { log(line: string): void }): Promise<unknown> }) => m.build({ log: () => {} }));
   return built;
 }
