@@ -32,8 +32,8 @@ const ELEMENT: Record<string, { code: NumericCode; size: number; min: bigint; ma
   boolean: { code: 'B', size: 1, min: 0n, max: 0n },
 };
 
-/** What the spooling pass learns about one column. */
-class ColumnStats {
+/** What the spooling pass learns about one column (also the COPY path's, copy/copy-fits.ts). */
+export class ColumnStats {
   hasNull = false;
   /** Longest string in bytes, or longest variable array in elements. */
   maxLength = 0;
@@ -46,7 +46,7 @@ class ColumnStats {
 }
 
 /** How one column is laid out in a row. */
-interface Layout {
+export interface Layout {
   col: ColumnMeta;
   kind: 'L' | 'A' | 'scalar' | 'fixed' | 'var';
   element: (typeof ELEMENT)[string];
@@ -122,7 +122,7 @@ function chooseTnull(col: ColumnMeta, stats: ColumnStats, kind: Layout['kind']):
 }
 
 /** The row layout of all columns, from the spooling pass's stats. */
-function layOut(columns: ColumnMeta[], stats: ColumnStats[]): { layouts: Layout[]; rowBytes: number } {
+export function layOut(columns: ColumnMeta[], stats: ColumnStats[]): { layouts: Layout[]; rowBytes: number } {
   let offset = 0;
   const layouts = columns.map((col, i) => {
     const kind = kindOf(col);
@@ -165,7 +165,7 @@ function tform(l: Layout): string {
 }
 
 /** The header cards of the BINTABLE extension. */
-function tableHeader(doc: TableDocument, layouts: Layout[], rowBytes: number, rows: number, heap: number, overflow: boolean): string[] {
+export function tableHeader(doc: Pick<TableDocument, 'info'>, layouts: Layout[], rowBytes: number, rows: number, heap: number, overflow: boolean): string[] {
   const cards: string[] = [
     ...fitsCards('XTENSION', 'BINTABLE', 'binary table extension'),
     ...fitsCards('BITPIX', 8, '8-bit bytes'),
@@ -205,7 +205,7 @@ function tableHeader(doc: TableDocument, layouts: Layout[], rowBytes: number, ro
 }
 
 /** The header of the empty primary HDU. */
-function primaryHeader(): Buffer {
+export function primaryHeader(): Buffer {
   return fitsHeaderBytes([
     ...fitsCards('SIMPLE', true, 'conforms to FITS standard'),
     ...fitsCards('BITPIX', 8, 'no data'),

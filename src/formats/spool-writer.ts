@@ -1,15 +1,12 @@
 /**
- * A temporary on-disk copy of a row stream, for formats whose header needs facts only known at
- * the end (FITS: the row count and string widths; IPAC: column widths). Rows are kept in a
- * compact tagged binary form, in frames of about 1 MB, so memory stays flat while spooling and
- * while reading back (which may be done more than once). Rows that fit in the first frame never
- * reach the disk (a cone's answer: no file made, written, read and deleted per request); `dispose`
- * deletes the files.
+ * A temporary copy of a row stream, for formats whose header needs facts only known at the end
+ * (FITS: the row count and string widths; IPAC: column widths). Rows are kept in a compact
+ * tagged binary form, in frames of about 1 MB held by a ByteSpool (in memory while small, else
+ * in a file), so memory stays flat while spooling and while reading back (which may be done
+ * more than once); `dispose` deletes the file.
  */
-import fs from 'node:fs/promises';
 import os from 'node:os';
-import path from 'node:path';
-import { scratchPrefix } from '../system/scratch.js';
+import { ByteSpool } from './byte-spool.js';
 import type { CellValue } from './table-model.js';
 
 const FRAME = 1 << 20;
@@ -27,38 +24,18 @@ const DATE = 7;
 export class RowSpool {
   private buf = Buffer.alloc(FRAME + 4096);
   private view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
-  private pos = 4;
-  private size = 0;
-  /** The file, once a frame had to be written. */
-  private file: { dir: string; handle: fs.FileHandle } | null = null;
-  /** The last frame when finish() kept it in memory. */
-  private kept: Buffer | null = null;
-  private disposed = false;
+  private pos = 0;
+  private readonly frames: ByteSpool;
   /** Rows appended so far. */
   rowCount = 0;
 
-  private constructor(private readonly root: string) {}
+  private constructor(root: string) {
+    this.frames = new ByteSpool(root);
+  }
 
   /** A new, empty spool; its file, if rows need one, goes in a fresh directory under `tmpDir` (os.tmpdir() by default). */
   static async create(tmpDir?: string): Promise<RowSpool> {
     return new RowSpool(tmpDir ?? os.tmpdir());
-  }
-
-  private async openFile(): Promise<{ dir: string; handle: fs.FileHandle }> {
-    if (this.file) return this.file;
-    // The scratch folder may not exist yet (a fresh DATA_DIR): make it rather than fail mid-answer.
-    await fs.mkdir(this.root, { recursive: true });
-    const dir = await fs.mkdtemp(path.join(this.root, scratchPrefix('vodax-spool')));
-    try {
-      const handle = await fs.open(path.join(dir, 'rows'), 'w+');
-      this.file = { dir, handle };
-    } catch (e) {
-      await fs.rm(dir, { recursive: true, force: true });
-      throw e;
-    }
-    // Disposed while the file was being made (the consumer left): remove it at once.
-    if (this.disposed) await this.dispose();
-    return this.file!;
   }
 
   private ensure(n: number): void {
@@ -109,13 +86,13 @@ export class RowSpool {
     }
   }
 
+  /** Hands the frame so far to the spool and starts a new one. */
   private async flushFrame(): Promise<void> {
-    if (this.pos === 4) return;
-    this.view.setUint32(0, this.pos - 4);
-    const { handle } = await this.openFile();
-    await handle.write(this.buf, 0, this.pos, this.size);
-    this.size += this.pos;
-    this.pos = 4;
+    if (this.pos === 0) return;
+    await this.frames.add(this.buf.subarray(0, this.pos));
+    this.buf = Buffer.alloc(FRAME + 4096);
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+    this.pos = 0;
   }
 
   /** Appends a batch of rows (all of the same width). */
@@ -130,34 +107,19 @@ export class RowSpool {
     }
   }
 
-  /** Ends the appending (what is still buffered stays in memory); call before reading. */
+  /** Ends the appending; call before reading. */
   async finish(): Promise<void> {
-    this.kept = this.buf.subarray(4, this.pos);
+    await this.flushFrame();
   }
 
   /** Reads the rows back, a frame's worth per batch. */
   async *read(): AsyncGenerator<CellValue[][]> {
-    const head = Buffer.alloc(4);
-    let at = 0;
-    while (at < this.size) {
-      const { handle } = this.file!;
-      await handle.read(head, 0, 4, at);
-      const len = head.readUInt32BE(0);
-      const frame = Buffer.alloc(len);
-      await handle.read(frame, 0, len, at + 4);
-      at += 4 + len;
-      yield decodeFrame(frame);
-    }
-    if (this.kept && this.kept.length > 0) yield decodeFrame(this.kept);
+    for await (const frame of this.frames.frames()) yield decodeFrame(frame);
   }
 
   /** Closes and deletes the spool; safe to call twice. */
   async dispose(): Promise<void> {
-    this.disposed = true;
-    const file = this.file;
-    if (!file) return;
-    await file.handle.close().catch(() => undefined);
-    await fs.rm(file.dir, { recursive: true, force: true });
+    await this.frames.dispose();
   }
 }
 

@@ -1,6 +1,6 @@
 /**
  * The fast paths of TAP results: where PostgreSQL can format the rows exactly as the generic
- * serializer would (CSV, TSV, VOTable TABLEDATA, JSON and BINARY2 over the column types it knows), the answer is
+ * serializer would (CSV, TSV, VOTable TABLEDATA, JSON, BINARY2 and FITS over the column types it knows), the answer is
  * streamed from a COPY instead of rows parsed and formatted in Node. Anything else answers null
  * and goes the generic way (openQuery and the writer).
  */
@@ -15,15 +15,21 @@ import { jsonWriter } from '../formats/json-writer.js';
 import { inlineParams } from '../formats/copy/inline-params.js';
 import { jsonDocument, lineCopySql, tabledataDocument, textDocument } from '../formats/copy/text-copy.js';
 import { binary2CopyPlan, binary2Document } from '../formats/copy/copy-binary2.js';
+import { fitsCopyPlan, fitsDocument } from '../formats/copy/copy-fits.js';
+import { fitsTableWriter } from '../formats/fits-table-writer.js';
 
 /** The writers with a fast path, and which. */
-const FAST_KINDS = new Map<TableWriter, 'csv' | 'tsv' | 'tabledata' | 'json' | 'binary2'>([
+const FAST_KINDS = new Map<TableWriter, 'csv' | 'tsv' | 'tabledata' | 'json' | 'binary2' | 'fits'>([
   [csvWriter, 'csv'],
   [tsvWriter, 'tsv'],
   [votableWriter, 'tabledata'],
   [jsonWriter, 'json'],
   [votableBinary2Writer, 'binary2'],
+  [fitsTableWriter, 'fits'],
 ]);
+
+/** The binary paths: no text formatting in SQL, so taken on every PostgreSQL and for results of any size. */
+const BINARY_KINDS = new Set(['binary2', 'fits']);
 
 /** Bytes of the binary COPY header: more than these means a row has arrived. */
 const COPY_HEADER_BYTES = 19;
@@ -95,17 +101,25 @@ export async function fastDocumentStream(
   if (kind === null || q.maxrec === 0) return null;
   // The text paths print numbers with per-value SQL that PostgreSQL 15 evaluates hundreds of
   // times slower than 16+ (measured: 50 s for 20,000 rows); there the generic writers are faster.
-  if (kind !== 'binary2' && (await db.serverVersion()) < TEXT_PATHS_MIN_VERSION) return null;
+  const binary = BINARY_KINDS.has(kind);
+  if (!binary && (await db.serverVersion()) < TEXT_PATHS_MIN_VERSION) return null;
   // Too few rows for the text paths whatever the plan (TOP, MAXREC): not worth an EXPLAIN to learn it.
-  if (kind !== 'binary2' && !options.session && q.rowLimit !== undefined && q.rowLimit < minTextRows) return null;
+  if (!binary && !options.session && q.rowLimit !== undefined && q.rowLimit < minTextRows) return null;
   const sql = inlineParams(q.sql, q.params);
   if (sql === null) return null;
   let plan: ReturnType<typeof binary2CopyPlan> = null;
+  let fitsPlan: ReturnType<typeof fitsCopyPlan> = null;
   const build = (fields: ResultField[], plannedRows: number): string | null => {
+    if (kind === 'binary2') {
+      plan = binary2CopyPlan(sql, q.columns, fields);
+      return plan?.copySql ?? null;
+    }
+    if (kind === 'fits') {
+      fitsPlan = fitsCopyPlan(sql, q.columns, fields);
+      return fitsPlan?.copySql ?? null;
+    }
     // With uploads the session is already set up (their tables loaded): declining now would load them twice.
-    if (kind !== 'binary2') return plannedRows < minTextRows && !options.session ? null : lineCopySql(kind, sql, q.columns, fields);
-    plan = binary2CopyPlan(sql, q.columns, fields);
-    return plan?.copySql ?? null;
+    return plannedRows < minTextRows && !options.session ? null : lineCopySql(kind, sql, q.columns, fields);
   };
   const out = await db.copyOutReadOnly(
     sql,
@@ -129,6 +143,7 @@ export async function fastDocumentStream(
   if (kind === 'json') return jsonDocument(q.columns, bytes, q.maxrec);
   const info = { query: q.adql, lang: 'ADQL', requestDate: options.requestDate.toISOString() };
   if (kind === 'tabledata') return tabledataDocument({ columns: q.columns, info }, bytes, q.maxrec);
+  if (kind === 'fits') return fitsDocument({ columns: q.columns, info }, fitsPlan!.plans, bytes, q.maxrec, writeOptions?.tmpDir);
   return binary2Document({ columns: q.columns, info }, plan!.plans, bytes, q.maxrec);
 }
 

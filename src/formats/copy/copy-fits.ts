@@ -1,0 +1,256 @@
+/**
+ * FITS binary tables from PostgreSQL's binary COPY: both are big-endian, so integers and floats
+ * are copied byte for byte. A FITS header states the row count, string widths and TNULLs before
+ * the rows, so the COPY's tuples are spooled as they come (ByteSpool) while those facts are noted,
+ * then written out as FITS rows: NULLs, NaN, booleans (T/F) and text (printable ASCII) set the way
+ * fits-table-writer.ts sets them, so the file is byte-identical to the generic writer's.
+ */
+import os from 'node:os';
+import type { ColumnMeta } from '../table-model.js';
+import type { ResultField } from '../../storage/database.js';
+import type { TableDocument } from '../table-writer.js';
+import { isArrayColumn, isStringColumn } from '../cell-values.js';
+import { fitsDataPadding, fitsHeaderBytes } from '../../fits/header-writer.js';
+import { ColumnStats, layOut, primaryHeader, tableHeader, type Layout } from '../fits-table-writer.js';
+import { ByteSpool } from '../byte-spool.js';
+import { PG_OID, columnRef, timestampSql, wrappedQuery } from './column-sql.js';
+import { TupleChunks } from './binary-tuples.js';
+
+/** Bytes of spooled tuples per frame, and of FITS rows per output chunk. */
+const FRAME = 1 << 20;
+
+/** How one column's bytes become FITS bytes. */
+type Kind = 'int' | 'float4' | 'float8' | 'bool' | 'text';
+
+export interface FitsColumnPlan {
+  kind: Kind;
+  /** Bytes of a value (int, float4, float8); 0 for text and booleans. */
+  size: number;
+  /** The SQL selecting the column for COPY. */
+  sql: string;
+}
+
+const INT_OIDS: Record<string, number[]> = {
+  short: [PG_OID.int2],
+  int: [PG_OID.int2, PG_OID.int4],
+  long: [PG_OID.int2, PG_OID.int4, PG_OID.int8],
+};
+const INT_SIZE: Record<string, number> = { short: 2, int: 4, long: 8 };
+const INT_CAST: Record<string, string> = { short: 'int2', int: 'int4', long: 'int8' };
+
+/** The plan of one column, or null when its bytes cannot be carried over exactly. */
+function planColumn(col: ColumnMeta, oid: number, i: number): FitsColumnPlan | null {
+  const ref = columnRef(i);
+  if (isStringColumn(col)) {
+    if (oid === PG_OID.text || oid === PG_OID.varchar) return { kind: 'text', size: 0, sql: ref };
+    if (oid === PG_OID.timestamp) return { kind: 'text', size: 0, sql: timestampSql(ref) };
+    return null;
+  }
+  if (isArrayColumn(col)) return null;
+  switch (col.datatype) {
+    case 'boolean':
+      return oid === PG_OID.bool ? { kind: 'bool', size: 0, sql: ref } : null;
+    case 'short':
+    case 'int':
+    case 'long':
+      return INT_OIDS[col.datatype]!.includes(oid) ? { kind: 'int', size: INT_SIZE[col.datatype]!, sql: `(${ref})::${INT_CAST[col.datatype]}` } : null;
+    case 'float':
+      return oid === PG_OID.float4 ? { kind: 'float4', size: 4, sql: ref } : null;
+    case 'double':
+      if (oid === PG_OID.float8) return { kind: 'float8', size: 8, sql: ref };
+      // Small integers are exact as doubles, in PostgreSQL as in JavaScript.
+      if (oid === PG_OID.int2 || oid === PG_OID.int4) return { kind: 'float8', size: 8, sql: `(${ref})::float8` };
+      return null;
+    default:
+      return null;
+  }
+}
+
+/** The column plans and the COPY statement, or null when some column needs the generic writer. */
+export function fitsCopyPlan(sql: string, columns: ColumnMeta[], fields: ResultField[]): { plans: FitsColumnPlan[]; copySql: string } | null {
+  if (fields.length !== columns.length || columns.length === 0) return null;
+  const plans: FitsColumnPlan[] = [];
+  for (let i = 0; i < columns.length; i++) {
+    const plan = planColumn(columns[i]!, fields[i]!.dataTypeID, i);
+    if (plan === null) return null;
+    plans.push(plan);
+  }
+  return { plans, copySql: `COPY (${wrappedQuery(sql, columns.length, plans.map((p) => p.sql))}) TO STDOUT (FORMAT binary)` };
+}
+
+/** Length in UTF-16 units (the generic writer's string length) of UTF-8 bytes. */
+function utf16Length(buf: Buffer, from: number, to: number): number {
+  let n = 0;
+  for (let k = from; k < to; k++) {
+    const c = buf[k]!;
+    if (c < 0x80 || c >= 0xc0) n += c >= 0xf0 ? 2 : 1;
+  }
+  return n;
+}
+
+/** Whether a big-endian integer of `size` bytes at `at` is the type's minimum (0x80 00..) or maximum (0x7f ff..). */
+function extreme(buf: Buffer, at: number, size: number, first: number, rest: number): boolean {
+  if (buf[at] !== first) return false;
+  for (let k = 1; k < size; k++) if (buf[at + k] !== rest) return false;
+  return true;
+}
+
+/** Notes one tuple's values in the stats; answers the tuple's end, or -1 when it is not all in `buf`. */
+function noteTuple(buf: Buffer, p: number, end: number, plans: FitsColumnPlan[], stats: ColumnStats[]): number {
+  let q = p + 2;
+  for (let i = 0; i < plans.length; i++) {
+    if (q + 4 > end) return -1;
+    const len = buf.readInt32BE(q);
+    q += 4;
+    if (len === -1) {
+      stats[i]!.hasNull = true;
+      continue;
+    }
+    if (q + len > end) return -1;
+    const plan = plans[i]!;
+    if (plan.kind === 'text') {
+      const units = utf16Length(buf, q, q + len);
+      if (units > stats[i]!.maxLength) stats[i]!.maxLength = units;
+    } else if (plan.kind === 'int') {
+      if (len !== plan.size) throw new Error(`COPY sent ${len} bytes for a ${plan.size}-byte value`);
+      if (extreme(buf, q, len, 0x80, 0)) stats[i]!.sawMin = true;
+      else if (extreme(buf, q, len, 0x7f, 0xff)) stats[i]!.sawMax = true;
+    } else if (plan.kind !== 'bool' && len !== plan.size) {
+      throw new Error(`COPY sent ${len} bytes for a ${plan.size}-byte value`);
+    }
+    q += len;
+  }
+  return q;
+}
+
+/** The bytes a column's NULL becomes: NaN for reals, TNULL (or 0) for integers, zeros else. */
+function nullBytes(l: Layout, plan: FitsColumnPlan): Buffer {
+  const b = Buffer.alloc(Math.max(8, l.width));
+  if (plan.kind === 'float4') b.writeFloatBE(NaN, 0);
+  else if (plan.kind === 'float8') b.writeDoubleBE(NaN, 0);
+  else if (plan.kind === 'int' && l.tnull !== null) b.writeBigInt64BE(l.tnull << BigInt(64 - 8 * plan.size), 0);
+  return b.subarray(0, l.width);
+}
+
+/** Writes one tuple as a FITS row at `at` of the zeroed `out`. */
+function writeRow(buf: Buffer, p: number, plans: FitsColumnPlan[], layouts: Layout[], nulls: Buffer[], out: Buffer, at: number): number {
+  let q = p + 2;
+  for (let i = 0; i < plans.length; i++) {
+    const len = buf.readInt32BE(q);
+    q += 4;
+    const w = at + layouts[i]!.offset;
+    if (len === -1) {
+      nulls[i]!.copy(out, w);
+      continue;
+    }
+    const plan = plans[i]!;
+    switch (plan.kind) {
+      case 'bool':
+        out[w] = buf[q] ? 0x54 : 0x46;
+        break;
+      case 'text':
+        // fitsText: tabs and line breaks a blank, other characters outside printable ASCII '?'.
+        for (let k = q, o = w; k < q + len; k++) {
+          const c = buf[k]!;
+          if (c < 0x80) out[o++] = c === 9 || c === 10 || c === 13 ? 0x20 : c < 0x20 || c === 0x7f ? 0x3f : c;
+          else if (c >= 0xf0) (out[o++] = 0x3f), (out[o++] = 0x3f); // astral: a surrogate pair
+          else if (c >= 0xc0) out[o++] = 0x3f; // else a continuation byte: nothing
+        }
+        break;
+      default: {
+        for (let k = 0; k < len; k++) out[w + k] = buf[q + k]!;
+        // Any NaN becomes the one the generic writer's DataView writes.
+        if (plan.kind === 'float8' && (out[w]! & 0x7f) === 0x7f && (out[w + 1]! & 0xf0) === 0xf0 && (out[w + 1]! & 0x0f || out[w + 2] || out[w + 3] || out[w + 4] || out[w + 5] || out[w + 6] || out[w + 7])) {
+          nulls[i]!.copy(out, w);
+        } else if (plan.kind === 'float4' && (out[w]! & 0x7f) === 0x7f && out[w + 1]! & 0x80 && (out[w + 1]! & 0x7f || out[w + 2] || out[w + 3])) {
+          nulls[i]!.copy(out, w);
+        }
+      }
+    }
+    q += len;
+  }
+  return q;
+}
+
+/**
+ * The FITS file (empty primary HDU, one BINTABLE) of `doc`'s columns and info, its rows read
+ * from the COPY stream `copy` in the order of `plans`, at most `maxrec` (a further row sets
+ * OVERFLOW). The rows are all read before the first byte (a failing query throws, as the
+ * generic writer's does); the spool is deleted however the consumer ends.
+ */
+export async function* fitsDocument(
+  doc: Pick<TableDocument, 'columns' | 'info'>,
+  plans: FitsColumnPlan[],
+  copy: AsyncIterable<Buffer>,
+  maxrec: number,
+  tmpDir?: string,
+): AsyncGenerator<Buffer> {
+  const spool = new ByteSpool(tmpDir ?? os.tmpdir());
+  try {
+    const stats = plans.map(() => new ColumnStats());
+    const tuples = new TupleChunks();
+    let rows = 0;
+    let overflow = false;
+    let frame = Buffer.allocUnsafe(FRAME);
+    let framed = 0;
+    for await (const chunk of copy) {
+      const { buf, start } = tuples.feed(chunk);
+      const end = buf.length;
+      let p = start;
+      while (p + 2 <= end) {
+        const count = buf.readInt16BE(p);
+        if (count === -1) {
+          tuples.ended = true;
+          p = end;
+          break;
+        }
+        if (count !== plans.length) throw new Error(`COPY sent ${count} fields where ${plans.length} were expected`);
+        if (rows >= maxrec) {
+          // The row past MAXREC: only walked over (its values must not widen the columns).
+          const q = noteTuple(buf, p, end, plans, plans.map(() => new ColumnStats()));
+          if (q < 0) break;
+          overflow = true;
+          p = q;
+          continue;
+        }
+        const q = noteTuple(buf, p, end, plans, stats);
+        if (q < 0) break;
+        if (framed + (q - p) > frame.length) {
+          await spool.add(frame.subarray(0, framed));
+          frame = Buffer.allocUnsafe(Math.max(FRAME, q - p));
+          framed = 0;
+        }
+        buf.copy(frame, framed, p, q);
+        framed += q - p;
+        rows++;
+        p = q;
+      }
+      if (!tuples.ended) tuples.keep(buf, p);
+    }
+    if (!tuples.ended || tuples.pending) throw new Error('the COPY stream ended inside a row');
+    await spool.add(frame.subarray(0, framed));
+
+    const { layouts, rowBytes } = layOut(doc.columns, stats);
+    yield primaryHeader();
+    yield fitsHeaderBytes(tableHeader(doc, layouts, rowBytes, rows, 0, overflow));
+    const nulls = layouts.map((l, i) => nullBytes(l, plans[i]!));
+    const size = Math.max(FRAME, rowBytes);
+    let out = Buffer.alloc(size);
+    let at = 0;
+    for await (const f of spool.frames()) {
+      for (let p = 0; p < f.length; ) {
+        if (at + rowBytes > out.length) {
+          yield out.subarray(0, at);
+          out = Buffer.alloc(size);
+          at = 0;
+        }
+        p = writeRow(f, p, plans, layouts, nulls, out, at);
+        at += rowBytes;
+      }
+    }
+    if (at > 0) yield out.subarray(0, at);
+    yield fitsDataPadding(rowBytes * rows);
+  } finally {
+    await spool.dispose();
+  }
+}
