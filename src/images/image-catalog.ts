@@ -77,6 +77,13 @@ function rowsOf<T extends Record<string, unknown>>(q: Queryable, sql: string, pa
   return q.query<T>(sql, params);
 }
 
+// SQL fragment: every column of vodax.images, named (a prepared statement may not use *).
+const IMAGE_COLUMNS = [
+  'id', 'level', 'collection', 'kind', 'owner', 'created', 'path', 'file_bytes', 'planes', 'hdus', 'naxis1', 'naxis2', 'bitpix', 'compressed', 'wcs',
+  'ra', 'dec', 'fov', 'footprint', 'pixel_scale', 'hpx', 'band', 'em_min', 'em_max', 't_min', 't_max', 'exptime', 'fwhm', 'tract', 'patch', 'visit', 'ccd',
+  'source_id', 'facility_name', 'instrument_name', 'access_url', 'annotations',
+].map((c) => `i.${c}`).join(', ');
+
 // SQL fragment: images the viewer ($1) may see.
 const VISIBLE = `(i.level <> 'L3' OR i.owner = $1)`;
 
@@ -266,7 +273,8 @@ export class ImageCatalog {
   /** One image by id within its level/collection/kind, or NotFoundError (also for another user's L3 image). */
   async get(levelText: string, collection: string, kind: string, id: number, viewer: Viewer): Promise<ImageRecord> {
     const level = imageLevel(levelText);
-    const rows = await this.db.query<ImageRow>(`SELECT * FROM vodax.images i WHERE ${VISIBLE} AND i.level = $2 AND i.collection = $3 AND i.kind = $4 AND i.id = $5`, [viewer.user, level, collection, kind, id]);
+    // Every image request runs this: prepared once per connection (parsing and planning it were about half of its round trip).
+    const rows = await this.db.query<ImageRow>(`SELECT ${IMAGE_COLUMNS} FROM vodax.images i WHERE ${VISIBLE} AND i.level = $2 AND i.collection = $3 AND i.kind = $4 AND i.id = $5`, [viewer.user, level, collection, kind, id], { name: 'vodax_image_by_id' });
     if (!rows[0]) throw new NotFoundError(`no image ${id} in ${level}/${collection}/${kind}`);
     return recordOf(rows[0]);
   }

@@ -114,10 +114,16 @@ export class Database {
     this.pool.on('error', () => {});
   }
 
-  /** Run one parameterised statement and return its rows as objects. */
-  async query<T extends Record<string, unknown> = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
+  /**
+   * Run one parameterised statement and return its rows as objects. With `options.name` the
+   * statement is prepared once per connection under that name and then only bound and run
+   * (PostgreSQL parses and plans it once): for the statements every request of a kind runs.
+   * One name, one SQL text; a prepared statement's columns must be named, not `*` (a column
+   * added to the table would otherwise fail it with "cached plan must not change result type").
+   */
+  async query<T extends Record<string, unknown> = Record<string, unknown>>(sql: string, params: unknown[] = [], options: { name?: string } = {}): Promise<T[]> {
     try {
-      const res = await this.pool.query<T>(sql, params);
+      const res = options.name ? await this.pool.query<T>({ name: options.name, text: sql, values: params }) : await this.pool.query<T>(sql, params);
       return res.rows;
     } catch (e) {
       throw mapPgError(e);
