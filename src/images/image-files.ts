@@ -35,7 +35,8 @@ async function imageFilePath(dataDir: string, image: ImageFileRef): Promise<stri
   }
 }
 
-function missing(image: ImageFileRef, e: unknown): unknown {
+/** A file gone from the store is a 404 naming the image; other errors stay as they are. */
+function notFoundIfMissing(image: ImageFileRef, e: unknown): unknown {
   if ((e as NodeJS.ErrnoException).code === 'ENOENT') return new NotFoundError(`the file of image ${image.id} is missing from the image store`);
   return e;
 }
@@ -46,7 +47,7 @@ export async function openImageFile(dataDir: string, image: ImageFileRef): Promi
   try {
     return await FitsFile.open(full);
   } catch (e) {
-    throw missing(image, e);
+    throw notFoundIfMissing(image, e);
   }
 }
 
@@ -113,7 +114,7 @@ export class ImageFileCache implements ImageFileSource {
     } catch (e) {
       const gone = this.files.get(full);
       if (gone) this.retire(full, gone);
-      throw missing(image, e);
+      throw notFoundIfMissing(image, e);
     }
     const version = versionOf(st);
     const cached = this.files.get(full);
@@ -128,7 +129,7 @@ export class ImageFileCache implements ImageFileSource {
     try {
       file = await FitsFile.open(full);
     } catch (e) {
-      throw missing(image, e);
+      throw notFoundIfMissing(image, e);
     }
     const entry: CachedFile = { file, version, users: 0, retired: false };
     const changedMs = Number(st.ctimeNs / 1_000_000n);
