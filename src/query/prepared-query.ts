@@ -21,6 +21,12 @@ export interface PreparedQuery {
   maxrec: number;
   /** The most rows the SQL can return (its outer LIMIT: TOP and MAXREC + 1), when known. */
   rowLimit?: number;
+  /**
+   * The SQL without that LIMIT, when the query is a plain scan (nothing ordered, grouped,
+   * deduplicated or offset) whose LIMIT is its last clause: wrapped in a query of its own with the
+   * LIMIT outside, it is the same rows, and PostgreSQL can flatten it.
+   */
+  sqlBeforeLimit?: string;
 }
 
 /**
@@ -33,7 +39,12 @@ export function prepareQuery(catalog: Catalog, adql: string, maxrec: number): Pr
   const body = validated.query.body;
   const top = body.kind === 'select' ? body.top : null;
   const rowLimit = Math.min(Math.max(0, Math.floor(maxrec)) + 1, top ?? Infinity);
-  return { ...translate(validated, { maxrec }), adql, maxrec, rowLimit, validated };
+  const translation = translate(validated, { maxrec });
+  const suffix = ` LIMIT ${rowLimit}`;
+  const plain =
+    body.kind === 'select' && body.orderBy.length === 0 && body.offset === null && body.groupBy.length === 0 && body.having === null && body.quantifier !== 'DISTINCT';
+  const sqlBeforeLimit = plain && translation.sql.endsWith(suffix) ? translation.sql.slice(0, -suffix.length) : undefined;
+  return { ...translation, adql, maxrec, rowLimit, sqlBeforeLimit, validated };
 }
 
 /** Options of a query's execution. */

@@ -107,6 +107,8 @@ export async function fastDocumentStream(
   if (!binary && !options.session && q.rowLimit !== undefined && q.rowLimit < minTextRows) return null;
   const sql = inlineParams(q.sql, q.params);
   if (sql === null) return null;
+  const before = q.sqlBeforeLimit === undefined ? null : inlineParams(q.sqlBeforeLimit, q.params);
+  const limited = before !== null && q.rowLimit !== undefined ? { sql: before, limit: q.rowLimit } : null;
   let plan: ReturnType<typeof binary2CopyPlan> = null;
   let fitsPlan: ReturnType<typeof fitsCopyPlan> = null;
   const build = (fields: ResultField[], plannedRows: number): string | null => {
@@ -119,7 +121,8 @@ export async function fastDocumentStream(
       return fitsPlan?.copySql ?? null;
     }
     // With uploads the session is already set up (their tables loaded): declining now would load them twice.
-    return plannedRows < minTextRows && !options.session ? null : lineCopySql(kind, sql, q.columns, fields);
+    if (plannedRows < minTextRows && !options.session) return null;
+    return lineCopySql(kind, sql, q.columns, fields, limited ?? undefined);
   };
   const out = await db.copyOutReadOnly(
     sql,

@@ -529,6 +529,28 @@ END
 $fn$;
 `,
   },
+  {
+    id: 16,
+    description: "the text fast paths' rewrite of a float's text into JavaScript's form, as a function PostgreSQL may run in parallel workers",
+    // Written inline, this was a scalar subquery per float column, and an expression with a
+    // subquery is never run by a parallel worker: the whole COPY's formatting ran in one process.
+    // t is the float's text, x its value as float8; double_precision picks the float8 rounding.
+    sql: `
+CREATE FUNCTION vodax.js_number_rewrite(t text, x float8, double_precision boolean) RETURNS text LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $fn$
+SELECT CASE
+ WHEN e >= 21 OR e <= -7 THEN s || left(d, 1) || CASE WHEN length(d) > 1 THEN '.' || substr(d, 2) ELSE '' END || 'e' || CASE WHEN e < 0 THEN '-' ELSE '+' END || abs(e)::text
+ WHEN e < 0 THEN s || '0.' || repeat('0', -e - 1) || d
+ WHEN length(d) <= e + 1 THEN s || d || repeat('0', e + 1 - length(d))
+ ELSE s || left(d, e + 1) || '.' || substr(d, e + 2) END
+FROM (SELECT s, CASE WHEN c IS NULL THEN d0 ELSE rtrim(ltrim(c::text, '-'), '0') END AS d,
+             CASE WHEN c IS NULL THEN e0 ELSE length(ltrim(c::text, '-')) - 1 END AS e
+  FROM (SELECT s, d0, e0,
+               CASE WHEN double_precision AND e0 >= 15 THEN (SELECT r.c FROM generate_series(1, 16) AS k, LATERAL (SELECT round(t::numeric, k - 1 - e0) AS c) AS r
+                 WHERE k < length(d0) AND CASE WHEN abs(r.c) < 1.797693134862315807e308 THEN r.c::float8 = x END ORDER BY k LIMIT 1) END AS c
+    FROM (SELECT CASE WHEN left(t, 1) = '-' THEN '-' ELSE '' END AS s, replace(ltrim(split_part(t, 'e', 1), '-'), '.', '') AS d0, split_part(t, 'e', 2)::int AS e0) AS t1) AS t2) AS t3
+$fn$;
+`,
+  },
 ];
 
 /** Apply every migration not yet applied; safe when several processes start at once. */

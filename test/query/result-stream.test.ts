@@ -20,6 +20,7 @@ import { openQuery, prepareQuery, type PreparedQuery } from '../../src/query/pre
 import { fastDocumentStream, resultStream, TEXT_PATHS_MIN_ROWS } from '../../src/query/result-stream.js';
 import { jsNumberSql, PG_OID } from '../../src/formats/copy/column-sql.js';
 import { inlineParams } from '../../src/formats/copy/inline-params.js';
+import { lineCopySql } from '../../src/formats/copy/text-copy.js';
 
 const WRITERS: [string, TableWriter][] = [
   ['CSV', csvWriter],
@@ -168,6 +169,25 @@ describe('fast result paths (COPY)', function () {
       else expect(fast!.toString().trimEnd().split('\n')).to.have.length(6);
     });
   }
+
+  it('formats the rows of a plain scan where parallel workers can do it: the LIMIT outside, no subquery per float', async function () {
+    if (!textPaths) this.skip();
+    const q = await adql(db, 'SELECT objectId, ra, decl, rPsfMag, extendedness FROM DC_W13_Stripe82.Object', 1_000_000);
+    expect(q.sqlBeforeLimit).to.be.a('string');
+    for (const query of ['SELECT objectId FROM DC_W13_Stripe82.Object ORDER BY ra', 'SELECT DISTINCT objectId FROM DC_W13_Stripe82.Object', 'SELECT objectId FROM DC_W13_Stripe82.Object OFFSET 5']) {
+      expect((await adql(db, query, 1_000_000)).sqlBeforeLimit, query).to.equal(undefined);
+    }
+    const plan = await db.transaction(async (client) => {
+      const fields = (await client.query(`SELECT * FROM (${q.sql}) AS x LIMIT 0`)).fields;
+      const copy = lineCopySql('csv', q.sql, q.columns, fields, { sql: q.sqlBeforeLimit!, limit: q.rowLimit! })!;
+      // The planner weighs workers against a table this small; here only whether they could run it matters.
+      for (const setting of ['parallel_setup_cost = 0', 'parallel_tuple_cost = 0', 'min_parallel_table_scan_size = 0']) await client.query(`SET LOCAL ${setting}`);
+      const select = copy.replace(/^COPY \(/, '').replace(/\) TO STDOUT \(FORMAT binary\)$/, '');
+      return (await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN (VERBOSE) ${select}`)).rows.map((r) => r['QUERY PLAN']).join('\n');
+    });
+    // The workers' scan outputs the finished lines.
+    expect(plan, plan).to.match(/Parallel Seq Scan on "DC_W13_Stripe82"."Object"[^\n]*\n\s*Output: \(?\(?\(?[^\n]*js_number_rewrite/);
+  });
 
   it('writes a string query parameter into the COPY and answers the same rows', async () => {
     const q = await adql(db, "SELECT scienceCcdExposureId, filterName FROM DC_W13_Stripe82.Science_Ccd_Exposure WHERE filterName = 'r' OR filterName = 'it''s'", 1000);

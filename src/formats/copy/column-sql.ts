@@ -24,10 +24,13 @@ export function columnRef(i: number): string {
   return `q."c${i}"`;
 }
 
-/** `SELECT <exprs> FROM (<sql>) AS q(c0, c1, ...)` over its `columns` result columns: positional names, so duplicate result names do not clash. */
-export function wrappedQuery(sql: string, columns: number, exprs: string[]): string {
+/**
+ * `SELECT <exprs> FROM (<sql>) AS q(c0, c1, ...) [LIMIT n]` over its `columns` result columns:
+ * positional names, so duplicate result names do not clash.
+ */
+export function wrappedQuery(sql: string, columns: number, exprs: string[], limit?: number): string {
   const names = Array.from({ length: columns }, (_, i) => `"c${i}"`).join(', ');
-  return `SELECT ${exprs.join(', ')} FROM (${sql}) AS q(${names})`;
+  return `SELECT ${exprs.join(', ')} FROM (${sql}) AS q(${names})${limit === undefined ? '' : ` LIMIT ${limit}`}`;
 }
 
 /**
@@ -39,34 +42,17 @@ export function wrappedQuery(sql: string, columns: number, exprs: string[]): str
  * elsewhere it is rewritten. One more difference: past 2^53 a short decimal can lie exactly
  * halfway between two doubles, which JavaScript prints (it reads back as the even one) and
  * PostgreSQL avoids with more digits; so there the shortest rounding of PostgreSQL's digits
- * that reads back as the same double is used.
+ * that reads back as the same double is used. The rewrite is vodax.js_number_rewrite (migration
+ * 16), called only for the values outside those ranges.
  */
 export function jsNumberSql(ref: string, oid: number): string {
   const high = oid === PG_OID.float4 ? '1e5' : '1e13';
   const t = `(${ref})::text`;
-  const shorter =
-    oid === PG_OID.float8
-      ? `CASE WHEN e0 >= 15 THEN (SELECT r.c FROM generate_series(1, 16) AS k, LATERAL (SELECT round(t::numeric, k - 1 - e0) AS c) AS r` +
-        ` WHERE k < length(d0) AND CASE WHEN abs(r.c) < 1.797693134862315807e308 THEN r.c::float8 = x END ORDER BY k LIMIT 1) END`
-      : 'NULL::numeric';
-  const rewrite =
-    `(SELECT CASE` +
-    ` WHEN e >= 21 OR e <= -7 THEN s || left(d, 1) || CASE WHEN length(d) > 1 THEN '.' || substr(d, 2) ELSE '' END` +
-    ` || 'e' || CASE WHEN e < 0 THEN '-' ELSE '+' END || abs(e)::text` +
-    ` WHEN e < 0 THEN s || '0.' || repeat('0', -e - 1) || d` +
-    ` WHEN length(d) <= e + 1 THEN s || d || repeat('0', e + 1 - length(d))` +
-    ` ELSE s || left(d, e + 1) || '.' || substr(d, e + 2) END` +
-    ` FROM (SELECT s, CASE WHEN c IS NULL THEN d0 ELSE rtrim(ltrim(c::text, '-'), '0') END AS d,` +
-    ` CASE WHEN c IS NULL THEN e0 ELSE length(ltrim(c::text, '-')) - 1 END AS e` +
-    ` FROM (SELECT s, d0, e0, ${shorter} AS c` +
-    ` FROM (SELECT x, t, CASE WHEN left(t, 1) = '-' THEN '-' ELSE '' END AS s,` +
-    ` replace(ltrim(split_part(t, 'e', 1), '-'), '.', '') AS d0, split_part(t, 'e', 2)::int AS e0` +
-    ` FROM (SELECT ${t} AS t, (${ref})::float8 AS x) AS t0) AS t1) AS t2) AS t3)`;
   return (
     `CASE WHEN ${ref} = 0 THEN '0'` +
     ` WHEN abs(${ref}) >= CAST(1e-3 AS float8) AND abs(${ref}) < CAST(${high} AS float8) THEN ${t}` +
     ` WHEN strpos(${t}, 'e') = 0 THEN ${t}` +
-    ` ELSE ${rewrite} END`
+    ` ELSE vodax.js_number_rewrite(${t}, (${ref})::float8, ${oid === PG_OID.float8}) END`
   );
 }
 

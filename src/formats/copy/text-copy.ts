@@ -79,8 +79,13 @@ function fieldSql(format: LineFormat, col: ColumnMeta, oid: number, ref: string)
   return `coalesce(${field}, '')`;
 }
 
-/** The COPY statement writing one line per row of `sql`, or null when a column has no exact rewrite. */
-export function lineCopySql(format: LineFormat, sql: string, columns: ColumnMeta[], fields: ResultField[]): string | null {
+/**
+ * The COPY statement writing one line per row of `sql`, or null when a column has no exact
+ * rewrite. With `limited`, the rows of that SQL (a plain scan, without its LIMIT) are formatted
+ * and then limited: PostgreSQL can then format them in parallel workers, which it never does
+ * above a subquery's LIMIT.
+ */
+export function lineCopySql(format: LineFormat, sql: string, columns: ColumnMeta[], fields: ResultField[], limited?: { sql: string; limit: number }): string | null {
   if (fields.length !== columns.length || columns.length === 0) return null;
   const parts: string[] = [];
   for (let i = 0; i < columns.length; i++) {
@@ -97,7 +102,8 @@ export function lineCopySql(format: LineFormat, sql: string, columns: ColumnMeta
           ? // Each row after a separator, as the generic writer does; the first row's comma is dropped in Node.
             `',' || chr(10) || '[' || ${parts.join(" || ',' || ")} || ']'`
           : `'<TR>' || ${parts.join(' || ')} || '</TR>' || chr(10)`;
-  return `COPY (${wrappedQuery(sql, columns.length, [line])}) TO STDOUT (FORMAT binary)`;
+  const query = limited ? wrappedQuery(limited.sql, columns.length, [line], limited.limit) : wrappedQuery(sql, columns.length, [line]);
+  return `COPY (${query}) TO STDOUT (FORMAT binary)`;
 }
 
 /** The header line the generic CSV or TSV writer starts with. */
