@@ -188,17 +188,24 @@ export interface TileRange {
   end: number;
 }
 
+/** Arrays a reader of many tiles lends decodeTile, of at least a tile's pixels, so each tile allocates none. */
+export interface TileScratch {
+  ints: Int32Array;
+  values: Float64Array;
+}
+
 /**
  * Decodes one tile (its table row and its heap bytes) into physical values for float images, or
  * stored integer values for integer images (BSCALE/BZERO of the header still apply). With
- * `range`, only the values in it are made (the rest of the answer is 0): RICE_1 stops decoding
- * at its end and nothing before its start is dequantized, which for a narrow cutout of row tiles
- * is most of the work saved.
+ * `range`, only the values in it are made (the others are 0, or whatever `scratch` held): RICE_1
+ * stops decoding at its end and nothing before its start is dequantized, which for a narrow
+ * cutout of row tiles is most of the work saved. With `scratch`, the answer is its `values`.
  */
-export function decodeTile(c: CompressedImage, tileIndex: number, row: Uint8Array, heap: Uint8Array, isGzipColumn: boolean, npix: number, randoms: Float32Array | null, range: TileRange = { start: 0, end: npix }): Float64Array {
+export function decodeTile(c: CompressedImage, tileIndex: number, row: Uint8Array, heap: Uint8Array, isGzipColumn: boolean, npix: number, randoms: Float32Array | null, range: TileRange = { start: 0, end: npix }, scratch?: TileScratch): Float64Array {
   const { start, end } = range;
   if (!(Number.isInteger(start) && Number.isInteger(end) && start >= 0 && start <= end && end <= npix)) throw new RangeError(`tile range ${start}..${end} is not inside the tile's ${npix} pixels`);
-  const ints = new Int32Array(end);
+  const lent = scratch && scratch.ints.length >= end && scratch.values.length >= end ? scratch : null;
+  const ints = lent ? lent.ints.subarray(0, end) : new Int32Array(end);
   let floats: Float64Array | null = null;
   const quantized = c.zbitpix < 0 && c.quantize !== 'NONE' && (c.zscale !== null || c.quantize !== null);
   const intBytes = c.zbitpix < 0 ? (quantized ? 4 : Math.abs(c.zbitpix) / 8) : Math.abs(c.zbitpix) / 8;
@@ -211,13 +218,13 @@ export function decodeTile(c: CompressedImage, tileIndex: number, row: Uint8Arra
     if (raw.length < npix * intBytes) throw new CompressedImageError(`tile ${tileIndex + 1} decompresses to ${raw.length} bytes, expected ${npix * intBytes}`);
     const v = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
     if (c.zbitpix < 0 && !quantized) {
-      floats = new Float64Array(end);
+      floats = lent ? lent.values.subarray(0, end) : new Float64Array(end);
       for (let i = start; i < end; i++) floats[i] = intBytes === 4 ? v.getFloat32(i * 4) : v.getFloat64(i * 8);
       return floats;
     }
     for (let i = start; i < end; i++) ints[i] = intBytes === 1 ? v.getUint8(i) : intBytes === 2 ? v.getInt16(i * 2) : v.getInt32(i * 4);
   }
-  const out = new Float64Array(end);
+  const out = lent ? lent.values.subarray(0, end) : new Float64Array(end);
   // Hoisted out of the loops below: checking them per pixel cost about as much as the RICE decoding.
   const zbOrNull = scalarOf(row, c.zblankColumn) ?? c.zblank;
   const hasBlank = zbOrNull !== null;
