@@ -205,11 +205,14 @@ export class FitsFile {
     // order do): one read per tile, each waited for, cost a 100-row cutout about 100 round trips.
     let heapFrom = Infinity;
     let heapTo = 0;
+    let heapNeeded = 0;
     for (const p of parts) {
       heapFrom = Math.min(heapFrom, p.offset);
       heapTo = Math.max(heapTo, p.offset + p.bytes);
+      heapNeeded += p.bytes;
     }
-    const heapSpan = heapTo - heapFrom <= READ_CHUNK ? Buffer.allocUnsafe(heapTo - heapFrom) : null;
+    const close = heapTo - heapFrom <= READ_CHUNK && heapTo - heapFrom - heapNeeded <= MAX_READ_GAP * parts.length;
+    const heapSpan = close ? Buffer.allocUnsafe(heapTo - heapFrom) : null;
     if (heapSpan) await this.readFully(heapSpan, 0, heapSpan.length, heapStart + heapFrom);
     // One pair of arrays for all the tiles: a 100-row cutout of row tiles allocated 4.8 MB of them.
     let tilePixels = 0;
