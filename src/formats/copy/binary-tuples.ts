@@ -48,3 +48,22 @@ export class TupleChunks {
     return this.rest !== null && this.rest.length > 0;
   }
 }
+
+/**
+ * Rewrites a NaN float (4 or 8 big-endian bytes at `at`) to the one NaN a DataView writes
+ * (0x7fc00000, 0x7ff8000000000000), as the generic writers write every NaN; others stay.
+ */
+export function canonicalNaN(b: Buffer, at: number, size: 4 | 8): void {
+  if (size === 8) {
+    if ((b[at]! & 0x7f) === 0x7f && (b[at + 1]! & 0xf0) === 0xf0 && (b[at + 1]! & 0x0f || b[at + 2] || b[at + 3] || b[at + 4] || b[at + 5] || b[at + 6] || b[at + 7])) {
+      b[at] = 0x7f;
+      b[at + 1] = 0xf8;
+      b.fill(0, at + 2, at + 8);
+    }
+  } else if ((b[at]! & 0x7f) === 0x7f && b[at + 1]! & 0x80 && (b[at + 1]! & 0x7f || b[at + 2] || b[at + 3])) {
+    b[at] = 0x7f;
+    b[at + 1] = 0xc0;
+    b[at + 2] = 0;
+    b[at + 3] = 0;
+  }
+}

@@ -10,8 +10,8 @@ import type { ResultField } from '../../storage/database.js';
 import { errorMessage, type TableDocument } from '../table-writer.js';
 import { fixedArrayLength, isArrayColumn, isStringColumn } from '../cell-values.js';
 import { votableArraysize, votableHead, votableTail, type VotableEnding } from '../votable-writer.js';
-import { PG_OID, columnRef, timestampSql, wrappedQuery } from './column-sql.js';
-import { TupleChunks } from './binary-tuples.js';
+import { INTEGER_COPY, PG_OID, columnRef, timestampSql, wrappedQuery } from './column-sql.js';
+import { canonicalNaN, TupleChunks } from './binary-tuples.js';
 
 /** Bytes collected before they are base64 encoded: the generic writer's block. */
 const BLOCK = 3 * (1 << 15);
@@ -29,13 +29,6 @@ export interface ColumnPlan {
   sql: string;
 }
 
-const INT_OIDS: Record<string, number[]> = {
-  short: [PG_OID.int2],
-  int: [PG_OID.int2, PG_OID.int4],
-  long: [PG_OID.int2, PG_OID.int4, PG_OID.int8],
-};
-const INT_SIZE: Record<string, number> = { short: 2, int: 4, long: 8 };
-const INT_CAST: Record<string, string> = { short: 'int2', int: 'int4', long: 'int8' };
 
 /** The plan of one column, or null when its bytes cannot be carried over exactly. */
 function planColumn(col: ColumnMeta, oid: number, i: number): ColumnPlan | null {
@@ -55,9 +48,9 @@ function planColumn(col: ColumnMeta, oid: number, i: number): ColumnPlan | null 
     case 'short':
     case 'int':
     case 'long': {
-      if (!INT_OIDS[col.datatype].includes(oid)) return null;
-      const size = INT_SIZE[col.datatype];
-      return { kind: 'copy', size, nullBytes: Buffer.alloc(size), sql: `(${ref})::${INT_CAST[col.datatype]}` };
+      const { oids, size, cast } = INTEGER_COPY[col.datatype]!;
+      if (!oids.includes(oid)) return null;
+      return { kind: 'copy', size, nullBytes: Buffer.alloc(size), sql: `(${ref})::${cast}` };
     }
     case 'float':
       return oid === PG_OID.float4 ? { kind: 'float4', size: 4, nullBytes: Buffer.from([0x7f, 0xc0, 0, 0]), sql: ref } : null;
@@ -210,17 +203,8 @@ export async function* binary2Document(
             const w = out.pos;
             const b = out.buf;
             for (let k = 0; k < size; k++) b[w + k] = buf[q + k];
-            // Any NaN becomes the one the generic writer's DataView writes.
-            if (kind === 'float8' && (b[w] & 0x7f) === 0x7f && (b[w + 1] & 0xf0) === 0xf0 && (b[w + 1] & 0x0f || b[w + 2] || b[w + 3] || b[w + 4] || b[w + 5] || b[w + 6] || b[w + 7])) {
-              b[w] = 0x7f;
-              b[w + 1] = 0xf8;
-              b.fill(0, w + 2, w + 8);
-            } else if (kind === 'float4' && (b[w] & 0x7f) === 0x7f && b[w + 1] & 0x80 && (b[w + 1] & 0x7f || b[w + 2] || b[w + 3])) {
-              b[w] = 0x7f;
-              b[w + 1] = 0xc0;
-              b[w + 2] = 0;
-              b[w + 3] = 0;
-            }
+            if (kind === 'float8') canonicalNaN(b, w, 8);
+            else if (kind === 'float4') canonicalNaN(b, w, 4);
             out.pos += size;
           }
           q += len;

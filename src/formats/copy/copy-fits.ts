@@ -13,8 +13,8 @@ import { isArrayColumn, isStringColumn } from '../cell-values.js';
 import { fitsDataPadding, fitsHeaderBytes } from '../../fits/header-writer.js';
 import { ColumnStats, layOut, primaryHeader, tableHeader, type Layout } from '../fits-table-writer.js';
 import { ByteSpool } from '../byte-spool.js';
-import { PG_OID, columnRef, timestampSql, wrappedQuery } from './column-sql.js';
-import { TupleChunks } from './binary-tuples.js';
+import { INTEGER_COPY, PG_OID, columnRef, timestampSql, wrappedQuery } from './column-sql.js';
+import { canonicalNaN, TupleChunks } from './binary-tuples.js';
 
 /** Bytes of spooled tuples per frame, and of FITS rows per output chunk. */
 const FRAME = 1 << 20;
@@ -30,13 +30,6 @@ export interface FitsColumnPlan {
   sql: string;
 }
 
-const INT_OIDS: Record<string, number[]> = {
-  short: [PG_OID.int2],
-  int: [PG_OID.int2, PG_OID.int4],
-  long: [PG_OID.int2, PG_OID.int4, PG_OID.int8],
-};
-const INT_SIZE: Record<string, number> = { short: 2, int: 4, long: 8 };
-const INT_CAST: Record<string, string> = { short: 'int2', int: 'int4', long: 'int8' };
 
 /** The plan of one column, or null when its bytes cannot be carried over exactly. */
 function planColumn(col: ColumnMeta, oid: number, i: number): FitsColumnPlan | null {
@@ -52,8 +45,10 @@ function planColumn(col: ColumnMeta, oid: number, i: number): FitsColumnPlan | n
       return oid === PG_OID.bool ? { kind: 'bool', size: 0, sql: ref } : null;
     case 'short':
     case 'int':
-    case 'long':
-      return INT_OIDS[col.datatype]!.includes(oid) ? { kind: 'int', size: INT_SIZE[col.datatype]!, sql: `(${ref})::${INT_CAST[col.datatype]}` } : null;
+    case 'long': {
+      const { oids, size, cast } = INTEGER_COPY[col.datatype]!;
+      return oids.includes(oid) ? { kind: 'int', size, sql: `(${ref})::${cast}` } : null;
+    }
     case 'float':
       return oid === PG_OID.float4 ? { kind: 'float4', size: 4, sql: ref } : null;
     case 'double':
@@ -159,12 +154,8 @@ function writeRow(buf: Buffer, p: number, plans: FitsColumnPlan[], layouts: Layo
         break;
       default: {
         for (let k = 0; k < len; k++) out[w + k] = buf[q + k]!;
-        // Any NaN becomes the one the generic writer's DataView writes.
-        if (plan.kind === 'float8' && (out[w]! & 0x7f) === 0x7f && (out[w + 1]! & 0xf0) === 0xf0 && (out[w + 1]! & 0x0f || out[w + 2] || out[w + 3] || out[w + 4] || out[w + 5] || out[w + 6] || out[w + 7])) {
-          nulls[i]!.copy(out, w);
-        } else if (plan.kind === 'float4' && (out[w]! & 0x7f) === 0x7f && out[w + 1]! & 0x80 && (out[w + 1]! & 0x7f || out[w + 2] || out[w + 3])) {
-          nulls[i]!.copy(out, w);
-        }
+        if (plan.kind === 'float8') canonicalNaN(out, w, 8);
+        else if (plan.kind === 'float4') canonicalNaN(out, w, 4);
       }
     }
     q += len;
