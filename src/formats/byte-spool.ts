@@ -31,18 +31,22 @@ export class ByteSpool {
     if (this.heldBytes > MEMORY_BYTES) await this.flush();
   }
 
-  /** The frames, in the order they were added. */
+  /**
+   * The frames, in the order they were added. A frame read from the file is valid until the
+   * next is asked for: its buffer is read into again (a megabyte of garbage a frame otherwise).
+   */
   async *frames(): AsyncGenerator<Buffer> {
     const head = Buffer.alloc(4);
+    let buf = Buffer.alloc(0);
     let at = 0;
     while (at < this.size) {
       const { handle } = this.file!;
       await handle.read(head, 0, 4, at);
       const len = head.readUInt32BE(0);
-      const frame = Buffer.allocUnsafe(len);
-      await handle.read(frame, 0, len, at + 4);
+      if (buf.length < len) buf = Buffer.allocUnsafe(len);
+      await handle.read(buf, 0, len, at + 4);
       at += 4 + len;
-      yield frame;
+      yield buf.subarray(0, len);
     }
     yield* this.held;
   }

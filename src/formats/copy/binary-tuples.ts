@@ -10,27 +10,37 @@ const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 /** Whole tuples of a binary COPY stream, chunk by chunk. */
 export class TupleChunks {
   private rest: Buffer | null = null;
+  /** Where a carried piece and the next chunk are joined: reused, not a new buffer a chunk. */
+  private joined = Buffer.alloc(0);
   private headerDone = false;
   /** True once the trailer (field count -1) was seen. */
   ended = false;
 
   /**
    * Appends a chunk and answers a buffer and the offsets [start, end) of the whole tuples it
-   * now holds; `parse` is told where they end by a walk over their field lengths.
+   * now holds; `parse` is told where they end by a walk over their field lengths. The buffer is
+   * valid until the next feed (it may be the one the next joins into).
    */
   feed(chunk: Buffer): { buf: Buffer; start: number } {
-    let buf = this.rest ? Buffer.concat([this.rest, chunk]) : chunk;
+    let buf = chunk;
+    if (this.rest) {
+      const n = this.rest.length + chunk.length;
+      if (this.joined.length < n) this.joined = Buffer.allocUnsafe(Math.max(n, 2 * this.joined.length));
+      this.rest.copy(this.joined, 0);
+      chunk.copy(this.joined, this.rest.length);
+      buf = this.joined.subarray(0, n);
+    }
     this.rest = null;
     let start = 0;
     if (!this.headerDone) {
       if (buf.length < 19) {
-        this.rest = buf;
+        this.rest = Buffer.from(buf);
         return { buf, start: buf.length };
       }
       if (!buf.subarray(0, 11).equals(SIGNATURE)) throw new Error('not a binary COPY stream');
       start = 19 + buf.readUInt32BE(15);
       if (buf.length < start) {
-        this.rest = buf;
+        this.rest = Buffer.from(buf);
         return { buf, start: buf.length };
       }
       this.headerDone = true;
