@@ -23,9 +23,9 @@ export function copyField(v: CellValue | undefined): string {
   }
 }
 
-/** A number as PostgreSQL reads it (NaN and infinities spelled its way). */
+/** A number as PostgreSQL reads it (NaN and infinities spelled its way, -0 with its sign, which String drops). */
 function numberText(n: number): string {
-  if (Number.isFinite(n)) return String(n);
+  if (Number.isFinite(n)) return Object.is(n, -0) ? '-0' : String(n);
   if (Number.isNaN(n)) return 'NaN';
   return n > 0 ? 'Infinity' : '-Infinity';
 }
