@@ -82,9 +82,16 @@ async function start(): Promise<TestDatabase> {
   await migrate(scratch.db);
   await loadSampleData(scratch.db);
   state.teardown = async () => {
-    await scratch.drop();
-    await stopEmbedded?.();
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+    // Each step even when one before it fails: a failed drop left the embedded server running.
+    try {
+      await scratch.drop();
+    } finally {
+      try {
+        await stopEmbedded?.();
+      } finally {
+        if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+      }
+    }
   };
   return { db: scratch.db, url: scratch.url };
 }
