@@ -247,8 +247,9 @@ class CsvTokenizer {
 /**
  * The records after the header as rows: the sample first, then the rest of the input. An
  * iterator of its own, not an async generator: a row already in the buffer comes as a
- * resolved promise, without a generator's suspend and resume (a third of a million-row load's
- * time). Ends (destroys) the input when the consumer stops early or a record is refused.
+ * resolved promise, without a generator's suspend and resume (measured: a million rows parsed
+ * in 0.80-0.83 s, 0.87-1.05 s before). Ends (destroys) the input when the consumer stops early
+ * or a record is refused.
  */
 class CsvRows implements AsyncIterableIterator<CellValue[]> {
   private done = false;
