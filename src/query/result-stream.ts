@@ -28,7 +28,7 @@ const FAST_KINDS = new Map<TableWriter, 'csv' | 'tsv' | 'tabledata' | 'json' | '
   [fitsTableWriter, 'fits'],
 ]);
 
-/** The binary paths: no text formatting in SQL, so taken on every PostgreSQL and for results of any size. */
+/** The binary paths: no text formatting in SQL, so taken on every PostgreSQL. */
 const BINARY_KINDS = new Set(['binary2', 'fits']);
 
 /** Bytes of the binary COPY header: more than these means a row has arrived. */
@@ -71,11 +71,12 @@ async function primed(copy: AsyncIterable<Buffer>): Promise<AsyncIterable<Buffer
 }
 
 /**
- * Below this many rows (the planner's estimate) the text paths are not taken: planning their
+ * Below this many rows (the planner's estimate) no COPY path is taken: planning the text paths'
  * per-column number formatting costs tens of milliseconds (measured: 15-30 ms for 20 float
- * columns), more than the generic writers take to format a few thousand rows.
+ * columns), and describing the columns for any of them is one more planning, more than the
+ * generic writers take to write a small result (a cone's).
  */
-export const TEXT_PATHS_MIN_ROWS = 2000;
+export const COPY_PATHS_MIN_ROWS = 2000;
 
 /** The oldest PostgreSQL whose planner runs the text fast paths' number formatting quickly. */
 const TEXT_PATHS_MIN_VERSION = 160000;
@@ -84,8 +85,8 @@ const TEXT_PATHS_MIN_VERSION = 160000;
  * The whole answer document of `q` in the format of `writer`, streamed from a COPY, or null when
  * there is no fast path for that format or for the query's column types. Resolves once the first
  * row has arrived (errors before it are thrown, so the caller can still answer 400); options as
- * for openQuery, with the same cancellation. The text paths are taken for results the planner
- * expects to have at least `minTextRows` rows. With `writeOptions`, a query declined once the
+ * for openQuery, with the same cancellation. A COPY is taken for results the planner expects
+ * to have at least `minRowsPlanned` rows. With `writeOptions`, a query declined once the
  * database was asked (too few rows planned, a column type without a rewrite) is written by
  * `writer` from its rows in the same transaction, and the answer is never null then.
  */
@@ -94,7 +95,7 @@ export async function fastDocumentStream(
   q: PreparedQuery,
   writer: TableWriter,
   options: RunOptions,
-  minTextRows = TEXT_PATHS_MIN_ROWS,
+  minRowsPlanned = COPY_PATHS_MIN_ROWS,
   writeOptions?: WriteOptions,
 ): Promise<AsyncIterable<Buffer> | null> {
   const kind = FAST_KINDS.get(writer) ?? null;
@@ -103,15 +104,17 @@ export async function fastDocumentStream(
   // times slower than 16+ (measured: 50 s for 20,000 rows); there the generic writers are faster.
   const binary = BINARY_KINDS.has(kind);
   if (!binary && (await db.serverVersion()) < TEXT_PATHS_MIN_VERSION) return null;
-  // Too few rows for the text paths whatever the plan (TOP, MAXREC): not worth an EXPLAIN to learn it.
-  if (!binary && !options.session && q.rowLimit !== undefined && q.rowLimit < minTextRows) return null;
+  // With uploads the session is already set up (their tables loaded): declining now would load them twice.
+  const minRows = options.session ? 0 : minRowsPlanned;
+  // Too few rows for a COPY whatever the plan (TOP, MAXREC): not worth an EXPLAIN to learn it.
+  if (q.rowLimit !== undefined && q.rowLimit < minRows) return null;
   const sql = inlineParams(q.sql, q.params);
   if (sql === null) return null;
   const before = q.sqlBeforeLimit === undefined ? null : inlineParams(q.sqlBeforeLimit, q.params);
   const limited = before !== null && q.rowLimit !== undefined ? { sql: before, limit: q.rowLimit } : null;
   let plan: ReturnType<typeof binary2CopyPlan> = null;
   let fitsPlan: ReturnType<typeof fitsCopyPlan> = null;
-  const build = (fields: ResultField[], plannedRows: number): string | null => {
+  const build = (fields: ResultField[]): string | null => {
     if (kind === 'binary2') {
       plan = binary2CopyPlan(sql, q.columns, fields);
       return plan?.copySql ?? null;
@@ -120,8 +123,6 @@ export async function fastDocumentStream(
       fitsPlan = fitsCopyPlan(sql, q.columns, fields);
       return fitsPlan?.copySql ?? null;
     }
-    // With uploads the session is already set up (their tables loaded): declining now would load them twice.
-    if (plannedRows < minTextRows && !options.session) return null;
     return lineCopySql(kind, sql, q.columns, fields, limited ?? undefined);
   };
   const out = await db.copyOutReadOnly(
@@ -137,6 +138,7 @@ export async function fastDocumentStream(
       catalogVersion: options.catalogVersion,
     },
     writeOptions !== undefined,
+    minRows,
   );
   if (out === null) return null;
   // Declined after the database was asked: the generic writer over the rows of the same transaction.
@@ -155,5 +157,5 @@ export async function fastDocumentStream(
  * openQuery and the writer. Resolves once the first rows have arrived, as openQuery does.
  */
 export async function resultStream(db: Database, q: PreparedQuery, writer: TableWriter, options: RunOptions, writeOptions: WriteOptions = {}): Promise<AsyncIterable<Buffer>> {
-  return (await fastDocumentStream(db, q, writer, options, TEXT_PATHS_MIN_ROWS, writeOptions)) ?? writer.write(await openQuery(db, q, options), writeOptions);
+  return (await fastDocumentStream(db, q, writer, options, COPY_PATHS_MIN_ROWS, writeOptions)) ?? writer.write(await openQuery(db, q, options), writeOptions);
 }

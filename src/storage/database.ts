@@ -239,19 +239,22 @@ export class Database {
 
   /**
    * COPY out of a read-only query, in the transaction, timeout, viewer and session that
-   * streamReadOnly uses. `sql` (parameters inlined) is described first, in the same round trip as
-   * the transaction's start, with the planner's estimate of its rows; `build` turns its result
-   * columns (and that estimate) into the COPY statement to run, or null to decline: then the
-   * answer is null, or with `declinedAsRows` the rows of `sql` itself, run in the same
-   * transaction (no second transaction for a small result). Resolves once the first bytes or
-   * rows (or the end) have arrived, so a query that fails at once fails here. Aborting `signal`,
-   * and stopping the iteration early, cancel the query in the database.
+   * streamReadOnly uses. The planner's estimate of the rows of `sql` (parameters inlined) comes
+   * in the same round trip as the transaction's start; below `minRows` the COPY is declined at
+   * once. Otherwise `build` turns the result columns of `sql` (described in that round trip too
+   * when `minRows` is 0, else in one more: a small result is not planned a third time) into the
+   * COPY statement to run, or null to decline. Declined, the answer is null, or with
+   * `declinedAsRows` the rows of `sql` itself, run in the same transaction (no second
+   * transaction for a small result). Resolves once the first bytes or rows (or the end) have
+   * arrived, so a query that fails at once fails here. Aborting `signal`, and stopping the
+   * iteration early, cancel the query in the database.
    */
   async copyOutReadOnly(
     sql: string,
-    build: (fields: ResultField[], plannedRows: number) => string | null,
+    build: (fields: ResultField[]) => string | null,
     options: StreamOptions = {},
     declinedAsRows = false,
+    minRows = 0,
   ): Promise<ReadOnlyOutput | null> {
     let fields: ResultField[] = [];
     let mode = 'copy' as 'copy' | 'rows' | 'declined';
@@ -274,11 +277,17 @@ export class Database {
           await options.session.setup(client);
           options.signal?.throwIfAborted();
         }
-        // The result's columns and the planner's row estimate come in the same round trip as the transaction's start.
-        const results = (await client.query(`${beginReadOnly(client, options)}; SELECT * FROM (${sql}) AS q LIMIT 0; EXPLAIN (FORMAT JSON) ${sql}`)) as unknown as pg.QueryResult[];
-        fields = results[results.length - 2].fields.map((f) => ({ name: f.name, dataTypeID: f.dataTypeID }));
+        // The planner's row estimate (and, without a minimum, the result's columns) come in the same round trip as the transaction's start.
+        const describe = `SELECT * FROM (${sql}) AS q LIMIT 0`;
+        const head = `${beginReadOnly(client, options)}; ${minRows > 0 ? '' : `${describe}; `}EXPLAIN (FORMAT JSON) ${sql}`;
+        const results = (await client.query(head)) as unknown as pg.QueryResult[];
         const plan = results[results.length - 1].rows[0]?.['QUERY PLAN'] as Array<{ Plan?: { 'Plan Rows'?: number } }> | undefined;
-        const statement = build(fields, Number(plan?.[0]?.Plan?.['Plan Rows'] ?? Infinity));
+        let statement: string | null = null;
+        if (Number(plan?.[0]?.Plan?.['Plan Rows'] ?? Infinity) >= minRows) {
+          const described = minRows > 0 ? await client.query(describe) : results[results.length - 2];
+          fields = described.fields.map((f) => ({ name: f.name, dataTypeID: f.dataTypeID }));
+          statement = build(fields);
+        }
         if (statement === null && !declinedAsRows) {
           mode = 'declined';
           finished = true;

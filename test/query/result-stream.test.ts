@@ -17,7 +17,7 @@ import { jsonWriter } from '../../src/formats/json-writer.js';
 import { fitsTableWriter } from '../../src/formats/fits-table-writer.js';
 import { loadCatalog } from '../../src/catalog/query-catalog.js';
 import { openQuery, prepareQuery, type PreparedQuery } from '../../src/query/prepared-query.js';
-import { fastDocumentStream, resultStream, TEXT_PATHS_MIN_ROWS } from '../../src/query/result-stream.js';
+import { fastDocumentStream, resultStream, COPY_PATHS_MIN_ROWS } from '../../src/query/result-stream.js';
 import { jsNumberSql, PG_OID } from '../../src/formats/copy/column-sql.js';
 import { inlineParams } from '../../src/formats/copy/inline-params.js';
 import { lineCopySql } from '../../src/formats/copy/text-copy.js';
@@ -326,7 +326,7 @@ describe('fast result paths (COPY)', function () {
     expect(await fastDocumentStream(db, small, csvWriter, { timeoutMs: 60_000, requestDate, viewer: null })).to.equal(null);
     const [{ n }] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM "DC_W13_Stripe82"."Object"');
     const whole = await adql(db, 'SELECT objectId, ra FROM DC_W13_Stripe82.Object', 1_000_000);
-    const fast = await fastDocumentStream(db, whole, csvWriter, { timeoutMs: 60_000, requestDate, viewer: null }, Math.min(n, TEXT_PATHS_MIN_ROWS));
+    const fast = await fastDocumentStream(db, whole, csvWriter, { timeoutMs: 60_000, requestDate, viewer: null }, Math.min(n, COPY_PATHS_MIN_ROWS));
     expect(fast).not.to.equal(null);
     const text = (await bytesOf(fast!)).toString('utf8');
     expect(text.trimEnd().split('\n')).to.have.length(n + 1);
@@ -357,13 +357,49 @@ describe('fast result paths (COPY)', function () {
     expect(await db.query('SELECT 1 AS one')).to.deep.equal([{ one: 1 }]);
   });
 
+  it('plans a small result twice (estimate, run), not three times: its columns are described only for a COPY', async () => {
+    const statements: string[] = [];
+    const recording = new Proxy(db, {
+      get: (target, key) => {
+        if (key !== 'connect') return Reflect.get(target, key);
+        return async () => {
+          const client = await target.connect();
+          return new Proxy(client, {
+            get: (c, k) => {
+              const v = Reflect.get(c, k);
+              if (k !== 'query' || typeof v !== 'function') return typeof v === 'function' ? v.bind(c) : v;
+              return (q: unknown, ...rest: unknown[]) => {
+                statements.push(typeof q === 'string' ? q : String((q as { text?: string }).text ?? '(COPY)'));
+                return (v as (...a: unknown[]) => unknown).call(c, q, ...rest);
+              };
+            },
+          });
+        };
+      },
+    });
+    const options = { timeoutMs: 60_000, requestDate, viewer: null };
+    const cone = await adql(db, 'SELECT objectId, ra FROM DC_W13_Stripe82.Object WHERE 1 = CONTAINS(POINT(ra, decl), CIRCLE(10, 0, 0.1))', 100_000);
+    for (const writer of [csvWriter, votableWriter, votableBinary2Writer, fitsTableWriter]) {
+      statements.length = 0;
+      const answer = await resultStream(recording, cone, writer, options);
+      const generic = await bytesOf(writer.write(await openQuery(db, cone, options)));
+      expect((await bytesOf(answer)).equals(generic), writer.name).to.equal(true);
+      expect(statements.join('\n'), writer.name).to.include('EXPLAIN').and.not.include('LIMIT 0');
+    }
+    // A large one is described (one more round trip, before its COPY).
+    statements.length = 0;
+    const whole = await adql(db, 'SELECT objectId, ra FROM DC_W13_Stripe82.Object', 1_000_000);
+    await bytesOf(await resultStream(recording, whole, votableBinary2Writer, options));
+    expect(statements.join('\n')).to.include('LIMIT 0');
+  });
+
   it('declines a result that TOP or MAXREC keep small without asking the database (no EXPLAIN round trip)', async () => {
     const untouchable = new Proxy(db, {
       get: (target, key) => (key === 'copyOutReadOnly' ? () => Promise.reject(new Error('asked the database')) : Reflect.get(target, key)),
     });
     for (const [query, maxrec] of [['SELECT TOP 5 objectId, ra FROM DC_W13_Stripe82.Object', 1_000_000], ['SELECT objectId, ra FROM DC_W13_Stripe82.Object', 10]] as const) {
       const q = await adql(db, query, maxrec);
-      expect(q.rowLimit).to.be.below(TEXT_PATHS_MIN_ROWS);
+      expect(q.rowLimit).to.be.below(COPY_PATHS_MIN_ROWS);
       for (const writer of [csvWriter, votableWriter]) expect(await fastDocumentStream(untouchable, q, writer, { timeoutMs: 60_000, requestDate, viewer: null })).to.equal(null);
     }
     // Not when the limit allows enough rows: the planner is asked.

@@ -294,7 +294,7 @@ describe('DataLink routes (/image/v0/datalink/links) and ObsCore access_url', fu
       // The text paths run on PostgreSQL 16+ only (result-stream.ts); BINARY2's on every version.
       const text16 = (await tdb.db.serverVersion()) >= 160000;
       for (const writer of text16 ? [votableWriter, votableBinary2Writer, csvWriter] : [votableBinary2Writer]) {
-        // minTextRows 0: every fast path is taken whatever the planner estimates of this small table.
+        // minRowsPlanned 0: every fast path is taken whatever the planner estimates of this small table.
         const body = await fastDocumentStream(tdb.db, q, writer, { timeoutMs: 60_000, requestDate: new Date(), viewer: null, baseUrl: 'https://fast.example' }, 0);
         expect(body, writer.name).to.not.equal(null);
         const chunks: Buffer[] = [];
