@@ -384,7 +384,9 @@ describe('fast result paths (COPY)', function () {
       const answer = await resultStream(recording, cone, writer, options);
       const generic = await bytesOf(writer.write(await openQuery(db, cone, options)));
       expect((await bytesOf(answer)).equals(generic), writer.name).to.equal(true);
-      expect(statements.join('\n'), writer.name).to.include('EXPLAIN').and.not.include('LIMIT 0');
+      expect(statements.join('\n'), writer.name).not.to.include('LIMIT 0');
+      // On PostgreSQL 15 the text writers never ask for an estimate (no text path there).
+      if (runs(writer)) expect(statements.join('\n'), writer.name).to.include('EXPLAIN');
     }
     // A large one is described (one more round trip, before its COPY).
     statements.length = 0;
