@@ -1,9 +1,12 @@
 /** Mapping between TAP/VOTable column types and PostgreSQL types, in one place. */
 import type { ColumnMeta } from '../formats/table-model.js';
+import { isArrayColumn } from '../formats/cell-values.js';
 
 /** The PostgreSQL type that stores a column of this TAP type. */
 export function pgTypeOf(col: ColumnMeta): string {
-  const array = col.arraysize != null && col.arraysize !== '';
+  // Arrays as the readers and writers see them: arraysize "1" is one value (it was a one-element
+  // array column, which the readers' scalars could not be stored in).
+  const array = isArrayColumn(col);
   switch (col.datatype) {
     case 'char':
     case 'unicodeChar':

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { Readable } from 'node:stream';
 import { readCsv } from '../../src/formats/csv-reader.js';
+import { readVotable } from '../../src/formats/votable-reader.js';
 import { freshDatabase } from '../support/database.js';
 import { createDatabase, loadTable, HPX_COLUMN } from '../../src/ingest/loader.js';
 import { ang2pix, INDEX_ORDER } from '../../src/healpix/nested.js';
@@ -141,6 +142,19 @@ describe('ingest: loader', () => {
     expect(bin[0]!.label).to.have.length(300_000);
     expect(bin[1]![HPX_COLUMN]).to.equal(ang2pix(INDEX_ORDER, 359.999, -1.2));
     expect(bin[3]![HPX_COLUMN]).to.equal(null);
+  });
+
+  it('stores a numeric column of arraysize 1 (a scalar, as VOTable reads it) as a scalar column', async () => {
+    const readVot = await readVotable(
+      Readable.from(['<VOTABLE version="1.4"><RESOURCE><TABLE><FIELD name="x" datatype="double" arraysize="1"/><DATA><TABLEDATA><TR><TD>1.5</TD></TR></TABLEDATA></DATA></TABLE></RESOURCE></VOTABLE>']),
+      { file: 'one.vot', tableName: 'One' },
+    );
+    await fresh.db.transaction(async (c) => {
+      await createDatabase(c, { name: 'MyDb', level: 'L2', owner: 'ann', description: 'test', annotations: {} });
+      await loadTable(c, 'MyDb', readVot);
+    });
+    const rows = await fresh.db.query(`SELECT x, format_type(atttypid, atttypmod) AS type FROM "MyDb"."One", pg_attribute WHERE attrelid = '"MyDb"."One"'::regclass AND attname = 'x'`);
+    expect(rows).to.deep.equal([{ x: 1.5, type: 'double precision' }]);
   });
 
   it('leaves nothing behind when a row is bad (one transaction)', async () => {
