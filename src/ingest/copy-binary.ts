@@ -6,7 +6,8 @@
  */
 import type { CellValue, ColumnMeta } from '../formats/table-model.js';
 import { ang2pixHalves, INDEX_ORDER } from '../healpix/nested.js';
-import { isArrayColumn } from '../formats/infer-types.js';
+import { pgTypeOf } from '../catalog/pg-types.js';
+import { PG_OID } from '../formats/copy/column-sql.js';
 import { UnstorableValueError } from './copy-field.js';
 import { positionKnown, type RowEncoder } from './row-encoder.js';
 
@@ -29,7 +30,7 @@ interface BinaryField {
 
 /** Whether every column has a binary encoding here (else the loader uses COPY text). */
 export function binaryEncodable(columns: readonly ColumnMeta[]): boolean {
-  return columns.every((c) => !(c.xtype === 'timestamp' && (c.datatype === 'char' || c.datatype === 'unicodeChar')));
+  return columns.every((c) => pgTypeOf(c) !== 'timestamp');
 }
 
 const INT_RANGE = {
@@ -65,45 +66,24 @@ function numberOf(v: unknown): number {
   throw new UnstorableValueError(`${String(v)} is not a number`);
 }
 
-/** Scalar element encodings: byte length, array element type OID, and writer at `at`. */
+/** Scalar element encodings by the PostgreSQL type a column is stored in: byte length, array element type OID, and writer at `at`. */
 const ELEMENTS = {
   boolean: {
     bytes: 1,
-    oid: 16,
+    oid: PG_OID.bool,
     put: (buf: Buffer, at: number, v: unknown) => {
       if (typeof v !== 'boolean') throw new UnstorableValueError(`${String(v)} is not a boolean`);
       buf[at] = v ? 1 : 0;
     },
   },
-  smallint: { bytes: 2, oid: 21, put: (buf: Buffer, at: number, v: unknown) => void buf.writeInt16BE(integerOf(v, 'smallint'), at) },
-  integer: { bytes: 4, oid: 23, put: (buf: Buffer, at: number, v: unknown) => void buf.writeInt32BE(integerOf(v, 'integer'), at) },
-  bigint: { bytes: 8, oid: 20, put: (buf: Buffer, at: number, v: unknown) => void writeBigint(buf, at, v) },
-  real: { bytes: 4, oid: 700, put: (buf: Buffer, at: number, v: unknown) => void buf.writeFloatBE(numberOf(v), at) },
-  double: { bytes: 8, oid: 701, put: (buf: Buffer, at: number, v: unknown) => void buf.writeDoubleBE(numberOf(v), at) },
+  smallint: { bytes: 2, oid: PG_OID.int2, put: (buf: Buffer, at: number, v: unknown) => void buf.writeInt16BE(integerOf(v, 'smallint'), at) },
+  integer: { bytes: 4, oid: PG_OID.int4, put: (buf: Buffer, at: number, v: unknown) => void buf.writeInt32BE(integerOf(v, 'integer'), at) },
+  bigint: { bytes: 8, oid: PG_OID.int8, put: (buf: Buffer, at: number, v: unknown) => void writeBigint(buf, at, v) },
+  real: { bytes: 4, oid: PG_OID.float4, put: (buf: Buffer, at: number, v: unknown) => void buf.writeFloatBE(numberOf(v), at) },
+  'double precision': { bytes: 8, oid: PG_OID.float8, put: (buf: Buffer, at: number, v: unknown) => void buf.writeDoubleBE(numberOf(v), at) },
 } as const;
 
 type ElementType = keyof typeof ELEMENTS;
-
-function elementTypeOf(col: ColumnMeta): ElementType | 'text' {
-  switch (col.datatype) {
-    case 'char':
-    case 'unicodeChar':
-      return 'text';
-    case 'boolean':
-      return 'boolean';
-    case 'unsignedByte':
-    case 'short':
-      return 'smallint';
-    case 'int':
-      return 'integer';
-    case 'long':
-      return 'bigint';
-    case 'float':
-      return 'real';
-    case 'double':
-      return 'double';
-  }
-}
 
 const TEXT_FIELD: BinaryField = {
   size: (v) => (typeof v === 'string' ? v.length : String(v).length) * 3,
@@ -163,10 +143,13 @@ function arrayField(type: ElementType): BinaryField {
   };
 }
 
+/** The encoding of a column, by the PostgreSQL type pgTypeOf stores it in (`x[]` an array of x). */
 function fieldOf(col: ColumnMeta): BinaryField {
-  const type = elementTypeOf(col);
+  const type = pgTypeOf(col);
   if (type === 'text') return TEXT_FIELD;
-  return isArrayColumn(col) ? arrayField(type) : scalarField(type);
+  const element = type.replace(/\[\]$/, '') as ElementType;
+  if (!Object.hasOwn(ELEMENTS, element)) throw new Error(`no binary COPY encoding for ${type}`);
+  return type.endsWith('[]') ? arrayField(element) : scalarField(element);
 }
 
 /** Encodes rows (plus the HEALPix index of their position, when given) as binary COPY. */
