@@ -164,14 +164,19 @@ export function vecToXyf(order: number, vx: number, vy: number, vz: number, coz 
   return { face, x, y };
 }
 
-/** Nested HEALPix index at `order` of the pixel containing (raDeg, decDeg); RA wraps mod 360. */
-export function ang2pix(order: number, raDeg: number, decDeg: number): bigint {
+/** Face/x/y at `order` of the pixel containing (raDeg, decDeg); RA wraps mod 360. */
+function angToXyf(order: number, raDeg: number, decDeg: number): FaceXY {
   checkOrder(order);
   checkPosition(raDeg, decDeg);
   const ra = raDeg * DEG;
   const dec = decDeg * DEG;
   const cosDec = Math.cos(dec);
-  const { face, x, y } = vecToXyf(order, cosDec * Math.cos(ra), cosDec * Math.sin(ra), Math.sin(dec), cosDec);
+  return vecToXyf(order, cosDec * Math.cos(ra), cosDec * Math.sin(ra), Math.sin(dec), cosDec);
+}
+
+/** Nested HEALPix index at `order` of the pixel containing (raDeg, decDeg); RA wraps mod 360. */
+export function ang2pix(order: number, raDeg: number, decDeg: number): bigint {
+  const { face, x, y } = angToXyf(order, raDeg, decDeg);
   return xyfToNested(order, face, x, y);
 }
 
@@ -181,12 +186,7 @@ export function ang2pix(order: number, raDeg: number, decDeg: number): bigint {
  */
 export function ang2pixHalves(order: number, raDeg: number, decDeg: number, out: Uint32Array): void {
   if (order < 16) throw new RangeError(`ang2pixHalves needs an order of 16 or more, got ${order}`);
-  checkOrder(order);
-  checkPosition(raDeg, decDeg);
-  const ra = raDeg * DEG;
-  const dec = decDeg * DEG;
-  const cosDec = Math.cos(dec);
-  const { face, x, y } = vecToXyf(order, cosDec * Math.cos(ra), cosDec * Math.sin(ra), Math.sin(dec), cosDec);
+  const { face, x, y } = angToXyf(order, raDeg, decDeg);
   // As in xyfToNested: the face's offset lies wholly in the high half from order 16 on.
   out[0] = face * 4 ** (order - 16) + (spread16(x >>> 16) | (spread16(y >>> 16) << 1));
   out[1] = spread16(x) | (spread16(y) << 1);
