@@ -19,16 +19,6 @@ export const PG_OID = {
   timestamp: 1114,
 } as const;
 
-/**
- * How the binary paths carry an integer datatype: the PostgreSQL types whose values fit it, its
- * size in bytes and the cast that gives every value that size.
- */
-export const INTEGER_COPY: Record<string, { oids: number[]; size: number; cast: string }> = {
-  short: { oids: [PG_OID.int2], size: 2, cast: 'int2' },
-  int: { oids: [PG_OID.int2, PG_OID.int4], size: 4, cast: 'int4' },
-  long: { oids: [PG_OID.int2, PG_OID.int4, PG_OID.int8], size: 8, cast: 'int8' },
-};
-
 /** The reference to result column `i` of the wrapped query (see wrappedQuery). */
 export function columnRef(i: number): string {
   return `q."c${i}"`;

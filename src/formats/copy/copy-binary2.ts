@@ -8,72 +8,39 @@ import { isAscii } from 'node:buffer';
 import type { ColumnMeta } from '../table-model.js';
 import type { ResultField } from '../../storage/database.js';
 import { errorMessage, type TableDocument } from '../table-writer.js';
-import { fixedArrayLength, isArrayColumn, isStringColumn } from '../cell-values.js';
+import { fixedArrayLength, isStringColumn } from '../cell-values.js';
 import { votableArraysize, votableHead, votableTail, type VotableEnding } from '../votable-writer.js';
-import { INTEGER_COPY, PG_OID, columnRef, timestampSql, wrappedQuery } from './column-sql.js';
+import { binaryColumn, binaryCopyPlan, type BinaryColumn, type BinaryKind } from './binary-columns.js';
 import { canonicalNaN, TupleChunks } from './binary-tuples.js';
 
 /** Bytes collected before they are base64 encoded: the generic writer's block. */
 const BLOCK = 3 * (1 << 15);
 
-/** How one column's bytes are carried over: copied as they are, fixed up, or counted. */
-type Kind = 'copy' | 'float4' | 'float8' | 'bool' | 'ascii';
-
-export interface ColumnPlan {
-  kind: Kind;
-  /** Bytes of a value (copy, float4, float8, bool); 0 for strings. */
-  size: number;
+export interface ColumnPlan extends BinaryColumn {
   /** What a NULL becomes. */
   nullBytes: Buffer;
-  /** The SQL selecting the column for COPY. */
-  sql: string;
 }
 
+/** What a NULL of each kind becomes in BINARY2 (the generic writer's fillers; an int's is its size in zeros). */
+const NULL_BYTES: Record<Exclude<BinaryKind, 'int'>, Buffer> = {
+  text: Buffer.alloc(4),
+  bool: Buffer.from([0x3f]),
+  float4: Buffer.from([0x7f, 0xc0, 0, 0]),
+  float8: Buffer.from([0x7f, 0xf8, 0, 0, 0, 0, 0, 0]),
+};
 
 /** The plan of one column, or null when its bytes cannot be carried over exactly. */
 function planColumn(col: ColumnMeta, oid: number, i: number): ColumnPlan | null {
-  const ref = columnRef(i);
-  if (isStringColumn(col)) {
-    // unicodeChar wants UTF-16 and fixed sizes want padding: left to the generic writer.
-    if (col.datatype !== 'char' || fixedArrayLength(votableArraysize(col)) !== null) return null;
-    const nullBytes = Buffer.alloc(4);
-    if (oid === PG_OID.text || oid === PG_OID.varchar) return { kind: 'ascii', size: 0, nullBytes, sql: ref };
-    if (oid === PG_OID.timestamp) return { kind: 'ascii', size: 0, nullBytes, sql: timestampSql(ref) };
-    return null;
-  }
-  if (isArrayColumn(col)) return null;
-  switch (col.datatype) {
-    case 'boolean':
-      return oid === PG_OID.bool ? { kind: 'bool', size: 1, nullBytes: Buffer.from([0x3f]), sql: ref } : null;
-    case 'short':
-    case 'int':
-    case 'long': {
-      const { oids, size, cast } = INTEGER_COPY[col.datatype]!;
-      if (!oids.includes(oid)) return null;
-      return { kind: 'copy', size, nullBytes: Buffer.alloc(size), sql: `(${ref})::${cast}` };
-    }
-    case 'float':
-      return oid === PG_OID.float4 ? { kind: 'float4', size: 4, nullBytes: Buffer.from([0x7f, 0xc0, 0, 0]), sql: ref } : null;
-    case 'double':
-      if (oid === PG_OID.float8) return { kind: 'float8', size: 8, nullBytes: Buffer.from([0x7f, 0xf8, 0, 0, 0, 0, 0, 0]), sql: ref };
-      // Small integers are exact as doubles, in PostgreSQL as in JavaScript.
-      if (oid === PG_OID.int2 || oid === PG_OID.int4) return { kind: 'float8', size: 8, nullBytes: Buffer.from([0x7f, 0xf8, 0, 0, 0, 0, 0, 0]), sql: `(${ref})::float8` };
-      return null;
-    default:
-      return null;
-  }
+  // unicodeChar wants UTF-16 and fixed sizes want padding: left to the generic writer.
+  if (isStringColumn(col) && (col.datatype !== 'char' || fixedArrayLength(votableArraysize(col)) !== null)) return null;
+  const carried = binaryColumn(col, oid, i);
+  if (carried === null) return null;
+  return { ...carried, nullBytes: carried.kind === 'int' ? Buffer.alloc(carried.size) : NULL_BYTES[carried.kind] };
 }
 
 /** The column plans and the COPY statement, or null when some column needs the generic writer. */
 export function binary2CopyPlan(sql: string, columns: ColumnMeta[], fields: ResultField[]): { plans: ColumnPlan[]; copySql: string } | null {
-  if (fields.length !== columns.length || columns.length === 0) return null;
-  const plans: ColumnPlan[] = [];
-  for (let i = 0; i < columns.length; i++) {
-    const plan = planColumn(columns[i], fields[i].dataTypeID, i);
-    if (plan === null) return null;
-    plans.push(plan);
-  }
-  return { plans, copySql: `COPY (${wrappedQuery(sql, columns.length, plans.map((p) => p.sql))}) TO STDOUT (FORMAT binary)` };
+  return binaryCopyPlan(sql, columns, fields, planColumn);
 }
 
 /** Output bytes, base64 encoded and cut exactly where the generic writer cuts them. */
@@ -186,7 +153,7 @@ export async function* binary2Document(
             break rows;
           }
           const kind = kinds[i];
-          if (kind === 'ascii') {
+          if (kind === 'text') {
             if (len <= 64 ? asciiLoopCheck(buf, q, q + len) : isAscii(buf.subarray(q, q + len))) {
               out.ensure(4 + len);
               out.buf.writeUInt32BE(len, out.pos);

@@ -9,68 +9,21 @@ import os from 'node:os';
 import type { ColumnMeta } from '../table-model.js';
 import type { ResultField } from '../../storage/database.js';
 import type { TableDocument } from '../table-writer.js';
-import { isArrayColumn, isStringColumn } from '../cell-values.js';
 import { fitsDataPadding, fitsHeaderBytes } from '../../fits/header-writer.js';
 import { ColumnStats, layOut, primaryHeader, tableHeader, type Layout } from '../fits-table-writer.js';
 import { ByteSpool } from '../byte-spool.js';
-import { INTEGER_COPY, PG_OID, columnRef, timestampSql, wrappedQuery } from './column-sql.js';
+import { binaryColumn, binaryCopyPlan, type BinaryColumn } from './binary-columns.js';
 import { canonicalNaN, TupleChunks } from './binary-tuples.js';
 
 /** Bytes of spooled tuples per frame, and of FITS rows per output chunk. */
 const FRAME = 1 << 20;
 
-/** How one column's bytes become FITS bytes. */
-type Kind = 'int' | 'float4' | 'float8' | 'bool' | 'text';
-
-export interface FitsColumnPlan {
-  kind: Kind;
-  /** Bytes of a value (int, float4, float8); 0 for text and booleans. */
-  size: number;
-  /** The SQL selecting the column for COPY. */
-  sql: string;
-}
-
-
-/** The plan of one column, or null when its bytes cannot be carried over exactly. */
-function planColumn(col: ColumnMeta, oid: number, i: number): FitsColumnPlan | null {
-  const ref = columnRef(i);
-  if (isStringColumn(col)) {
-    if (oid === PG_OID.text || oid === PG_OID.varchar) return { kind: 'text', size: 0, sql: ref };
-    if (oid === PG_OID.timestamp) return { kind: 'text', size: 0, sql: timestampSql(ref) };
-    return null;
-  }
-  if (isArrayColumn(col)) return null;
-  switch (col.datatype) {
-    case 'boolean':
-      return oid === PG_OID.bool ? { kind: 'bool', size: 0, sql: ref } : null;
-    case 'short':
-    case 'int':
-    case 'long': {
-      const { oids, size, cast } = INTEGER_COPY[col.datatype]!;
-      return oids.includes(oid) ? { kind: 'int', size, sql: `(${ref})::${cast}` } : null;
-    }
-    case 'float':
-      return oid === PG_OID.float4 ? { kind: 'float4', size: 4, sql: ref } : null;
-    case 'double':
-      if (oid === PG_OID.float8) return { kind: 'float8', size: 8, sql: ref };
-      // Small integers are exact as doubles, in PostgreSQL as in JavaScript.
-      if (oid === PG_OID.int2 || oid === PG_OID.int4) return { kind: 'float8', size: 8, sql: `(${ref})::float8` };
-      return null;
-    default:
-      return null;
-  }
-}
+/** How a column's bytes become FITS bytes (FITS writes every kind binaryColumn carries). */
+export type FitsColumnPlan = BinaryColumn;
 
 /** The column plans and the COPY statement, or null when some column needs the generic writer. */
 export function fitsCopyPlan(sql: string, columns: ColumnMeta[], fields: ResultField[]): { plans: FitsColumnPlan[]; copySql: string } | null {
-  if (fields.length !== columns.length || columns.length === 0) return null;
-  const plans: FitsColumnPlan[] = [];
-  for (let i = 0; i < columns.length; i++) {
-    const plan = planColumn(columns[i]!, fields[i]!.dataTypeID, i);
-    if (plan === null) return null;
-    plans.push(plan);
-  }
-  return { plans, copySql: `COPY (${wrappedQuery(sql, columns.length, plans.map((p) => p.sql))}) TO STDOUT (FORMAT binary)` };
+  return binaryCopyPlan(sql, columns, fields, binaryColumn);
 }
 
 /** Length in UTF-16 units (the generic writer's string length) of UTF-8 bytes. */
@@ -110,7 +63,7 @@ function noteTuple(buf: Buffer, p: number, end: number, plans: FitsColumnPlan[],
       if (len !== plan.size) throw new Error(`COPY sent ${len} bytes for a ${plan.size}-byte value`);
       if (extreme(buf, q, len, 0x80, 0)) stats[i]!.sawMin = true;
       else if (extreme(buf, q, len, 0x7f, 0xff)) stats[i]!.sawMax = true;
-    } else if (plan.kind !== 'bool' && len !== plan.size) {
+    } else if (len !== plan.size) {
       throw new Error(`COPY sent ${len} bytes for a ${plan.size}-byte value`);
     }
     q += len;
