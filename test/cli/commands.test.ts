@@ -1,19 +1,8 @@
 import { expect } from 'chai';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { runVodax } from '../support/vodax-process.js';
 
-const run = promisify(execFile);
-
-/** Run `vodax ARGS` without a database; resolves with exit code and output. */
-async function vodax(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { env: { ...process.env, LOG_FORMAT: 'silent' }, timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+/** Run `vodax ARGS` without a database. */
+const vodax = (args: string[]) => runVodax(args);
 
 describe('cli: the vodax command', function () {
   this.timeout(60_000);

@@ -1,26 +1,12 @@
 import { expect } from 'chai';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { runVodax } from '../support/vodax-process.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freshDatabase } from '../support/database.js';
 
-const run = promisify(execFile);
-
-/** Run `vodax ARGS` against a database; resolves with exit code and output. */
-async function vodax(databaseUrl: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
-      env: { ...process.env, DATABASE_URL: databaseUrl, LOG_FORMAT: 'silent' },
-      timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+/** Run `vodax ARGS` against a database. */
+const vodax = (databaseUrl: string, args: string[]) => runVodax(args, { DATABASE_URL: databaseUrl });
 
 describe('ingest: vodax ingest catalog', function () {
   this.timeout(120_000);

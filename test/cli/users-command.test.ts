@@ -1,25 +1,12 @@
 import { expect } from 'chai';
+import { runVodax } from '../support/vodax-process.js';
 import crypto from 'node:crypto';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { testServer, getJson, type TestServer } from '../support/server.js';
 import { testDatabase } from '../support/database.js';
 
-const run = promisify(execFile);
-
-/** Run `vodax ARGS` against the database the test server uses; resolves with exit code and output. */
+/** Run `vodax ARGS` against the test database. */
 async function vodax(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const { url } = await testDatabase();
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
-      env: { ...process.env, DATABASE_URL: url, LOG_FORMAT: 'silent' },
-      timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
+  return runVodax(args, { DATABASE_URL: (await testDatabase()).url });
 }
 
 describe('auth: vodax user and vodax db, while the server runs', function () {

@@ -25,6 +25,7 @@ import { physicalValues } from '../../src/fits/pixels.js';
 import { wcsFromHeader } from '../../src/wcs/header-wcs.js';
 import { JobEngine } from '../../src/jobs/job-engine.js';
 import { engineOptions } from '../ivoa/uws/support.js';
+import { openDescriptorsOn } from '../support/open-files.js';
 
 describe('LSST image face: asynchronous image jobs (I2-I4), HDF5, HEAD', function () {
   this.timeout(120_000);
@@ -274,14 +275,7 @@ describe('LSST image face: asynchronous image jobs (I2-I4), HDF5, HEAD', functio
   it('releases the image file after HEAD requests that never read the body', async () => {
     const imagePath = (await tdb.db.query<{ path: string }>('SELECT path FROM vodax.images WHERE id = $1', [calexpId]))[0]!.path;
     const full = fs.realpathSync(path.join(dataDir, 'images', imagePath));
-    const openOnImage = () =>
-      fs.readdirSync('/proc/self/fd').filter((fd) => {
-        try {
-          return fs.readlinkSync(`/proc/self/fd/${fd}`) === full;
-        } catch {
-          return false;
-        }
-      }).length;
+    const openOnImage = () => openDescriptorsOn(full);
     // Every earlier answer (GETs read to the end, jobs) has released it too.
     expect(openOnImage()).to.equal(0);
     for (let i = 0; i < 10; i++) {

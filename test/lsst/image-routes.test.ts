@@ -19,6 +19,7 @@ import { wcsFromHeader } from '../../src/wcs/header-wcs.js';
 import { wcsPixelToSky } from '../../src/wcs/projections.js';
 import { addUser } from '../../src/auth/users.js';
 import { fitsverify } from '../fits/support.js';
+import { openDescriptorsOn } from '../support/open-files.js';
 
 describe('LSST image face (M9-M13, I1, I5-I12)', function () {
   this.timeout(120_000);
@@ -316,14 +317,7 @@ describe('LSST image face (M9-M13, I1, I5-I12)', function () {
     const [id] = await ids('calexp');
     const row = (await tdb.db.query<{ path: string }>('SELECT path FROM vodax.images WHERE id = $1', [id]))[0]!;
     const full = fs.realpathSync(path.join(dataDir, 'images', row.path));
-    const openOnImage = () =>
-      fs.readdirSync('/proc/self/fd').filter((fd) => {
-        try {
-          return fs.readlinkSync(`/proc/self/fd/${fd}`) === full;
-        } catch {
-          return false;
-        }
-      }).length;
+    const openOnImage = () => openDescriptorsOn(full);
     const { port } = server.address() as AddressInfo;
     for (let i = 0; i < 3; i++) {
       await new Promise<void>((resolve, reject) => {

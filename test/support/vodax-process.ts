@@ -1,10 +1,25 @@
 /** A real `vodax serve` process for tests of several processes, kill -9 and restarts. */
 import path from 'node:path';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createInterface } from 'node:readline';
 import { freePort } from '../../src/system/ports.js';
 
 const CLI = path.join(import.meta.dirname, '..', '..', 'src', 'cli.ts');
+
+/** Run `vodax ARGS` to its end with `env` added (logs silent); resolves with exit code and output. */
+export async function runVodax(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', 'tsx', CLI, ...args], {
+      env: { ...process.env, LOG_FORMAT: 'silent', ...env },
+      timeout: 60_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
 
 /** A running `vodax serve`: the process, its URL, and its exit. */
 export interface VodaxProcess {

@@ -31,6 +31,7 @@ import { wcsPixelToSky } from '../../../src/wcs/projections.js';
 import { JobEngine } from '../../../src/jobs/job-engine.js';
 import { sodaJobKindOf } from '../../../src/ivoa/soda/soda-service.js';
 import { engineOptions } from '../uws/support.js';
+import { openDescriptorsOn } from '../../support/open-files.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
@@ -373,14 +374,7 @@ describe('SODA 1.0 routes (/image/v0/soda)', function () {
     }
     expect(phase).to.equal('ABORTED');
     // The cutout being written when the abort came stops at its next band of rows, then lets go of the file.
-    const openOnImage = () =>
-      fs.readdirSync('/proc/self/fd').filter((fd) => {
-        try {
-          return fs.readlinkSync(`/proc/self/fd/${fd}`) === full;
-        } catch {
-          return false;
-        }
-      }).length;
+    const openOnImage = () => openDescriptorsOn(full);
     for (let i = 0; i < 50 && openOnImage() > 0; i++) await new Promise((r) => setTimeout(r, 100));
     expect(openOnImage()).to.equal(0);
     const results = resultUrls((await get(`${job}/results`, 'ann')).body.toString());
@@ -406,14 +400,7 @@ describe('SODA 1.0 routes (/image/v0/soda)', function () {
 
   it('releases the image file when a client drops a sync download half way', async () => {
     const full = fs.realpathSync(path.join(dataDir, 'images', coadd.path));
-    const openOnImage = () =>
-      fs.readdirSync('/proc/self/fd').filter((fd) => {
-        try {
-          return fs.readlinkSync(`/proc/self/fd/${fd}`) === full;
-        } catch {
-          return false;
-        }
-      }).length;
+    const openOnImage = () => openDescriptorsOn(full);
     expect(openOnImage()).to.equal(0);
     const { port } = server.address() as AddressInfo;
     for (let i = 0; i < 5; i++) {
