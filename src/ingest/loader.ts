@@ -58,10 +58,12 @@ export async function loadTable(
   let rows: number;
   let meta: TableMeta;
   try {
-    // The table is created only once its rows are sorted: a taken name is refused before loading.
-    const taken = await client.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [target]);
-    if (taken.rows[0]!.t !== null) throw duplicateTable();
     const sorted = Boolean(source.meta.position);
+    if (sorted) {
+      // The table is created only once its rows are sorted: a taken name is refused before loading.
+      const taken = await client.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [target]);
+      if (taken.rows[0]!.t !== null) throw duplicateTable();
+    }
     const staging = sorted ? qualified(database, `vodax_load_${randomBytes(8).toString('hex')}`) : target;
     const filled = await createAndFill(client, staging, source, { temporary: false, unlogged: sorted }, onProgress);
     rows = filled.rows;
