@@ -4,7 +4,7 @@
  * streamed from a COPY instead of rows parsed and formatted in Node. Anything else answers null
  * and goes the generic way (openQuery and the writer).
  */
-import type { Database, ResultField } from '../storage/database.js';
+import { isOneStatement, type Database, type ResultField } from '../storage/database.js';
 import { openQuery, queryDocument, type PreparedQuery, type RunOptions } from './prepared-query.js';
 import type { TableWriter, WriteOptions } from '../formats/table-writer.js';
 import { csvWriter } from '../formats/csv-writer.js';
@@ -109,7 +109,8 @@ export async function fastDocumentStream(
   // Too few rows for a COPY whatever the plan (TOP, MAXREC): not worth an EXPLAIN to learn it.
   if (q.rowLimit !== undefined && q.rowLimit < minRows) return null;
   const sql = inlineParams(q.sql, q.params);
-  if (sql === null) return null;
+  // The EXPLAIN goes in one message with the transaction's start: only a text that is one statement.
+  if (sql === null || !isOneStatement(sql)) return null;
   const before = q.sqlBeforeLimit === undefined ? null : inlineParams(q.sqlBeforeLimit, q.params);
   const limited = before !== null && q.rowLimit !== undefined ? { sql: before, limit: q.rowLimit } : null;
   let plan: ReturnType<typeof binary2CopyPlan> = null;

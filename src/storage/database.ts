@@ -189,6 +189,7 @@ export class Database {
     const batchSize = options.batchSize ?? 2000;
     let fields: ResultField[] = [];
     const db = this;
+    const oneMessage = !options.session && params.length === 0 && isOneStatement(sql);
     async function* run(): AsyncGenerator<unknown[][]> {
       const client = await db.connect();
       let query: PacedQuery | null = null;
@@ -205,10 +206,15 @@ export class Database {
           await options.session.setup(client);
           options.signal?.throwIfAborted();
         }
-        await client.query(beginReadOnly(client, options));
-        // A cancel sent between two statements finds nothing to cancel: look before each one.
-        options.signal?.throwIfAborted();
-        query = new PacedQuery(client, sql, params, batchSize, userTypes);
+        if (oneMessage) {
+          // The transaction, the query and its end in one message: one round trip.
+          query = new PacedQuery(client, `${beginReadOnly(client, options)}; ${sql}; ROLLBACK`, [], batchSize, userTypes, 2, { skip: 1 });
+        } else {
+          await client.query(beginReadOnly(client, options));
+          // A cancel sent between two statements finds nothing to cancel: look before each one.
+          options.signal?.throwIfAborted();
+          query = new PacedQuery(client, sql, params, batchSize, userTypes);
+        }
         for (let rows = await query.next(); rows !== null; rows = await query.next()) {
           if (fields.length === 0) fields = query.fields();
           yield rows;
@@ -226,7 +232,9 @@ export class Database {
         }
         options.signal?.removeEventListener('abort', onAbort);
         await cancel.stop();
-        await endTransaction(endReadOnly(client, options, setUp, broken), completed);
+        // Run to its end in one message, the transaction is over (its ROLLBACK ran too).
+        if (oneMessage && completed) client.release();
+        else await endTransaction(endReadOnly(client, options, setUp, broken), completed);
       }
     }
     const gen = run();
@@ -267,6 +275,8 @@ export class Database {
       let rows: PacedQuery | null = null;
       let finished = false;
       let completed = false;
+      /** The transaction ended by the query's own message. */
+      let ended = false;
       const cancel = db.cancellation(client);
       const onAbort = () => cancel.start();
       try {
@@ -297,9 +307,14 @@ export class Database {
         options.signal?.throwIfAborted();
         if (statement === null) {
           mode = 'rows';
-          rows = new PacedQuery(client, sql, [], options.batchSize ?? 2000, userTypes);
+          // The transaction's end in the same message as the query when that can be (one round trip less).
+          const withEnd = !setUp && isOneStatement(sql);
+          rows = withEnd
+            ? new PacedQuery(client, `${sql}; ROLLBACK`, [], options.batchSize ?? 2000, userTypes, 2, { skip: 0 })
+            : new PacedQuery(client, sql, [], options.batchSize ?? 2000, userTypes);
           for (let batch = await rows.next(); batch !== null; batch = await rows.next()) yield batch;
           finished = completed = true;
+          ended = withEnd;
           return;
         }
         copy = client.query(copyTo(statement));
@@ -328,7 +343,8 @@ export class Database {
         }
         options.signal?.removeEventListener('abort', onAbort);
         await cancel.stop();
-        await endTransaction(endReadOnly(client, options, setUp, broken), completed);
+        if (ended) client.release();
+        else await endTransaction(endReadOnly(client, options, setUp, broken), completed);
       }
     }
     const gen = run();
@@ -458,6 +474,29 @@ function releaseOnAbort(gen: AsyncGenerator<unknown>, signal: AbortSignal | unde
   const end = () => void gen.return(undefined).catch(() => {});
   if (signal.aborted) end();
   else signal.addEventListener('abort', end, { once: true });
+}
+
+/**
+ * True when `sql` is certainly one statement: no semicolon outside its quoted names and string
+ * literals, and none of what this scan does not follow (comments, dollar quoting, backslash
+ * escapes). Only such a text is sent in a message with other statements, where a second
+ * statement in it would run (a COMMIT would end the read-only transaction).
+ */
+export function isOneStatement(sql: string): boolean {
+  if (sql.includes('\\')) return false;
+  for (let i = 0; i < sql.length; i++) {
+    const c = sql[i];
+    if (c === "'" || c === '"') {
+      // To the closing quote; a doubled one stays inside.
+      let k = sql.indexOf(c, i + 1);
+      while (k >= 0 && sql[k + 1] === c) k = sql.indexOf(c, k + 2);
+      if (k < 0) return false;
+      i = k;
+    } else if (c === ';' || c === '$' || (c === '-' && sql[i + 1] === '-') || (c === '/' && sql[i + 1] === '*')) {
+      return false;
+    }
+  }
+  return true;
 }
 
 /** The statement that opens a read-only transaction with its timeout, viewer and base URL: one round trip. */

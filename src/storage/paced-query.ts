@@ -5,7 +5,10 @@
  * (measured: 45 ms against 30 ms). Memory stays bounded all the same: while `waiting` batches
  * are unread, the connection's socket is paused, so PostgreSQL waits on TCP as it waits for a
  * cursor's next fetch. The extended protocol is forced (also without parameters), so the text
- * is one statement whatever it holds.
+ * is one statement whatever it holds; unless `statements` is given: then the text is several
+ * statements sent in one simple-protocol message (one round trip for the transaction around the
+ * query), and the rows are those of the statement after the first `statements.skip` that
+ * return rows.
  */
 import type { Socket } from 'node:net';
 import pg from 'pg';
@@ -24,6 +27,8 @@ export class PacedQuery {
   private wake: (() => void) | null = null;
   private readonly socket: Socket;
   private readonly query: pg.Query;
+  /** In a message of several statements: the result whose rows these are, once described. */
+  private main: { fields?: ResultField[] } | null = null;
 
   constructor(
     client: pg.PoolClient,
@@ -32,11 +37,24 @@ export class PacedQuery {
     private readonly batchSize: number,
     types: TypeParsers,
     private readonly waiting = 2,
+    private readonly statements: { skip: number } | null = null,
   ) {
     this.socket = (client as unknown as { connection: { stream: Socket } }).connection.stream;
-    this.query = new pg.Query({ text: sql, values: params, rowMode: 'array', types, queryMode: 'extended' } as pg.QueryConfig);
-    this.query.on('row', (row: unknown[]) => {
-      if (this.discarding) return;
+    this.query = new pg.Query(
+      statements ? ({ text: sql, rowMode: 'array', types } as pg.QueryConfig) : ({ text: sql, values: params, rowMode: 'array', types, queryMode: 'extended' } as pg.QueryConfig),
+    );
+    if (statements) {
+      // pg starts a new result at each statement's row description: the one after `skip` is ours.
+      const q = this.query as unknown as { handleRowDescription(msg: unknown): void; _result: { fields?: ResultField[] } };
+      const describe = q.handleRowDescription.bind(q);
+      let described = 0;
+      q.handleRowDescription = (msg) => {
+        describe(msg);
+        if (described++ === statements.skip) this.main = q._result;
+      };
+    }
+    this.query.on('row', (row: unknown[], result: unknown) => {
+      if (this.discarding || (this.statements && result !== this.main)) return;
       this.batch.push(row);
       if (this.batch.length < this.batchSize) return;
       this.ready.push(this.batch);
@@ -67,7 +85,7 @@ export class PacedQuery {
 
   /** The result's columns (known once the first row or the end has come). */
   fields(): ResultField[] {
-    const f = (this.query as unknown as { _result?: { fields?: ResultField[] } })._result?.fields ?? [];
+    const f = (this.statements ? this.main : (this.query as unknown as { _result?: { fields?: ResultField[] } })._result)?.fields ?? [];
     return f.map((x) => ({ name: x.name, dataTypeID: x.dataTypeID }));
   }
 

@@ -5,6 +5,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { testDatabase } from '../support/database.js';
 import { testServer, type TestServer } from '../support/server.js';
+import { recordingDatabase } from '../support/recording-database.js';
 import type { Database } from '../../src/storage/database.js';
 import type { ColumnMeta } from '../../src/formats/table-model.js';
 import type { TableWriter } from '../../src/formats/table-writer.js';
@@ -358,25 +359,7 @@ describe('fast result paths (COPY)', function () {
   });
 
   it('plans a small result twice (estimate, run), not three times: its columns are described only for a COPY', async () => {
-    const statements: string[] = [];
-    const recording = new Proxy(db, {
-      get: (target, key) => {
-        if (key !== 'connect') return Reflect.get(target, key);
-        return async () => {
-          const client = await target.connect();
-          return new Proxy(client, {
-            get: (c, k) => {
-              const v = Reflect.get(c, k);
-              if (k !== 'query' || typeof v !== 'function') return typeof v === 'function' ? v.bind(c) : v;
-              return (q: unknown, ...rest: unknown[]) => {
-                statements.push(typeof q === 'string' ? q : String((q as { text?: string }).text ?? '(COPY)'));
-                return (v as (...a: unknown[]) => unknown).call(c, q, ...rest);
-              };
-            },
-          });
-        };
-      },
-    });
+    const { db: recording, statements } = recordingDatabase(db);
     const options = { timeoutMs: 60_000, requestDate, viewer: null };
     const cone = await adql(db, 'SELECT objectId, ra FROM DC_W13_Stripe82.Object WHERE 1 = CONTAINS(POINT(ra, decl), CIRCLE(10, 0, 0.1))', 100_000);
     for (const writer of [csvWriter, votableWriter, votableBinary2Writer, fitsTableWriter]) {
@@ -386,7 +369,12 @@ describe('fast result paths (COPY)', function () {
       expect((await bytesOf(answer)).equals(generic), writer.name).to.equal(true);
       expect(statements.join('\n'), writer.name).not.to.include('LIMIT 0');
       // On PostgreSQL 15 the text writers never ask for an estimate (no text path there).
-      if (runs(writer)) expect(statements.join('\n'), writer.name).to.include('EXPLAIN');
+      if (runs(writer)) {
+        expect(statements.join('\n'), writer.name).to.include('EXPLAIN');
+        // Two round trips: the transaction's start with the estimate, then the query with the transaction's end.
+        expect(statements, writer.name).to.have.length(2);
+        expect(statements[1], writer.name).to.match(/; ROLLBACK$/);
+      }
     }
     // A large one is described (one more round trip, before its COPY).
     statements.length = 0;

@@ -2,6 +2,8 @@ import { expect } from 'chai';
 import { testDatabase, freshDatabase } from '../support/database.js';
 import { QueryCancelledError } from '../../src/errors.js';
 import { migrate } from '../../src/storage/migrations.js';
+import { Database, isOneStatement } from '../../src/storage/database.js';
+import { recordingDatabase } from '../support/recording-database.js';
 
 /** Consume a row stream into one array. */
 async function collect(stream: AsyncIterable<unknown[][]>): Promise<unknown[][]> {
@@ -180,6 +182,55 @@ describe('storage: Database', () => {
     const stopped = await Promise.race([it.return!(undefined).then(() => 'returned'), new Promise((r) => setTimeout(() => r('hung'), 3000))]);
     expect(stopped).to.equal('returned');
     expect(await collect(db.streamReadOnly('SELECT 42', []))).to.deep.equal([[42]]);
+  });
+
+  it('runs a small read-only query in one round trip: its transaction, settings, the query and the end in one message', async () => {
+    const { url } = await testDatabase();
+    const one = new Database(url, 1);
+    try {
+      const { db, statements } = recordingDatabase(one);
+      const stream = db.streamReadOnly("SELECT current_setting('vodax.viewer') AS viewer, current_setting('statement_timeout') AS timeout, current_setting('transaction_read_only') AS ro", [], {
+        viewer: 'alice',
+        timeoutMs: 4321,
+      });
+      expect(await collect(stream)).to.deep.equal([['alice', '4321ms', 'on']]);
+      expect(stream.fields().map((f) => f.name)).to.deep.equal(['viewer', 'timeout', 'ro']);
+      expect(statements).to.have.length(1);
+      // The same (only) connection is out of the transaction and its settings afterwards.
+      expect(await one.query("SELECT current_setting('vodax.viewer', true) AS viewer, current_setting('transaction_read_only') AS ro")).to.deep.equal([{ viewer: '', ro: 'off' }]);
+      // Its columns are known also when it has no rows.
+      const empty = db.streamReadOnly('SELECT 1 AS a WHERE false', []);
+      expect(await collect(empty)).to.deep.equal([]);
+      expect(empty.fields().map((f) => f.name)).to.deep.equal(['a']);
+    } finally {
+      await one.close();
+    }
+  });
+
+  it('leaves a connection usable when a query sent in one message fails, and never sends a second statement with it', async () => {
+    const { url } = await testDatabase();
+    const one = new Database(url, 1);
+    try {
+      let caught: unknown = null;
+      await collect(one.streamReadOnly('SELECT 1 / (g - 3) FROM generate_series(1, 5) g', [])).catch((e) => (caught = e));
+      expect(String(caught)).to.match(/division by zero/);
+      expect(await one.query("SELECT current_setting('transaction_read_only') AS ro")).to.deep.equal([{ ro: 'off' }]);
+      // Two statements in one text: refused whole (extended protocol), nothing of the second runs.
+      caught = null;
+      await collect(one.streamReadOnly('SELECT 1; COMMIT; CREATE TABLE vodax_escaped (x int)', [])).catch((e) => (caught = e));
+      expect(String(caught)).to.match(/multiple commands/);
+      expect(await one.query("SELECT to_regclass('vodax_escaped') AS t")).to.deep.equal([{ t: null }]);
+    } finally {
+      await one.close();
+    }
+  });
+
+  it('takes a text for one statement only when no semicolon can be outside its quotes', () => {
+    expect(isOneStatement('SELECT "a;b", \'c;\'\'d\' FROM t')).to.equal(true);
+    expect(isOneStatement('SELECT 1; COMMIT')).to.equal(false);
+    expect(isOneStatement("SELECT 'x'; DROP TABLE t")).to.equal(false);
+    // What the scan does not follow is refused, whatever it holds.
+    for (const text of ["SELECT E'\\'; COMMIT; --'", 'SELECT $$;$$', 'SELECT 1 -- ;', 'SELECT /* ; */ 1', "SELECT 'open", 'SELECT "open']) expect(isOneStatement(text), text).to.equal(false);
   });
 
   it('applies migrations once, and again is a no-op', async () => {

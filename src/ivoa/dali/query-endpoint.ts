@@ -4,11 +4,11 @@
  * error) cancels the query; the database side then releases its connection by itself, whoever
  * still holds the stream. HEAD checks the query and runs nothing.
  */
-import { Readable } from 'node:stream';
 import type { Context } from 'koa';
 import { callerOf } from '../../auth/middleware.js';
 import { readRequest, requestLimitsOf } from '../../http/request/read-request.js';
 import { afterResponse } from '../../http/after-response.js';
+import { answerBody } from '../../http/answer-body.js';
 import { baseUrl } from '../../http/base-url.js';
 import type { RequestParams } from '../../params/request-params.js';
 import type { UploadPart } from '../../params/upload-part.js';
@@ -43,12 +43,9 @@ export function queryEndpoint(services: TapQueryServices, toQuery: ToTapQuery, o
       const { format, body } = await runTapQuery(services, query, run);
       ctx.status = 200;
       ctx.type = format.contentType;
-      ctx.body = Readable.from(
-        (async function* () {
-          yield* body;
-          complete = true;
-        })(),
-      );
+      ctx.body = await answerBody(body, () => {
+        complete = true;
+      });
     } finally {
       // Only now is no part still being written to the spool (the reader waits for them).
       afterResponse(ctx, () => spool.dispose());

@@ -48,6 +48,13 @@ function headerEnd(buf: Buffer): number {
   return buf.indexOf('</TABLE>');
 }
 
+/** A whole VOTable answer (sent in one piece) with its FIELD UCDs relabelled. */
+export function wholeWithFieldUcds(body: Buffer, ucds: FieldUcds): Buffer {
+  const end = headerEnd(body);
+  const cut = end < 0 ? body.length : end;
+  return Buffer.concat([Buffer.from(relabelFields(body.subarray(0, cut).toString('utf8'), ucds), 'utf8'), body.subarray(cut)]);
+}
+
 /**
  * `body` (a VOTable byte stream) with its FIELD UCDs relabelled. Destroying the result destroys
  * `body`, so a client that goes away still ends the query behind it.

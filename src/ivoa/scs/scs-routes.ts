@@ -18,7 +18,7 @@ import { baseUrl } from '../../http/base-url.js';
 import { availabilityXml } from '../vosi/availability-document.js';
 import { queryEndpoint } from '../dali/query-endpoint.js';
 import { hasPosition, idColumn, MAX_SR_DEG, positionColumns, scsQuery, type ConeTable } from './scs-parameters.js';
-import { scsFieldUcds, withFieldUcds, type FieldUcds } from './scs-field-ucds.js';
+import { scsFieldUcds, wholeWithFieldUcds, withFieldUcds, type FieldUcds } from './scs-field-ucds.js';
 import { scsCapabilitiesXml } from './scs-capabilities.js';
 
 /**
@@ -46,7 +46,9 @@ export function scsRoutes(base: string, config: Config, db: Database, catalogs: 
   const answer = async (ctx: Context) => {
     await query(ctx);
     const ucds = ctx.state.scsFieldUcds as FieldUcds | undefined;
-    if (ucds && ctx.status === 200 && ctx.body instanceof Readable) ctx.body = withFieldUcds(ctx.body, ucds);
+    if (!ucds || ctx.status !== 200) return;
+    if (ctx.body instanceof Readable) ctx.body = withFieldUcds(ctx.body, ucds);
+    else if (Buffer.isBuffer(ctx.body)) ctx.body = wholeWithFieldUcds(ctx.body, ucds);
   };
   for (const path of ['/:table', '/:table/query']) {
     r.get(path, answer);

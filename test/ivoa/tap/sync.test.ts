@@ -204,6 +204,20 @@ describe('TAP sync (/db/v0/tap/sync)', () => {
     expect(bad.status).to.equal(400);
   });
 
+  it('sends a small answer whole with its Content-Length, and a large one chunked, the same bytes either way', async () => {
+    const small = await sync(srv, { QUERY: 'SELECT TOP 20 objectId, ra FROM DC_W13_Stripe82.Object ORDER BY objectId', RESPONSEFORMAT: 'csv' });
+    const smallText = await small.text();
+    expect(small.headers.get('transfer-encoding')).to.equal(null);
+    expect(Number(small.headers.get('content-length'))).to.equal(Buffer.byteLength(smallText));
+    expect(smallText.trim().split(/\r?\n/)).to.have.length(21);
+    const large = await sync(srv, { QUERY: 'SELECT TOP 20000 objectId, ra FROM DC_W13_Stripe82.Object ORDER BY objectId', RESPONSEFORMAT: 'csv' });
+    const largeText = await large.text();
+    expect(large.headers.get('transfer-encoding')).to.equal('chunked');
+    expect(Buffer.byteLength(largeText)).to.be.greaterThan(64 * 1024);
+    expect(largeText.startsWith(smallText.trim().split(/\r?\n/).slice(0, 21).join('\r\n'))).to.equal(true);
+    expect(largeText.trim().split(/\r?\n/)).to.have.length(20001);
+  });
+
   it('frees the connection of an answer the client never reads', async () => {
     const { db } = await testDatabase();
     for (let i = 0; i < 30; i++) {
