@@ -10,6 +10,7 @@ import type { TableDocument } from '../formats/table-writer.js';
 import { parseAdql } from '../adql/parser.js';
 import { validate, type ValidatedQuery } from '../adql/validator.js';
 import { translate, type Translation } from '../adql/translator.js';
+import { containsAggregate } from '../adql/aggregates.js';
 import type { Catalog } from '../catalog/query-catalog.js';
 
 /** A query ready to run: its SQL and the metadata of its result columns. */
@@ -19,7 +20,7 @@ export interface PreparedQuery {
   params: unknown[];
   columns: ColumnMeta[];
   maxrec: number;
-  /** The most rows the SQL can return (its outer LIMIT: TOP and MAXREC + 1), when known. */
+  /** The most rows the SQL can return (its outer LIMIT: TOP and MAXREC + 1; one for aggregates without GROUP BY), when known. */
   rowLimit?: number;
   /**
    * The SQL without that LIMIT, when the query is a plain scan (nothing ordered, grouped,
@@ -38,9 +39,12 @@ export function prepareQuery(catalog: Catalog, adql: string, maxrec: number): Pr
   const validated = validate(parseAdql(adql), catalog);
   const body = validated.query.body;
   const top = body.kind === 'select' ? body.top : null;
-  const rowLimit = Math.min(Math.max(0, Math.floor(maxrec)) + 1, top ?? Infinity);
+  const limit = Math.min(Math.max(0, Math.floor(maxrec)) + 1, top ?? Infinity);
+  // Aggregates without GROUP BY make one group: one row at most, however many they read.
+  const oneGroup = body.kind === 'select' && body.groupBy.length === 0 && (body.having !== null || containsAggregate([body.items, body.orderBy]));
+  const rowLimit = oneGroup ? Math.min(limit, 1) : limit;
   const translation = translate(validated, { maxrec });
-  const suffix = ` LIMIT ${rowLimit}`;
+  const suffix = ` LIMIT ${limit}`;
   const plain =
     body.kind === 'select' && body.orderBy.length === 0 && body.offset === null && body.groupBy.length === 0 && body.having === null && body.quantifier !== 'DISTINCT';
   const sqlBeforeLimit = plain && translation.sql.endsWith(suffix) ? translation.sql.slice(0, -suffix.length) : undefined;

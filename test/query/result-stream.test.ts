@@ -383,11 +383,16 @@ describe('fast result paths (COPY)', function () {
     expect(statements.join('\n')).to.include('LIMIT 0');
   });
 
-  it('declines a result that TOP or MAXREC keep small without asking the database (no EXPLAIN round trip)', async () => {
+  it('declines a result that TOP, MAXREC or an aggregate without GROUP BY keep small without asking the database (no EXPLAIN round trip)', async () => {
     const untouchable = new Proxy(db, {
       get: (target, key) => (key === 'copyOutReadOnly' ? () => Promise.reject(new Error('asked the database')) : Reflect.get(target, key)),
     });
-    for (const [query, maxrec] of [['SELECT TOP 5 objectId, ra FROM DC_W13_Stripe82.Object', 1_000_000], ['SELECT objectId, ra FROM DC_W13_Stripe82.Object', 10]] as const) {
+    for (const [query, maxrec] of [
+      ['SELECT TOP 5 objectId, ra FROM DC_W13_Stripe82.Object', 1_000_000],
+      ['SELECT objectId, ra FROM DC_W13_Stripe82.Object', 10],
+      ['SELECT COUNT(*) AS n, MAX(ra) AS most FROM DC_W13_Stripe82.Object', 1_000_000],
+      ['SELECT 1 AS one FROM DC_W13_Stripe82.Object HAVING COUNT(*) > 1', 1_000_000],
+    ] as const) {
       const q = await adql(db, query, maxrec);
       expect(q.rowLimit).to.be.below(COPY_PATHS_MIN_ROWS);
       for (const writer of [csvWriter, votableWriter]) expect(await fastDocumentStream(untouchable, q, writer, { timeoutMs: 60_000, requestDate, viewer: null })).to.equal(null);
@@ -395,6 +400,8 @@ describe('fast result paths (COPY)', function () {
     // Not when the limit allows enough rows: the planner is asked.
     const big = await adql(db, 'SELECT TOP 5000 objectId, ra FROM DC_W13_Stripe82.Object', 1_000_000);
     expect(big.rowLimit).to.equal(5000);
+    // A GROUP BY makes a row per group: as many as the rows, for all anyone knows here.
+    expect((await adql(db, 'SELECT objectId, COUNT(*) AS n FROM DC_W13_Stripe82.Object GROUP BY objectId', 1_000_000)).rowLimit).to.equal(1_000_001);
     let err: Error | null = null;
     await fastDocumentStream(untouchable, big, csvWriter, { timeoutMs: 60_000, requestDate, viewer: null }).catch((e: Error) => (err = e));
     if (textPaths) expect((err as Error | null)?.message).to.equal('asked the database');
