@@ -282,8 +282,12 @@ class RecordChunker {
   buf: Buffer;
   view: DataView;
   pos = 0;
-  constructor(private readonly size: number) {
-    this.buf = Buffer.alloc(Math.max(CHUNK, size));
+  /** `total`: the bytes to come, when fewer than a chunk (a small answer gets a buffer of its size). */
+  constructor(
+    private readonly size: number,
+    total = CHUNK,
+  ) {
+    this.buf = Buffer.alloc(Math.max(Math.min(CHUNK, total), size));
     this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   }
   /** True when a record of `n` bytes no longer fits. */
@@ -319,7 +323,7 @@ async function* writeFits(doc: TableDocument, options: WriteOptions = {}): Async
 
     const writers = layouts.map(cellWriter);
     const heap = { offset: 0 };
-    const out = new RecordChunker(rowBytes);
+    const out = new RecordChunker(rowBytes, rowBytes * spool.rowCount + heapBytes);
     for await (const batch of spool.read()) {
       for (const row of batch) {
         if (out.needsTake(rowBytes)) yield out.take();

@@ -10,6 +10,8 @@ import { ByteSpool } from './byte-spool.js';
 import type { CellValue } from './table-model.js';
 
 const FRAME = 1 << 20;
+/** Bytes of the buffer a spool starts with. */
+const FIRST_BUFFER = 64 << 10;
 
 const NULL = 0;
 const FALSE = 1;
@@ -22,7 +24,8 @@ const DATE = 7;
 
 /** Rows spooled to a temporary file. */
 export class RowSpool {
-  private buf = Buffer.alloc(FRAME + 4096);
+  // Small at first (most results are: a cone's), grown as rows come; a whole frame after the first.
+  private buf = Buffer.alloc(FIRST_BUFFER);
   private view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   private pos = 0;
   private readonly frames: ByteSpool;
