@@ -46,7 +46,7 @@ export function prepareQuery(catalog: Catalog, adql: string, maxrec: number): Pr
   const translation = translate(validated, { maxrec });
   const suffix = ` LIMIT ${limit}`;
   const plain =
-    body.kind === 'select' && body.orderBy.length === 0 && body.offset === null && body.groupBy.length === 0 && body.having === null && body.quantifier !== 'DISTINCT';
+    body.kind === 'select' && !oneGroup && body.orderBy.length === 0 && body.offset === null && body.groupBy.length === 0 && body.having === null && body.quantifier !== 'DISTINCT';
   const sqlBeforeLimit = plain && translation.sql.endsWith(suffix) ? translation.sql.slice(0, -suffix.length) : undefined;
   return { ...translation, adql, maxrec, rowLimit, sqlBeforeLimit, validated };
 }
