@@ -171,6 +171,15 @@ describe('fast result paths (COPY)', function () {
     });
   }
 
+  it('writes TABLEDATA of numbers and booleans only (NULLs, NaN, infinities, extremes) exactly as the generic writer, NULL as <TD/>', async function () {
+    if (!textPaths) this.skip();
+    const numeric = awkward(100, AWKWARD_COLUMNS.slice(0, 6), 'SELECT id, d, f, i, s, b FROM copy_fast_test.awkward ORDER BY id');
+    const { generic, fast } = await both(db, numeric, votableWriter);
+    expect(fast).not.to.equal(null);
+    expect(fast!.toString('utf8')).to.equal(generic.toString('utf8'));
+    expect(fast!.toString('utf8')).to.contain('<TR><TD>1</TD><TD/><TD/><TD/><TD/><TD/></TR>');
+  });
+
   it('formats the rows of a plain scan where parallel workers can do it: the LIMIT outside, no subquery per float', async function () {
     if (!textPaths) this.skip();
     const q = await adql(db, 'SELECT objectId, ra, decl, rPsfMag, extendedness FROM DC_W13_Stripe82.Object', 1_000_000);
