@@ -161,6 +161,8 @@ export async function benchCutout(runs = 200): Promise<void> {
     const t0 = performance.now();
     const files = writeImages(path.join(dataDir, 'images'));
     const writeSeconds = (performance.now() - t0) / 1000;
+    // A shared BENCH_DATABASE_URL keeps the images of a run that was stopped half way.
+    await db.query("DELETE FROM vodax.images WHERE collection = 'bench' AND owner = 'bench'");
     const plainId = await register(db, dataDir, files.plain, 'big');
     const riceId = await register(db, dataDir, files.rice, 'bigrice');
     server = await startVodax(pg.url, dataDir);
@@ -203,6 +205,7 @@ export async function benchCutout(runs = 200): Promise<void> {
     );
   } finally {
     await server?.stop();
+    await db.query("DELETE FROM vodax.images WHERE collection = 'bench' AND owner = 'bench'").catch(() => undefined);
     await db.close();
     await pg.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
