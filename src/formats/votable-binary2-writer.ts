@@ -9,6 +9,7 @@ import type { CellValue, ColumnMeta } from './table-model.js';
 import { type TableDocument, type TableWriter } from './table-writer.js';
 import { cellToArray, cellToBoolean, cellToNumber, cellToString, fixedArrayLength, isArrayColumn, isStringColumn } from './cell-values.js';
 import { votableArraysize, votableRows } from './votable-writer.js';
+import { base64Line } from './base64-line.js';
 
 /** Bytes collected before they are base64 encoded (a multiple of 3, so chunks join cleanly). */
 const BLOCK = 3 * (1 << 15);
@@ -35,10 +36,10 @@ class Base64Builder {
   /** Base64 of all whole 3-byte groups collected (or of everything when `last`), as a chunk. */
   take(last: boolean): Buffer {
     const n = last ? this.pos : this.pos - (this.pos % 3);
-    const text = this.buf.toString('base64', 0, n);
+    const line = base64Line(this.buf, n);
     this.buf.copy(this.buf, 0, n, this.pos);
     this.pos -= n;
-    return Buffer.from(`${text}\n`, 'latin1');
+    return line;
   }
 }
 

@@ -12,6 +12,7 @@ import { fixedArrayLength, isStringColumn } from '../cell-values.js';
 import { votableArraysize, votableHead, votableTail, type VotableEnding } from '../votable-writer.js';
 import { binaryColumn, binaryCopyPlan, type BinaryColumn, type BinaryKind } from './binary-columns.js';
 import { canonicalNaN, TupleChunks } from './binary-tuples.js';
+import { base64Line } from '../base64-line.js';
 
 /** Bytes collected before they are base64 encoded: the generic writer's block. */
 const BLOCK = 3 * (1 << 15);
@@ -57,10 +58,10 @@ class Base64Out {
 
   take(last: boolean): Buffer {
     const n = last ? this.pos : this.pos - (this.pos % 3);
-    const text = this.buf.toString('base64', 0, n);
+    const line = base64Line(this.buf, n);
     this.buf.copy(this.buf, 0, n, this.pos);
     this.pos -= n;
-    return Buffer.from(`${text}\n`, 'latin1');
+    return line;
   }
 }
 
