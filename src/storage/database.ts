@@ -2,11 +2,10 @@
  * One storage module for the embedded and an external PostgreSQL alike: parameterised
  * queries, transactions, and streaming read-only queries (rows or COPY) that can be cancelled.
  */
-import type { Readable } from 'node:stream';
 import pg from 'pg';
-import { to as copyTo } from 'pg-copy-streams';
 import { PacedQuery } from './paced-query.js';
 import { BadRequestError, CatalogMovedError, QueryCancelledError, ShardUnavailableError, UnavailableError, VodaxError } from '../errors.js';
+import { CopyOut } from './copy-out.js';
 
 // BIGINT comes back as bigint: exact, where the pg default gives strings.
 const INT8_OID = 20;
@@ -271,7 +270,7 @@ export class Database {
       const client = await db.connect();
       let broken: Error | null = null;
       let setUp = false;
-      let copy: (Readable & { rowCount?: number }) | null = null;
+      let copy: CopyOut | null = null;
       let rows: PacedQuery | null = null;
       let finished = false;
       let completed = false;
@@ -317,7 +316,7 @@ export class Database {
           ended = withEnd;
           return;
         }
-        copy = client.query(copyTo(statement));
+        copy = client.query(new CopyOut(statement));
         // Errors reach the iteration below; this keeps one arriving between two reads from being uncaught.
         copy.on('error', () => {});
         // Not destroyed when the consumer stops: the connection is still in COPY mode until cancelled.
