@@ -141,34 +141,44 @@ export async function* fitsDocument(
       const { buf, start } = tuples.feed(chunk);
       const end = buf.length;
       let p = start;
+      // Tuples lie back to back: those noted since `run` are copied to the frame in one call
+      // (a Buffer#copy a row made a Uint8Array a row).
+      let run = p;
+      const flushRun = () => {
+        buf.copy(frame, framed, run, p);
+        framed += p - run;
+        run = p;
+      };
       while (p + 2 <= end) {
         const count = buf.readInt16BE(p);
         if (count === -1) {
+          flushRun();
           tuples.ended = true;
-          p = end;
+          p = run = end;
           break;
         }
         if (count !== plans.length) throw new Error(`COPY sent ${count} fields where ${plans.length} were expected`);
         if (rows >= maxrec) {
-          // The row past MAXREC: only walked over (its values must not widen the columns).
+          // The row past MAXREC: only walked over (its values must not widen the columns), never copied.
           const q = noteTuple(buf, p, end, plans, plans.map(() => new ColumnStats()));
           if (q < 0) break;
+          flushRun();
           overflow = true;
-          p = q;
+          p = run = q;
           continue;
         }
         const q = noteTuple(buf, p, end, plans, stats);
         if (q < 0) break;
-        if (framed + (q - p) > frame.length) {
+        if (framed + (q - run) > frame.length) {
+          flushRun();
           await spool.add(frame.subarray(0, framed));
           frame = Buffer.allocUnsafe(Math.max(FRAME, q - p));
           framed = 0;
         }
-        buf.copy(frame, framed, p, q);
-        framed += q - p;
         rows++;
         p = q;
       }
+      flushRun();
       if (!tuples.ended) tuples.keep(buf, p);
     }
     if (!tuples.ended || tuples.pending) throw new Error('the COPY stream ended inside a row');
