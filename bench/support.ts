@@ -58,11 +58,19 @@ export function ensureBuilt(): Promise<unknown> {
   return built;
 }
 
-/** Start bench/built-server.mjs (the build in dist/) over `databaseUrl`; resolves with its URL and the child. */
+/** The node options `npm start` runs the server with (package.json's start script, before dist/src/cli.js). */
+export function startNodeFlags(): string[] {
+  const start = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  const m = /\bnode ((?:--\S+ )*)dist\/src\/cli\.js serve/.exec(start);
+  if (!m) throw new Error(`package.json's start script does not run node dist/src/cli.js serve: ${start}`);
+  return m[1]!.trim().split(' ').filter((f) => f !== '');
+}
+
+/** Start bench/built-server.mjs (the build in dist/) over `databaseUrl`, with npm start's node options; resolves with its URL and the child. */
 export async function startChildServer(databaseUrl: string, dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<{ url: string; child: ChildProcess }> {
   await ensureBuilt();
   const script = path.join(ROOT, 'bench', 'built-server.mjs');
-  const child = spawn(process.execPath, [script], {
+  const child = spawn(process.execPath, [...startNodeFlags(), script], {
     env: { ...process.env, ...env, DATABASE_URL: databaseUrl, DATA_DIR: dataDir },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
