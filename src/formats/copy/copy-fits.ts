@@ -15,8 +15,10 @@ import { ByteSpool } from '../byte-spool.js';
 import { binaryColumn, binaryCopyPlan, type BinaryColumn } from './binary-columns.js';
 import { canonicalNaN, TupleChunks } from './binary-tuples.js';
 
-/** Bytes of spooled tuples per frame, and of FITS rows per output chunk. */
+/** Bytes of spooled tuples per frame. */
 const FRAME = 1 << 20;
+/** Bytes of FITS rows per output chunk: a quarter of a frame kept the server's peak memory lower (each waits for a GC once sent), no slower. */
+const OUT_CHUNK = 1 << 18;
 
 /** How a column's bytes become FITS bytes (FITS writes every kind binaryColumn carries). */
 export type FitsColumnPlan = BinaryColumn;
@@ -188,7 +190,7 @@ export async function* fitsDocument(
     yield primaryHeader();
     yield fitsHeaderBytes(tableHeader(doc, layouts, rowBytes, rows, 0, overflow));
     const nulls = layouts.map((l, i) => nullBytes(l, plans[i]!));
-    const size = Math.max(FRAME, rowBytes);
+    const size = Math.max(OUT_CHUNK, rowBytes);
     let out = Buffer.alloc(size);
     let at = 0;
     for await (const f of spool.frames()) {
