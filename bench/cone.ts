@@ -9,6 +9,7 @@
  * ratios to the floors measured in the same run.
  */
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
@@ -24,7 +25,7 @@ import { resultStream } from '../src/query/result-stream.js';
 import { DEFAULT_FORMAT } from '../src/formats/output-formats.js';
 import { inlineParams } from '../src/formats/copy/inline-params.js';
 import type { CellValue } from '../src/formats/table-model.js';
-import { benchServer, pgbenchRate, printTable, startChildServer } from './support.js';
+import { benchServer, httpRead, pgbenchRate, printTable, startChildServer } from './support.js';
 import { sampleDatabase } from './sample-db.js';
 
 /** The mission's reference: GAVO DaCHS, a million rows, this kind of machine. */
@@ -69,17 +70,22 @@ const median = (xs: number[]) => quantile(xs, 0.5);
 /** The formats a cone is timed in under load. */
 const CONE_FORMATS = ['votable', 'votable/b2', 'csv', 'tsv', 'json', 'fits'];
 
+/** A vodax server to send requests to: its URL and a keep-alive agent. */
+interface Target {
+  base: string;
+  agent: http.Agent;
+}
+
 /** GET a TAP sync cone and read the whole answer; returns its byte count. */
-function httpCone(base: string, ra: number, dec: number, format: string): Promise<number> {
-  return httpQuery(base, coneAdql(ra, dec), format);
+function httpCone(target: Target, ra: number, dec: number, format: string): Promise<number> {
+  return httpQuery(target, coneAdql(ra, dec), format);
 }
 
 /** GET a TAP sync query and read the whole answer; returns its byte count. */
-async function httpQuery(base: string, adql: string, format: string): Promise<number> {
-  const res = await fetch(`${base}/db/v0/tap/sync?${new URLSearchParams({ LANG: 'ADQL', QUERY: adql, RESPONSEFORMAT: format })}`);
-  const body = await res.arrayBuffer();
-  if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${Buffer.from(body).toString().slice(0, 500)}`);
-  return body.byteLength;
+async function httpQuery(target: Target, adql: string, format: string): Promise<number> {
+  const res = await httpRead(`${target.base}/db/v0/tap/sync?${new URLSearchParams({ LANG: 'ADQL', QUERY: adql, RESPONSEFORMAT: format })}`, { agent: target.agent });
+  if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${res.head}`);
+  return res.bytes;
 }
 
 /** `clients` loops of requests for `seconds`: completed requests per second and latencies. */
@@ -162,11 +168,11 @@ export async function benchCone(scale = Number(process.env.BENCH_SCALE ?? 100)):
     // Latency: HTTP through vodax, the same SQL directly, and without the index.
     const started = await startChildServer(sample.url, dataDir);
     child = started.child;
-    const base = started.url;
-    await durations(20, (i) => httpCone(base, ...at(i), 'votable')); // warm-up
+    const target: Target = { base: started.url, agent: new http.Agent({ keepAlive: true, maxSockets: 64 }) };
+    await durations(20, (i) => httpCone(target, ...at(i), 'votable')); // warm-up
     const runs = 100;
-    const httpVot = await durations(runs, (i) => httpCone(base, ...at(i), 'votable'));
-    const httpCsv = await durations(runs, (i) => httpCone(base, ...at(i), 'csv'));
+    const httpVot = await durations(runs, (i) => httpCone(target, ...at(i), 'votable'));
+    const httpCsv = await durations(runs, (i) => httpCone(target, ...at(i), 'csv'));
     const translated = cs.map(([ra, dec]) => translate(validate(parseAdql(coneAdql(ra, dec)), catalog), { maxrec: 100_000 }));
     await durations(20, (i) => direct.query(translated[i % cs.length]!.sql, translated[i % cs.length]!.params));
     const sql = await durations(runs, (i) => direct.query(translated[i % cs.length]!.sql, translated[i % cs.length]!.params));
@@ -190,8 +196,8 @@ export async function benchCone(scale = Number(process.env.BENCH_SCALE ?? 100)):
     const perFormat: Array<{ format: string; rps: number; p50: number; p95: number }> = [];
     // Warmed up under the same load first: the server's pool grows to `clients` connections, and a
     // new backend's first queries are slow (measured: whichever format came first ran at 60%).
-    for (const format of CONE_FORMATS) await load(clients, 0.5, (i) => httpCone(base, ...at(i), format));
-    for (const format of CONE_FORMATS) perFormat.push({ format, ...(await load(clients, seconds, (i) => httpCone(base, ...at(i), format))) });
+    for (const format of CONE_FORMATS) await load(clients, 0.5, (i) => httpCone(target, ...at(i), format));
+    for (const format of CONE_FORMATS) perFormat.push({ format, ...(await load(clients, seconds, (i) => httpCone(target, ...at(i), format))) });
     const loaded = perFormat[0]!;
     printTable(
       `Cone throughput, ${clients} clients for ${seconds} s each (ratio: vodax's requests/s to pgbench's for the same SQL, target ≥ 0.5)`,
@@ -216,8 +222,8 @@ export async function benchCone(scale = Number(process.env.BENCH_SCALE ?? 100)):
     const countAdql = 'SELECT COUNT(*) AS n FROM DC_W13_Stripe82.Object';
     const countSql = translate(validate(parseAdql(countAdql), catalog), { maxrec: 100_000 });
     const countRuns = Number(process.env.BENCH_COUNT_RUNS ?? 20);
-    await durations(3, () => httpQuery(base, countAdql, 'csv'));
-    const countHttp = await durations(countRuns, () => httpQuery(base, countAdql, 'csv'));
+    await durations(3, () => httpQuery(target, countAdql, 'csv'));
+    const countHttp = await durations(countRuns, () => httpQuery(target, countAdql, 'csv'));
     const countDirect = await durations(countRuns, () => direct.query(countSql.sql, countSql.params));
     printTable(
       `COUNT(*) of ${objects.toLocaleString('en-US')} rows (ms, median of ${countRuns}; target ≤ 1.1x the database's)`,
@@ -264,6 +270,7 @@ export async function benchCone(scale = Number(process.env.BENCH_SCALE ?? 100)):
         ['HTTP TAP sync, VOTable, whole', median(httpVot), '100%'],
       ],
     );
+    target.agent.destroy();
     await direct.end();
   } finally {
     if (child && child.exitCode === null) {

@@ -3,22 +3,19 @@
  * (and the rest), beside PostgreSQL's own `COPY (...) TO STDOUT` of the same rows; with the
  * server process's peak memory, which must stay flat whatever the row count.
  *
- * Both sides are read the same way: by node:stream consumers (pg-copy-streams for COPY,
- * node:http for vodax) into a byte counter, the median of RUNS runs each. The server has
- * answered one small query in the format first, as a running server has: the first request of
- * a fresh process also pays for compiling its code (about 0.3 s). fetch is not the reader: its
- * web streams took 2.5x node:http's CPU (0.33 s against 0.13 s per 148 MiB), on the two cores
- * the server and PostgreSQL need.
+ * Both sides are read by node:stream consumers (pg-copy-streams for COPY, node:http for vodax:
+ * httpRead), the median of RUNS runs each. The server has answered one small query in the
+ * format first, as a running server has: the first request of a fresh process also pays for
+ * compiling its code (about 0.3 s).
  */
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
-import { benchServer, printTable, sampleRss, startChildServer } from './support.js';
+import { benchServer, httpRead, printTable, sampleRss, startChildServer } from './support.js';
 import { sampleDatabase } from './sample-db.js';
 
 const COLUMNS = 'objectId, ra, decl, uPsfFlux, gPsfFlux, rPsfFlux, iPsfFlux, zPsfFlux, rPsfMag, extendedness';
@@ -59,22 +56,11 @@ async function timeCopy(url: string, rows: number): Promise<{ seconds: number; b
 }
 
 /** Seconds for a TAP sync query in `format` to be answered and read to its end, with the byte count. */
-function timeTapSync(url: string, query: string, format: string, maxrec: number): Promise<{ seconds: number; bytes: number }> {
-  const body = new URLSearchParams({ LANG: 'ADQL', QUERY: query, RESPONSEFORMAT: format, MAXREC: String(maxrec) }).toString();
-  const sink = counter();
+async function timeTapSync(url: string, query: string, format: string, maxrec: number): Promise<{ seconds: number; bytes: number }> {
   const t0 = performance.now();
-  return new Promise((resolve, reject) => {
-    const req = http.request(`${url}/db/v0/tap/sync`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      if (res.statusCode !== 200) {
-        res.resume();
-        reject(new Error(`${format}: HTTP ${res.statusCode}`));
-        return;
-      }
-      pipeline(res, sink).then(() => resolve({ seconds: (performance.now() - t0) / 1000, bytes: sink.bytes }), reject);
-    });
-    req.once('error', reject);
-    req.end(body);
-  });
+  const res = await httpRead(`${url}/db/v0/tap/sync`, { form: { LANG: 'ADQL', QUERY: query, RESPONSEFORMAT: format, MAXREC: String(maxrec) } });
+  if (res.status !== 200) throw new Error(`${format}: HTTP ${res.status}: ${res.head}`);
+  return { seconds: (performance.now() - t0) / 1000, bytes: res.bytes };
 }
 
 /** Run the streaming benchmark on a `scale`-times sample catalog (scale 50 ≈ one million objects). */
