@@ -79,9 +79,10 @@ function fieldSql(format: LineFormat, col: ColumnMeta, oid: number, ref: string)
 
 /**
  * A TABLEDATA row of columns none of which is text: the TDs joined with constant tags and NULL
- * written empty, then each empty TD made <TD/> by one replace. No value of such a column prints
- * as empty text, so only a NULL leaves <TD></TD>; wrapping every value in its own tags (and
- * testing it for NULL there) cost PostgreSQL a seventh more per row.
+ * written empty, then, in a row that has a NULL, each empty TD made <TD/> by one replace. No
+ * value of such a column prints as empty text, so only a NULL leaves <TD></TD>. Wrapping every
+ * value in its own tags (and testing it for NULL there) cost PostgreSQL a seventh more per
+ * row, and the replace in every row another 7%; CASE evaluates one of its two copies of the row.
  */
 function numericTdRowSql(columns: ColumnMeta[], fields: ResultField[]): string | null {
   const texts: string[] = [];
@@ -90,7 +91,9 @@ function numericTdRowSql(columns: ColumnMeta[], fields: ResultField[]): string |
     if (text === null) return null;
     texts.push(`coalesce(${text}, '')`);
   }
-  return `replace('<TR><TD>' || ${texts.join(" || '</TD><TD>' || ")} || '</TD></TR>' || chr(10), '<TD></TD>', '<TD/>')`;
+  const row = `'<TR><TD>' || ${texts.join(" || '</TD><TD>' || ")} || '</TD></TR>' || chr(10)`;
+  const hasNull = columns.map((_, i) => `${columnRef(i)} IS NULL`).join(' OR ');
+  return `CASE WHEN ${hasNull} THEN replace(${row}, '<TD></TD>', '<TD/>') ELSE ${row} END`;
 }
 
 /**
