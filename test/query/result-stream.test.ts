@@ -252,6 +252,11 @@ describe('fast result paths (COPY)', function () {
     expect(inlineParams("SELECT E'\\''", [])).to.equal(null);
     expect(inlineParams('SELECT $2', ['a'])).to.equal(null);
     expect(inlineParams('SELECT 1 -- $1', ['a'])).to.equal(null);
+    expect(inlineParams('SELECT 1 /* $1 */', ['a'])).to.equal(null);
+    // Minus signs and slashes that start no comment stay, as does text with nothing to replace.
+    expect(inlineParams('SELECT 4 - -2 / 1, x-$1 FROM t WHERE y/2 > -1', ['a'])).to.equal("SELECT 4 - -2 / 1, x-'a' FROM t WHERE y/2 > -1");
+    const ranges = `SELECT * FROM t WHERE ${Array.from({ length: 200 }, (_, k) => `(h BETWEEN ${k * 10} AND ${k * 10 + 5})`).join(' OR ')}`;
+    expect(inlineParams(ranges, [])).to.equal(ranges);
   });
 
   it('cancels the query in the database when the signal aborts before the first row', async () => {

@@ -14,9 +14,20 @@ export function sqlLiteral(s: string): string {
 /** `sql` with every $n replaced by the literal of params[n-1]; null when that cannot be done safely. */
 export function inlineParams(sql: string, params: readonly unknown[]): string | null {
   if (params.some((p) => typeof p !== 'string' || p.includes('\0'))) return null;
+  // Text between the characters that matter is copied a run at a time: a string built a
+  // character at a time cost a cone's query (2 KB of HEALPix ranges) 40 KB of garbage.
+  const special = /["'$]|--|\/\*/g;
   let out = '';
   let i = 0;
   while (i < sql.length) {
+    special.lastIndex = i;
+    const found = special.exec(sql);
+    if (!found) {
+      out += sql.slice(i);
+      break;
+    }
+    out += sql.slice(i, found.index);
+    i = found.index;
     const c = sql[i];
     if (c === '"' || c === "'") {
       // A quoted identifier or a standard string: up to the closing quote (doubled quotes stay inside).
@@ -42,11 +53,8 @@ export function inlineParams(sql: string, params: readonly unknown[]): string | 
       if (n < 1 || n > params.length) return null;
       out += sqlLiteral(params[n - 1] as string);
       i += m[0].length;
-    } else if ((c === '-' && sql[i + 1] === '-') || (c === '/' && sql[i + 1] === '*')) {
-      return null; // comments could hide quotes
     } else {
-      out += c;
-      i++;
+      return null; // -- or /*: comments could hide quotes
     }
   }
   return out;
