@@ -20,8 +20,6 @@ const PARAMETER_STATUS = 0x53; // S
 const NOTIFICATION_RESPONSE = 0x41; // A
 
 export class CopyOut extends Readable {
-  /** Rows the COPY reported in its CommandComplete. */
-  rowCount = 0;
   private connection: pg.Connection | null = null;
   private driverData: ((chunk: Buffer) => void) | null = null;
   /** Bytes of a message header (or a whole non-data message) cut by the end of a chunk. */
@@ -126,11 +124,8 @@ export class CopyOut extends Readable {
     this.destroy(e);
   }
 
-  /** pg: CommandComplete, `COPY n`. */
-  handleCommandComplete(msg: { text?: string }): void {
-    const m = /COPY (\d+)/.exec(msg?.text ?? '');
-    if (m) this.rowCount = Number(m[1]);
-  }
+  /** pg: CommandComplete (`COPY n`); the readers count their rows themselves. */
+  handleCommandComplete(): void {}
 
   /** pg: the connection is ready for the next query. */
   handleReadyForQuery(): void {}

@@ -96,6 +96,22 @@ function numericTdRowSql(columns: ColumnMeta[], fields: ResultField[]): string |
   return `CASE WHEN ${hasNull} THEN replace(${row}, '<TD></TD>', '<TD/>') ELSE ${row} END`;
 }
 
+/** The SQL of one row's finished line in `format`, or null when a column has no exact rewrite. */
+function lineSql(format: LineFormat, columns: ColumnMeta[], fields: ResultField[]): string | null {
+  if (format === 'tabledata' && !columns.some(isStringColumn)) return numericTdRowSql(columns, fields);
+  const parts: string[] = [];
+  for (let i = 0; i < columns.length; i++) {
+    const field = fieldSql(format, columns[i], fields[i].dataTypeID, columnRef(i));
+    if (field === null) return null;
+    parts.push(field);
+  }
+  if (format === 'csv') return `${parts.join(" || ',' || ")} || chr(13) || chr(10)`;
+  if (format === 'tsv') return `${parts.join(' || chr(9) || ')} || chr(10)`;
+  // Each row after a separator, as the generic writer does; the first row's comma is dropped in Node.
+  if (format === 'json') return `',' || chr(10) || '[' || ${parts.join(" || ',' || ")} || ']'`;
+  return `'<TR>' || ${parts.join(' || ')} || '</TR>' || chr(10)`;
+}
+
 /**
  * The COPY statement writing one line per row of `sql`, or null when a column has no exact
  * rewrite. With `limited`, the rows of that SQL (a plain scan, without its LIMIT) are formatted
@@ -104,27 +120,8 @@ function numericTdRowSql(columns: ColumnMeta[], fields: ResultField[]): string |
  */
 export function lineCopySql(format: LineFormat, sql: string, columns: ColumnMeta[], fields: ResultField[], limited?: { sql: string; limit: number }): string | null {
   if (fields.length !== columns.length || columns.length === 0) return null;
-  if (format === 'tabledata' && !columns.some(isStringColumn)) {
-    const row = numericTdRowSql(columns, fields);
-    if (row === null) return null;
-    const query = limited ? wrappedQuery(limited.sql, columns.length, [row], limited.limit) : wrappedQuery(sql, columns.length, [row]);
-    return `COPY (${query}) TO STDOUT (FORMAT binary)`;
-  }
-  const parts: string[] = [];
-  for (let i = 0; i < columns.length; i++) {
-    const field = fieldSql(format, columns[i], fields[i].dataTypeID, columnRef(i));
-    if (field === null) return null;
-    parts.push(field);
-  }
-  const line =
-    format === 'csv'
-      ? `${parts.join(" || ',' || ")} || chr(13) || chr(10)`
-      : format === 'tsv'
-        ? `${parts.join(' || chr(9) || ')} || chr(10)`
-        : format === 'json'
-          ? // Each row after a separator, as the generic writer does; the first row's comma is dropped in Node.
-            `',' || chr(10) || '[' || ${parts.join(" || ',' || ")} || ']'`
-          : `'<TR>' || ${parts.join(' || ')} || '</TR>' || chr(10)`;
+  const line = lineSql(format, columns, fields);
+  if (line === null) return null;
   const query = limited ? wrappedQuery(limited.sql, columns.length, [line], limited.limit) : wrappedQuery(sql, columns.length, [line]);
   return `COPY (${query}) TO STDOUT (FORMAT binary)`;
 }
@@ -173,6 +170,7 @@ async function* lines(copy: AsyncIterable<Buffer>, maxrec: number, skipFirst = 0
     // What is kept (copied) of a cut tuple lies past p, where nothing was moved.
     if (!tuples.ended) tuples.keep(buf, p);
     const n = w - start;
+    if (n === 0) continue;
     if (pos + n > out.length) {
       if (pos > 0) yield out.subarray(0, pos);
       out = Buffer.allocUnsafe(Math.max(CHUNK, n));
