@@ -11,6 +11,7 @@ import { spawn } from 'node:child_process';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { dropTable } from '../src/ingest/drop.js';
 import { benchServer, ensureBuilt, printTable, sampleRss } from './support.js';
 
 /** Write a catalog-like CSV of `rows` rows; returns its size in bytes. */
@@ -72,6 +73,26 @@ async function timeClusterFloor(url: string, table: string): Promise<number> {
   }
 }
 
+/**
+ * Drop the bench's tables from database Bench (with a BENCH_DATABASE_URL it persists between
+ * runs, and ingest refuses a table that exists); a first run finds none.
+ */
+async function dropBenchTables(url: string, tables: string[]): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('BEGIN');
+    for (const t of tables) await dropTable(client, 'Bench', t);
+    await client.query('COMMIT');
+  } catch (e) {
+    // Before the first ingest there is no catalog schema to delete from.
+    await client.query('ROLLBACK');
+    if ((e as { code?: string }).code !== '42P01') throw e;
+  } finally {
+    await client.end();
+  }
+}
+
 /** Time a plain COPY of the file into an equivalent table (PostgreSQL's own speed). */
 async function timeCopy(url: string, file: string): Promise<number> {
   const client = new pg.Client({ connectionString: url });
@@ -95,10 +116,13 @@ export async function benchIngest(counts: number[]): Promise<void> {
     for (const n of counts) {
       const file = path.join(dir, `rows${n}.csv`);
       const bytes = await writeCsv(file, n);
+      const tables = [`T${n}`, `U${n}`];
+      await dropBenchTables(server.url, tables);
       const copy = await timeCopy(server.url, file);
       const ingest = await timeIngest(server.url, file, `T${n}`);
       const plain = await timeIngest(server.url, file, `U${n}`, false);
       const floor = await timeClusterFloor(server.url, `T${n}`);
+      await dropBenchTables(server.url, tables);
       rows.push([
         n,
         (bytes / 2 ** 20).toFixed(0),
