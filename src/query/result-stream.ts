@@ -138,8 +138,7 @@ export async function fastDocumentStream(
       session: options.session,
       catalogVersion: options.catalogVersion,
     },
-    writeOptions !== undefined,
-    minRows,
+    { asRows: writeOptions !== undefined, minRows, shape: queryShape(q.adql) },
   );
   if (out === null) return null;
   // Declined after the database was asked: the generic writer over the rows of the same transaction.
@@ -151,6 +150,15 @@ export async function fastDocumentStream(
   if (kind === 'tabledata') return tabledataDocument({ columns: q.columns, info }, bytes, q.maxrec);
   if (kind === 'fits') return fitsDocument({ columns: q.columns, info }, fitsPlan!.plans, bytes, q.maxrec, writeOptions?.tmpDir);
   return binary2Document({ columns: q.columns, info }, plan!.plans, bytes, q.maxrec);
+}
+
+/**
+ * A query's shape: its ADQL with every number (and its sign) as `#`, so that cones at other centres (whose
+ * translations differ in every HEALPix range) are one shape. Only a guess of the size of the
+ * result hangs on it (Database.smallShapes), never the answer.
+ */
+export function queryShape(adql: string): string {
+  return adql.replace(/-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?/g, '#');
 }
 
 /**

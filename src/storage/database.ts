@@ -6,6 +6,7 @@ import pg from 'pg';
 import { PacedQuery } from './paced-query.js';
 import { BadRequestError, CatalogMovedError, QueryCancelledError, ShardUnavailableError, UnavailableError, VodaxError } from '../errors.js';
 import { CopyOut } from './copy-out.js';
+import { SmallShapes } from './small-shapes.js';
 
 // BIGINT comes back as bigint: exact, where the pg default gives strings.
 const INT8_OID = 20;
@@ -90,6 +91,8 @@ export class Database {
   readonly pool: pg.Pool;
   /** How the pool's sessions connect: for a session of its own outside the pool (LISTEN). */
   readonly sessionConfig: pg.ClientConfig;
+  /** The shapes of queries whose last result was too small for a COPY (copyOutReadOnly). */
+  readonly smallShapes = new SmallShapes();
 
   /** `applicationName` names every connection in pg_stat_activity (vodax: after its process). */
   constructor(url: string, poolSize: number, options: DatabaseOptions = {}) {
@@ -254,15 +257,19 @@ export class Database {
    * `declinedAsRows` the rows of `sql` itself, run in the same transaction (no second
    * transaction for a small result). Resolves once the first bytes or rows (or the end) have
    * arrived, so a query that fails at once fails here. Aborting `signal`, and stopping the
-   * iteration early, cancel the query in the database.
+   * iteration early, cancel the query in the database. With `shape`, a query declined for too
+   * few planned rows is remembered by it (smallShapes): the next of that shape runs as rows at
+   * once, in one message with its transaction, without asking the planner.
    */
   async copyOutReadOnly(
     sql: string,
     build: (fields: ResultField[]) => string | null,
     options: StreamOptions = {},
-    declinedAsRows = false,
-    minRows = 0,
+    decline: { asRows?: boolean; minRows?: number; shape?: string } = {},
   ): Promise<ReadOnlyOutput | null> {
+    const declinedAsRows = decline.asRows ?? false;
+    const minRows = decline.minRows ?? 0;
+    const shape = declinedAsRows && minRows > 0 && !options.session ? decline.shape : undefined;
     let fields: ResultField[] = [];
     let mode = 'copy' as 'copy' | 'rows' | 'declined';
     const db = this;
@@ -286,13 +293,27 @@ export class Database {
           await options.session.setup(client);
           options.signal?.throwIfAborted();
         }
+        if (shape !== undefined && db.smallShapes.has(shape)) {
+          mode = 'rows';
+          rows = new PacedQuery(client, `${beginReadOnly(client, options)}; ${sql}; ROLLBACK`, [], options.batchSize ?? 2000, userTypes, 2, { skip: 1 });
+          let count = 0;
+          for (let batch = await rows.next(); batch !== null; batch = await rows.next()) {
+            count += batch.length;
+            if (count >= minRows) db.smallShapes.forget(shape);
+            yield batch;
+          }
+          finished = completed = ended = true;
+          return;
+        }
         // The planner's row estimate (and, without a minimum, the result's columns) come in the same round trip as the transaction's start.
         const describe = `SELECT * FROM (${sql}) AS q LIMIT 0`;
         const head = `${beginReadOnly(client, options)}; ${minRows > 0 ? '' : `${describe}; `}EXPLAIN (FORMAT JSON) ${sql}`;
         const results = (await client.query(head)) as unknown as pg.QueryResult[];
         const plan = results[results.length - 1].rows[0]?.['QUERY PLAN'] as Array<{ Plan?: { 'Plan Rows'?: number } }> | undefined;
         let statement: string | null = null;
-        if (Number(plan?.[0]?.Plan?.['Plan Rows'] ?? Infinity) >= minRows) {
+        const planned = Number(plan?.[0]?.Plan?.['Plan Rows'] ?? Infinity);
+        if (planned < minRows && shape !== undefined) db.smallShapes.remember(shape);
+        if (planned >= minRows) {
           const described = minRows > 0 ? await client.query(describe) : results[results.length - 2];
           fields = described.fields.map((f) => ({ name: f.name, dataTypeID: f.dataTypeID }));
           statement = build(fields);

@@ -18,7 +18,8 @@ import { jsonWriter } from '../../src/formats/json-writer.js';
 import { fitsTableWriter } from '../../src/formats/fits-table-writer.js';
 import { loadCatalog } from '../../src/catalog/query-catalog.js';
 import { openQuery, prepareQuery, type PreparedQuery } from '../../src/query/prepared-query.js';
-import { fastDocumentStream, resultStream, COPY_PATHS_MIN_ROWS } from '../../src/query/result-stream.js';
+import { fastDocumentStream, queryShape, resultStream, COPY_PATHS_MIN_ROWS } from '../../src/query/result-stream.js';
+import { SmallShapes } from '../../src/storage/small-shapes.js';
 import { jsNumberSql, PG_OID } from '../../src/formats/copy/column-sql.js';
 import { inlineParams } from '../../src/formats/copy/inline-params.js';
 import { lineCopySql } from '../../src/formats/copy/text-copy.js';
@@ -370,31 +371,105 @@ describe('fast result paths (COPY)', function () {
     for await (const _ of await resultStream(oneTransaction, endless, csvWriter, options)) if (++chunks === 3) break;
     expect(await until(async () => (await running(db, marker)) === 0, 1000)).to.equal(true);
     expect(await db.query('SELECT 1 AS one')).to.deep.equal([{ one: 1 }]);
+    // Its shape is remembered small now: the next runs at once, in one message, and stops alike,
+    // whether the consumer stops or the signal aborts.
+    expect(db.smallShapes.has(queryShape(endless.adql))).to.equal(true);
+    chunks = 0;
+    for await (const _ of await resultStream(oneTransaction, endless, csvWriter, options)) if (++chunks === 3) break;
+    expect(await until(async () => (await running(db, marker)) === 0, 1000)).to.equal(true);
+    db.smallShapes.remember(queryShape(endless.adql));
+    const ac = new AbortController();
+    const body = await resultStream(oneTransaction, endless, csvWriter, { ...options, signal: ac.signal });
+    expect(await running(db, marker)).to.equal(1);
+    ac.abort();
+    // The body ends (the endless query never would), with or without an error.
+    await (async () => {
+      for await (const _ of body) void _;
+    })().catch(() => {});
+    expect(await until(async () => (await running(db, marker)) === 0, 1000)).to.equal(true);
+    expect(await db.query('SELECT 1 AS one')).to.deep.equal([{ one: 1 }]);
   });
 
-  it('plans a small result twice (estimate, run), not three times: its columns are described only for a COPY', async () => {
+  it('plans a small result twice (estimate, run), not three times, then once: the next query of its shape runs in one message', async () => {
     const { db: recording, statements } = recordingDatabase(db);
     const options = { timeoutMs: 60_000, requestDate, viewer: null };
-    const cone = await adql(db, 'SELECT objectId, ra FROM DC_W13_Stripe82.Object WHERE 1 = CONTAINS(POINT(ra, decl), CIRCLE(10, 0, 0.1))', 100_000);
-    for (const writer of [csvWriter, votableWriter, votableBinary2Writer, fitsTableWriter]) {
+    // A shape of its own (the alias), so no other test has made it known.
+    const cone = (ra: number) => adql(db, `SELECT objectId, ra AS ra_of_shape_test FROM DC_W13_Stripe82.Object WHERE 1 = CONTAINS(POINT(ra, decl), CIRCLE(${ra}, 0, 0.1))`, 100_000);
+    let asked = false;
+    for (const [k, writer] of [csvWriter, votableWriter, votableBinary2Writer, fitsTableWriter].entries()) {
       statements.length = 0;
-      const answer = await resultStream(recording, cone, writer, options);
-      const generic = await bytesOf(writer.write(await openQuery(db, cone, options)));
+      const q = await cone(10 + k);
+      const answer = await resultStream(recording, q, writer, options);
+      const generic = await bytesOf(writer.write(await openQuery(db, q, options)));
       expect((await bytesOf(answer)).equals(generic), writer.name).to.equal(true);
       expect(statements.join('\n'), writer.name).not.to.include('LIMIT 0');
       // On PostgreSQL 15 the text writers never ask for an estimate (no text path there).
-      if (runs(writer)) {
+      if (!runs(writer)) continue;
+      if (!asked) {
         expect(statements.join('\n'), writer.name).to.include('EXPLAIN');
         // Two round trips: the transaction's start with the estimate, then the query with the transaction's end.
         expect(statements, writer.name).to.have.length(2);
         expect(statements[1], writer.name).to.match(/; ROLLBACK$/);
+        asked = true;
+        continue;
       }
+      // A cone elsewhere is the same shape: the transaction, the query and its end in one message.
+      expect(statements, writer.name).to.have.length(1);
+      expect(statements[0], writer.name).to.match(/^BEGIN TRANSACTION READ ONLY;.*; ROLLBACK$/s);
+      expect(statements[0], writer.name).not.to.include('EXPLAIN');
     }
     // A large one is described (one more round trip, before its COPY).
     statements.length = 0;
     const whole = await adql(db, 'SELECT objectId, ra FROM DC_W13_Stripe82.Object', 1_000_000);
     await bytesOf(await resultStream(recording, whole, votableBinary2Writer, options));
     expect(statements.join('\n')).to.include('LIMIT 0');
+  });
+
+  it('answers a big result of a shape remembered small byte for byte as before, and asks the planner about that shape again next time', async () => {
+    const { db: recording, statements } = recordingDatabase(db);
+    const options = { timeoutMs: 60_000, requestDate, viewer: null };
+    const [{ n }] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM "DC_W13_Stripe82"."Object"');
+    const minRows = Math.min(n, COPY_PATHS_MIN_ROWS);
+    const above = (ra: number) => adql(db, `SELECT objectId, ra AS ra_of_big_shape FROM DC_W13_Stripe82.Object WHERE ra > ${ra}`, 1_000_000);
+    const none = await above(1000);
+    expect(db.smallShapes.has(queryShape(none.adql))).to.equal(false);
+    await bytesOf((await fastDocumentStream(recording, none, votableBinary2Writer, options, minRows, {}))!);
+    expect(db.smallShapes.has(queryShape(none.adql)), 'remembered small').to.equal(true);
+    const all = await above(-1000);
+    expect(queryShape(all.adql)).to.equal(queryShape(none.adql));
+    for (const writer of WRITERS.map(([, w]) => w).filter(runs)) {
+      statements.length = 0;
+      const answer = await bytesOf((await fastDocumentStream(recording, all, writer, options, minRows, {}))!);
+      const generic = await bytesOf(writer.write(await openQuery(db, all, options)));
+      expect(answer.equals(generic), writer.name).to.equal(true);
+      expect(generic.length).to.be.greaterThan(n * 5);
+      if (db.smallShapes.has(queryShape(all.adql))) expect.fail(`${writer.name}: still remembered small after ${n} rows`);
+      // Remembered (again, by the small one after each): run at once, in one message.
+      expect(statements, writer.name).to.have.length(1);
+      expect(statements[0], writer.name).not.to.include('EXPLAIN');
+      await bytesOf((await fastDocumentStream(recording, none, votableBinary2Writer, options, minRows, {}))!);
+    }
+    // Forgotten after a big one: the next is asked about, and COPYed.
+    await bytesOf((await fastDocumentStream(recording, all, votableBinary2Writer, options, minRows, {}))!);
+    statements.length = 0;
+    await bytesOf((await fastDocumentStream(recording, all, votableBinary2Writer, options, minRows, {}))!);
+    expect(statements.join('\n')).to.include('EXPLAIN');
+    expect(statements.join('\n')).to.match(/^COPY /m);
+  });
+
+  it('forgets nothing it should not and keeps no more shapes than its bound', () => {
+    const shapes = new SmallShapes(3);
+    for (const s of ['a', 'b', 'c']) shapes.remember(s);
+    expect(['a', 'b', 'c'].map((s) => shapes.has(s))).to.deep.equal([true, true, true]);
+    shapes.forget('b');
+    expect(shapes.has('b')).to.equal(false);
+    shapes.remember('d');
+    shapes.remember('e');
+    // Full: started over with the newest.
+    expect(['a', 'c', 'd', 'e'].map((s) => shapes.has(s))).to.deep.equal([false, false, false, true]);
+    expect(queryShape("SELECT TOP 10 a FROM t WHERE 1 = CONTAINS(POINT(ra, dec), CIRCLE(10.5, -3e-2, .1)) AND x2 = 'a7'")).to.equal(
+      "SELECT TOP # a FROM t WHERE # = CONTAINS(POINT(ra, dec), CIRCLE(#, #, #)) AND x# = 'a#'",
+    );
   });
 
   it('declines a result that TOP, MAXREC or an aggregate without GROUP BY keep small without asking the database (no EXPLAIN round trip)', async () => {
