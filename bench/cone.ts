@@ -192,6 +192,36 @@ export async function benchCone(scale = Number(process.env.BENCH_SCALE ?? 100)):
       ],
     );
 
+    // Where one request's time goes, stage by stage in this process, as the server runs them.
+    // Each warmed up as the server's code was (the first runs of a stage in this process are slower).
+    const catalogs = new CatalogCache(db);
+    await catalogs.get({ user: null });
+    const stage = async (fn: (i: number) => Promise<unknown>) => (await durations(Math.min(warmup, 1000), fn), durations(runs, fn));
+    const catalogMs = await stage(() => catalogs.cached({ user: null }));
+    const prepareMs = await stage((i) => Promise.resolve(prepareQuery(catalog, coneAdql(...at(i)), 100_000)));
+    const { version } = await catalogs.cached({ user: null });
+    const answerMs = await stage(async (i) => {
+      const options = { timeoutMs: 60_000, requestDate: new Date(), viewer: null, catalogVersion: version };
+      const body = await resultStream(db, prepareQuery(catalog, coneAdql(...at(i)), 100_000), DEFAULT_FORMAT.writer, options);
+      for await (const chunk of body) void chunk;
+    });
+    const rows = await executeCone(db, catalog, ...at(0));
+    const stages = [
+      ['catalog (the cached one; its version is checked in the query\'s message)', median(catalogMs)],
+      ['parse + validate + translate', median(prepareMs)],
+      [`query run and written as VOTable (${rows.length} rows; one message: transaction, version check, query, its end)`, median(answerMs)],
+    ] as const;
+    const accounted = stages.reduce((n, [, ms]) => n + ms, 0);
+    printTable(
+      'Where a cone request goes (ms, medians of stages run alone)',
+      ['stage', 'ms', 'of HTTP'],
+      [
+        ...stages.map(([name, ms]) => [name, ms, `${((ms / median(httpVot)) * 100).toFixed(0)}%`]),
+        ['rest: HTTP, Koa middleware (auth, limits), client (the whole less the stages)', Math.max(0, median(httpVot) - accounted), `${((Math.max(0, median(httpVot) - accounted) / median(httpVot)) * 100).toFixed(0)}%`],
+        ['HTTP TAP sync, VOTable, whole', median(httpVot), '100%'],
+      ],
+    );
+
     // Throughput under load, in every format, beside pgbench running the same SQL.
     const clients = Number(process.env.BENCH_CLIENTS ?? 8);
     const seconds = Number(process.env.BENCH_SECONDS ?? 5);
@@ -248,35 +278,6 @@ export async function benchCone(scale = Number(process.env.BENCH_SCALE ?? 100)):
       ],
     );
 
-    // Where one request's time goes, stage by stage in this process, as the server runs them.
-    // Each warmed up as the server's code was (the first runs of a stage in this process are slower).
-    const catalogs = new CatalogCache(db);
-    await catalogs.get({ user: null });
-    const stage = async (fn: (i: number) => Promise<unknown>) => (await durations(Math.min(warmup, 1000), fn), durations(runs, fn));
-    const catalogMs = await stage(() => catalogs.cached({ user: null }));
-    const prepareMs = await stage((i) => Promise.resolve(prepareQuery(catalog, coneAdql(...at(i)), 100_000)));
-    const { version } = await catalogs.cached({ user: null });
-    const answerMs = await stage(async (i) => {
-      const options = { timeoutMs: 60_000, requestDate: new Date(), viewer: null, catalogVersion: version };
-      const body = await resultStream(db, prepareQuery(catalog, coneAdql(...at(i)), 100_000), DEFAULT_FORMAT.writer, options);
-      for await (const chunk of body) void chunk;
-    });
-    const rows = await executeCone(db, catalog, ...at(0));
-    const stages = [
-      ['catalog (the cached one; its version is checked in the query\'s message)', median(catalogMs)],
-      ['parse + validate + translate', median(prepareMs)],
-      [`query run and written as VOTable (${rows.length} rows; one message: transaction, version check, query, its end)`, median(answerMs)],
-    ] as const;
-    const accounted = stages.reduce((n, [, ms]) => n + ms, 0);
-    printTable(
-      'Where a cone request goes (ms, medians of stages run alone)',
-      ['stage', 'ms', 'of HTTP'],
-      [
-        ...stages.map(([name, ms]) => [name, ms, `${((ms / median(httpVot)) * 100).toFixed(0)}%`]),
-        ['rest: HTTP, Koa middleware (auth, limits), client (the whole less the stages)', Math.max(0, median(httpVot) - accounted), `${((Math.max(0, median(httpVot) - accounted) / median(httpVot)) * 100).toFixed(0)}%`],
-        ['HTTP TAP sync, VOTable, whole', median(httpVot), '100%'],
-      ],
-    );
     target.agent.destroy();
     await direct.end();
   } finally {

@@ -258,6 +258,10 @@ describe('fast result paths (COPY)', function () {
     expect(inlineParams('SELECT 4 - -2 / 1, x-$1 FROM t WHERE y/2 > -1', ['a'])).to.equal("SELECT 4 - -2 / 1, x-'a' FROM t WHERE y/2 > -1");
     const ranges = `SELECT * FROM t WHERE ${Array.from({ length: 200 }, (_, k) => `(h BETWEEN ${k * 10} AND ${k * 10 + 5})`).join(' OR ')}`;
     expect(inlineParams(ranges, [])).to.equal(ranges);
+    // Without parameters too: what could hide a placeholder is still declined, quoted names kept.
+    expect(inlineParams('SELECT "a$1", "b" FROM "t"', [])).to.equal('SELECT "a$1", "b" FROM "t"');
+    expect(inlineParams('SELECT "b" -- x', [])).to.equal(null);
+    expect(inlineParams('SELECT "b" /* x */', [])).to.equal(null);
   });
 
   it('cancels the query in the database when the signal aborts before the first row', async () => {
