@@ -63,7 +63,9 @@ export function errorAt(pos: Pos, detail: string): QuerySyntaxError {
 
 /** True when identifier `id` names `name` (regular: case-insensitive; delimited: exact). */
 export function nameMatches(id: { name: string; delimited: boolean }, name: string): boolean {
-  return id.delimited ? id.name === name : id.name.toLowerCase() === name.toLowerCase();
+  if (id.delimited || id.name === name) return id.name === name;
+  // Lengths first: lower-casing both allocates, for every column of every table in FROM.
+  return id.name.length === name.length && id.name.toLowerCase() === name.toLowerCase();
 }
 
 /** Does the qualifier of a column reference (or `t.*`) name this source? */
