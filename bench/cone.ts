@@ -169,11 +169,12 @@ export async function benchCone(scale = Number(process.env.BENCH_SCALE ?? 100)):
     const started = await startChildServer(sample.url, dataDir);
     child = started.child;
     const target: Target = { base: started.url, agent: new http.Agent({ keepAlive: true, maxSockets: 64 }) };
-    // Warmed up as a running server is: V8 compiles the request path's code optimised only after
-    // some thousands of requests (measured: p50 2.2 ms over the first 300 cones, 1.35 ms after 3000).
-    const warmup = Number(process.env.BENCH_WARMUP ?? 3000);
+    // Warmed up as a running server is: V8 optimises the request path's code over the first
+    // thousands of requests (measured, p50 of a VOTable cone: 2.2 ms over the first 300, 0.91
+    // after 3000, 0.84 after 10000, where it stays).
+    const warmup = Number(process.env.BENCH_WARMUP ?? 10_000);
     await durations(warmup, (i) => httpCone(target, ...at(i), i % 2 ? 'votable' : 'csv'));
-    const runs = 100;
+    const runs = 300;
     const httpVot = await durations(runs, (i) => httpCone(target, ...at(i), 'votable'));
     const httpCsv = await durations(runs, (i) => httpCone(target, ...at(i), 'csv'));
     const translated = cs.map(([ra, dec]) => translate(validate(parseAdql(coneAdql(ra, dec)), catalog), { maxrec: 100_000 }));
