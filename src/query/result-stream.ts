@@ -138,7 +138,7 @@ export async function fastDocumentStream(
       session: options.session,
       catalogVersion: options.catalogVersion,
     },
-    { asRows: writeOptions !== undefined, minRows, shape: queryShape(q.adql) },
+    { asRows: writeOptions !== undefined, minRows, shape: queryShape(q.adql, options.viewer) },
   );
   if (out === null) return null;
   // Declined after the database was asked: the generic writer over the rows of the same transaction.
@@ -153,12 +153,13 @@ export async function fastDocumentStream(
 }
 
 /**
- * A query's shape: its ADQL with every number (and its sign) as `#`, so that cones at other centres (whose
- * translations differ in every HEALPix range) are one shape. Only a guess of the size of the
- * result hangs on it (Database.smallShapes), never the answer.
+ * A query's shape, as its caller asks it: its ADQL with every number (and its sign) as `#`, so
+ * that cones at other centres (whose translations differ in every HEALPix range) are one shape.
+ * Only a guess of the size of the result hangs on it (Database.smallShapes), never the answer;
+ * per caller, so one user's queries never change the path (nor the timing) of another's.
  */
-export function queryShape(adql: string): string {
-  return adql.replace(/-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?/g, '#');
+export function queryShape(adql: string, viewer: string | null): string {
+  return `${viewer ?? ''}\u0000${adql.replace(/-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?/g, '#')}`;
 }
 
 /**
