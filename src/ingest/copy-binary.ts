@@ -153,9 +153,10 @@ function fieldOf(col: ColumnMeta): BinaryField {
 }
 
 /**
- * How add() writes a column: a scalar kind inline, through a DataView (Buffer's writeXxBE
- * methods check their arguments on every call: encoding took 0.43 s a million 7-column rows
- * with them), or OTHER through the column's BinaryField.
+ * How add() writes a column: the commonest scalar kinds inline, through a DataView (Buffer's
+ * writeXxBE methods check their arguments on every call: encoding took 0.43 s a million
+ * 7-column rows with them), the others through the column's BinaryField. INT8 is a kind for
+ * its fixed size only.
  */
 const enum Kind {
   OTHER,
@@ -250,15 +251,6 @@ export class BinaryRowEncoder implements RowEncoder {
           view.setInt32(at + 4, integerOf(v, 'integer'));
           at += 8;
           break;
-        case Kind.INT8:
-          view.setInt32(at, 8);
-          if (typeof v === 'number' && Number.isSafeInteger(v)) {
-            const hi = Math.floor(v / 4294967296);
-            view.setInt32(at + 4, hi);
-            view.setUint32(at + 8, v - hi * 4294967296);
-          } else writeBigint(buf, at + 4, v);
-          at += 12;
-          break;
         case Kind.INT2:
           view.setInt32(at, 2);
           view.setInt16(at + 4, integerOf(v, 'smallint'));
@@ -268,6 +260,7 @@ export class BinaryRowEncoder implements RowEncoder {
           at = typeof v === 'string' ? writeText(buf, at, v) : fields[i]!.write(buf, at, v);
           break;
         default:
+          // Bigints (whose checks and halves are writeBigint's), booleans, arrays.
           at = fields[i]!.write(buf, at, v);
       }
     }

@@ -210,7 +210,7 @@ export class Database {
         }
         if (oneMessage) {
           // The transaction, the query and its end in one message: one round trip.
-          query = new PacedQuery(client, `${beginReadOnly(client, options)}; ${sql}; ROLLBACK`, [], batchSize, userTypes, 2, { skip: 1 });
+          query = oneMessageQuery(client, sql, options);
         } else {
           await client.query(beginReadOnly(client, options));
           // A cancel sent between two statements finds nothing to cancel: look before each one.
@@ -295,7 +295,7 @@ export class Database {
         }
         if (shape !== undefined && db.smallShapes.has(shape)) {
           mode = 'rows';
-          rows = new PacedQuery(client, `${beginReadOnly(client, options)}; ${sql}; ROLLBACK`, [], options.batchSize ?? 2000, userTypes, 2, { skip: 1 });
+          rows = oneMessageQuery(client, sql, options);
           let count = 0;
           for (let batch = await rows.next(); batch !== null; batch = await rows.next()) {
             count += batch.length;
@@ -528,6 +528,11 @@ function beginReadOnly(client: pg.PoolClient, options: StreamOptions): string {
     `set_config('vodax.base_url', ${client.escapeLiteral(options.baseUrl ?? '')}, true)` +
     (options.catalogVersion === undefined ? '' : `, vodax.expect_catalog_version(${client.escapeLiteral(options.catalogVersion)})`)
   );
+}
+
+/** A read-only query (one statement) with its transaction and the transaction's end in one message: one round trip. */
+function oneMessageQuery(client: pg.PoolClient, sql: string, options: StreamOptions): PacedQuery {
+  return new PacedQuery(client, `${beginReadOnly(client, options)}; ${sql}; ROLLBACK`, [], options.batchSize ?? 2000, userTypes, 2, { skip: 1 });
 }
 
 /** The catalog version: it moves on with every committed change to what queries may see (migrations 9, 14 and 15). */
