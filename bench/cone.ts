@@ -26,6 +26,7 @@ import { DEFAULT_FORMAT } from '../src/formats/output-formats.js';
 import { inlineParams } from '../src/formats/copy/inline-params.js';
 import type { CellValue } from '../src/formats/table-model.js';
 import { benchServer, httpRead, pgbenchRate, printTable, startChildServer } from './support.js';
+import { cpuMeter, cpuPerRequest, postmasterOf } from './cpu.js';
 import { sampleDatabase } from './sample-db.js';
 
 /** The mission's reference: GAVO DaCHS, a million rows, this kind of machine. */
@@ -226,12 +227,19 @@ export async function benchCone(scale = Number(process.env.BENCH_SCALE ?? 100)):
     // Throughput under load, in every format, beside pgbench running the same SQL.
     const clients = Number(process.env.BENCH_CLIENTS ?? 8);
     const seconds = Number(process.env.BENCH_SECONDS ?? 5);
+    const cpu = cpuMeter(child.pid, postmasterOf(Number((await direct.query('SELECT pg_backend_pid() AS pid')).rows[0].pid)));
+    const pgbenchBefore = cpu();
     const floorRps = await pgbenchRate(sample.url, translated.slice(0, 16).map((q) => inlineParams(q.sql, q.params)!), clients, seconds);
-    const perFormat: Array<{ format: string; rps: number; p50: number; p95: number }> = [];
+    const pgbenchCpu = cpuPerRequest(pgbenchBefore, cpu(), (floorRps ?? 0) * seconds);
+    const perFormat: Array<{ format: string; rps: number; p50: number; p95: number; cpu: ReturnType<typeof cpuPerRequest> }> = [];
     // Warmed up under the same load first: the server's pool grows to `clients` connections, and a
     // new backend's first queries are slow (measured: whichever format came first ran at 60%).
     for (const format of CONE_FORMATS) await load(clients, 0.5, (i) => httpCone(target, ...at(i), format));
-    for (const format of CONE_FORMATS) perFormat.push({ format, ...(await load(clients, seconds, (i) => httpCone(target, ...at(i), format))) });
+    for (const format of CONE_FORMATS) {
+      const before = cpu();
+      const r = await load(clients, seconds, (i) => httpCone(target, ...at(i), format));
+      perFormat.push({ format, ...r, cpu: cpuPerRequest(before, cpu(), r.n) });
+    }
     const loaded = perFormat[0]!;
     printTable(
       `Cone throughput, ${clients} clients for ${seconds} s each (ratio: vodax's requests/s to pgbench's for the same SQL, target ≥ 0.5)`,
@@ -239,6 +247,19 @@ export async function benchCone(scale = Number(process.env.BENCH_SCALE ?? 100)):
       [
         ...perFormat.map((r) => [`HTTP TAP sync, ${r.format}`, r.rps, r.p50, r.p95, floorRps ? (r.rps / floorRps).toFixed(2) : '-']),
         ['pgbench, same SQL', floorRps ?? 'pgbench not installed', '', '', floorRps ? '1.00' : '-'],
+      ],
+    );
+    // The bench client, the server and PostgreSQL share the cores: a request's CPU, all parts
+    // together, bounds the rate (cores / CPU per request), whatever the code does while waiting.
+    const cores = os.cpus().length;
+    const ms = (x: number | null) => (x === null ? '-' : x.toFixed(3));
+    const bound = (machine: number | null) => (machine ? Math.round((cores * 1000) / machine) : '-');
+    printTable(
+      `CPU per request under that load (ms, from /proc; all ${cores} cores busy bound the rate at cores / machine CPU per request)`,
+      ['path', 'machine', 'vodax', 'PostgreSQL', 'load generator', 'rate bound /s', 'bound to pgbench rate'],
+      [
+        ...perFormat.map((r) => [`HTTP TAP sync, ${r.format}`, ms(r.cpu.machine), ms(r.cpu.server), ms(r.cpu.database), ms(r.cpu.client), bound(r.cpu.machine), r.cpu.machine && floorRps ? ((cores * 1000) / r.cpu.machine / floorRps).toFixed(2) : '-']),
+        ['pgbench, same SQL', ms(pgbenchCpu.machine), '', ms(pgbenchCpu.database), pgbenchCpu.machine !== null && pgbenchCpu.database !== null ? ms(pgbenchCpu.machine - pgbenchCpu.database) : '-', bound(pgbenchCpu.machine), '-'],
       ],
     );
     printTable(
