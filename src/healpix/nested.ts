@@ -16,6 +16,8 @@ export const MAX_ORDER = 29;
 const DEG = Math.PI / 180;
 const HALF_PI = 0.5 * Math.PI;
 const TWO_PI = 2 * Math.PI;
+/** 2^k for k in 0..29, exact (constant: `**` is slow in V8's optimised code, and ang2pix runs per ingested row). */
+const POW2: readonly number[] = Array.from({ length: 30 }, (_, k) => 2 ** k);
 const TWO_THIRDS = 2 / 3;
 const FOUR_THIRDS = 4 / 3;
 const ROOT3 = Math.sqrt(3);
@@ -113,9 +115,14 @@ export function nestedToXyf(order: number, ipix: bigint): FaceXY {
  * never formed, so points next to a pole stay as accurate as anywhere else.
  */
 export function vecToXyf(order: number, vx: number, vy: number, vz: number, coz = 0): FaceXY {
-  const nside = 2 ** order;
   let phi = Math.atan2(vy, vx);
   if (phi < 0) phi += TWO_PI;
+  return zPhiToXyf(order, vz, phi, coz === 0 ? Math.hypot(vx, vy) : coz);
+}
+
+/** Face/x/y of the order-`order` pixel at z = sin(latitude), longitude phi in [0, 2 pi] and coz = cos(latitude). */
+function zPhiToXyf(order: number, vz: number, phi: number, coz: number): FaceXY {
+  const nside = POW2[order]!;
   const phiT = phi % HALF_PI;
   // Which quarter of the sky in longitude; phi - phiT is a near-exact multiple of pi/2.
   const quarter = ((Math.round((phi - phiT) / HALF_PI) % 4) + 4) % 4;
@@ -125,7 +132,6 @@ export function vecToXyf(order: number, vx: number, vy: number, vz: number, coz 
   if (vz >= TWO_THIRDS || vz <= -TWO_THIRDS) {
     const north = vz >= TWO_THIRDS;
     const az = north ? vz : -vz;
-    if (coz === 0) coz = Math.hypot(vx, vy);
     // Distances from the pole corner along both face axes (HEALPix paper, eqs. 19-20).
     const scale = (coz / Math.sqrt(1 + az)) * ROOT3;
     const kx = scale * Math.abs((nside * (2 * phiT - Math.PI)) / Math.PI);
@@ -168,10 +174,11 @@ export function vecToXyf(order: number, vx: number, vy: number, vz: number, coz 
 function angToXyf(order: number, raDeg: number, decDeg: number): FaceXY {
   checkOrder(order);
   checkPosition(raDeg, decDeg);
-  const ra = raDeg * DEG;
+  // The longitude straight from RA, as HEALPix's own ang2pix takes it: no trip through a unit
+  // vector and atan2 (three trigonometric calls of the ingest's per-row cost).
   const dec = decDeg * DEG;
-  const cosDec = Math.cos(dec);
-  return vecToXyf(order, cosDec * Math.cos(ra), cosDec * Math.sin(ra), Math.sin(dec), cosDec);
+  const ra = raDeg % 360;
+  return zPhiToXyf(order, Math.sin(dec), (ra < 0 ? ra + 360 : ra) * DEG, Math.cos(dec));
 }
 
 /** Nested HEALPix index at `order` of the pixel containing (raDeg, decDeg); RA wraps mod 360. */
@@ -188,7 +195,7 @@ export function ang2pixHalves(order: number, raDeg: number, decDeg: number, out:
   if (order < 16) throw new RangeError(`ang2pixHalves needs an order of 16 or more, got ${order}`);
   const { face, x, y } = angToXyf(order, raDeg, decDeg);
   // As in xyfToNested: the face's offset lies wholly in the high half from order 16 on.
-  out[0] = face * 4 ** (order - 16) + (spread16(x >>> 16) | (spread16(y >>> 16) << 1));
+  out[0] = face * POW2[2 * (order - 16)]! + (spread16(x >>> 16) | (spread16(y >>> 16) << 1));
   out[1] = spread16(x) | (spread16(y) << 1);
 }
 
