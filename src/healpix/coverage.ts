@@ -100,6 +100,9 @@ export function maxPixelRadius(order: number): number {
 /** Relative widening of maxPixelRadius in the disc search (the sampled maximum is 1 + 6e-8). */
 const MAX_RADIUS_FACTOR = 1.0001;
 
+/** maxPixelRadius of each order as the disc search widens it (constant: every cone search needs it). */
+const SEARCH_PIXEL_RADIUS: readonly number[] = Array.from({ length: 30 }, (_, k) => maxPixelRadius(k) * MAX_RADIUS_FACTOR + ANG2PIX_SLACK);
+
 /** Squared chord of an angle in [0, pi]: monotonic in the angle and precise for tiny ones. */
 function chord2(a: number): number {
   const s = 2 * Math.sin(a / 2);
@@ -129,8 +132,7 @@ function discCoverage(order: number, centre: Vec3, radius: number): RangeSet {
   // is dropped when even its nearest point is farther than radius from the disc (so none of
   // its descendants can hold a disc point), and kept whole when its farthest point is within
   // radius + rm(order): every descendant's centre is too, so the descent would keep them all.
-  const rms = new Float64Array(order + 1);
-  for (let level = 0; level <= order; level++) rms[level] = maxPixelRadius(level) * MAX_RADIUS_FACTOR + ANG2PIX_SLACK;
+  const rms = SEARCH_PIXEL_RADIUS;
   const keep = radius + rms[order]!;
   const outside = new Float64Array(order + 1);
   const inside = new Float64Array(order + 1);

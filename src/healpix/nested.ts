@@ -16,8 +16,8 @@ export const MAX_ORDER = 29;
 const DEG = Math.PI / 180;
 const HALF_PI = 0.5 * Math.PI;
 const TWO_PI = 2 * Math.PI;
-/** 2^k for k in 0..29, exact (constant: `**` is slow in V8's optimised code, and ang2pix runs per ingested row). */
-const POW2: readonly number[] = Array.from({ length: 30 }, (_, k) => 2 ** k);
+/** 2^k for k in 0..58, exact (constant: `**` is slow in V8's optimised code, and ang2pix runs per ingested row). */
+const POW2: readonly number[] = Array.from({ length: 59 }, (_, k) => 2 ** k);
 const TWO_THIRDS = 2 / 3;
 const FOUR_THIRDS = 4 / 3;
 const ROOT3 = Math.sqrt(3);
@@ -78,10 +78,10 @@ export function xyfToNested(order: number, face: number, x: number, y: number): 
   const hiBits = spread16(x >>> 16) | (spread16(y >>> 16) << 1);
   if (order <= 24) {
     // 12 * 4^24 < 2^53: exact in a double.
-    return BigInt(face * 4 ** order + hiBits * TWO_POW_32 + lo);
+    return BigInt(face * POW2[2 * order]! + hiBits * TWO_POW_32 + lo);
   }
   // hi * 2^32 is exact in a double (hi < 2^31), so two conversions and one add suffice.
-  const hi = face * 4 ** (order - 16) + hiBits;
+  const hi = face * POW2[2 * (order - 16)]! + hiBits;
   return BigInt(hi * TWO_POW_32) + BigInt(lo);
 }
 
@@ -92,7 +92,7 @@ export function nestedToXyf(order: number, ipix: bigint): FaceXY {
   let face: number;
   if (order <= 24) {
     const n = Number(ipix);
-    const perFace = 4 ** order;
+    const perFace = POW2[2 * order]!;
     face = Math.floor(n / perFace);
     const rem = n - face * perFace;
     lo = rem % TWO_POW_32;
@@ -101,8 +101,8 @@ export function nestedToXyf(order: number, ipix: bigint): FaceXY {
     hi = Number(ipix >> 32n);
     lo = Number(ipix & 0xffffffffn);
     const shift = 2 * order - 32;
-    face = Math.floor(hi / 2 ** shift);
-    hi -= face * 2 ** shift;
+    face = Math.floor(hi / POW2[shift]!);
+    hi -= face * POW2[shift]!;
   }
   const x = compact16(lo) + compact16(hi) * 65536;
   const y = compact16(lo >>> 1) + compact16(hi >>> 1) * 65536;
