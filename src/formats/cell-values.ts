@@ -70,6 +70,46 @@ export function cellToIntegerText(v: Exclude<CellValue, null>): string {
   return Number.isFinite(n) ? String(n) : '';
 }
 
+/**
+ * True when `t` is what String() writes for the number it denotes: plain decimal notation with
+ * no sign but a leading minus, and not -0. Then PostgreSQL's shortest round-trip text of a float
+ * is already the writers' form of its value (the same digits, both being the shortest that
+ * round-trip); exponents (PostgreSQL's start at 1e15 and below 1e-4, JavaScript's elsewhere),
+ * NaN, the infinities and -0 are not.
+ */
+export function isJsFloatText(t: string): boolean {
+  const n = t.length;
+  let i = n > 0 && t.charCodeAt(0) === 45 ? 1 : 0;
+  if (i >= n) return false;
+  let dot = -1;
+  for (let k = i; k < n; k++) {
+    const c = t.charCodeAt(k);
+    if (c === 46) {
+      if (dot >= 0 || k === i || k === n - 1) return false;
+      dot = k;
+    } else if (c < 48 || c > 57) return false;
+  }
+  return !(i === 1 && n === 2 && t.charCodeAt(1) === 48);
+}
+
+/**
+ * The formatter of column `i` of a document whose cells there may be PostgreSQL's text of floats
+ * (TableDocument.floatsAsText): in a float or double column a text already in the writer's form
+ * is written as it is (no parse, no format: most of a small answer's cost); any other text goes
+ * through `format` as the number the driver would have made of it (parseFloat).
+ */
+export function withFloatText(
+  doc: { floatsAsText?: readonly boolean[] },
+  i: number,
+  col: ColumnMeta,
+  format: (v: Exclude<CellValue, null>) => string,
+): (v: Exclude<CellValue, null>) => string {
+  if (!doc.floatsAsText?.[i]) return format;
+  const asNumber = (v: Exclude<CellValue, null>) => format(typeof v === 'string' ? parseFloat(v) : v);
+  if ((col.datatype !== 'double' && col.datatype !== 'float') || isArrayColumn(col)) return asNumber;
+  return (v) => (typeof v === 'string' && isJsFloatText(v) ? v : asNumber(v));
+}
+
 /** True for the integer VOTable datatypes. */
 export function isIntegerDatatype(datatype: string): boolean {
   return datatype === 'short' || datatype === 'int' || datatype === 'long' || datatype === 'unsignedByte';

@@ -6,7 +6,7 @@
  */
 import type { CellValue } from './table-model.js';
 import { TextChunker, batchesOf, type TableDocument, type TableWriter } from './table-writer.js';
-import { plainFormatter, isStringColumn } from './cell-values.js';
+import { plainFormatter, isStringColumn, withFloatText } from './cell-values.js';
 
 const NEEDS_QUOTES = /[",\r\n]/;
 
@@ -17,8 +17,8 @@ export function csvField(s: string): string {
 }
 
 async function* writeCsv(doc: TableDocument): AsyncGenerator<Buffer> {
-  const formatters = doc.columns.map((c) => {
-    const f = plainFormatter(c);
+  const formatters = doc.columns.map((c, i) => {
+    const f = withFloatText(doc, i, c, plainFormatter(c));
     return isStringColumn(c) ? (v: Exclude<CellValue, null>) => csvField(f(v)) : f;
   });
   const n = formatters.length;

@@ -9,7 +9,7 @@
 import type { CellValue, ColumnMeta } from './table-model.js';
 import { isVodaxError } from '../errors.js';
 import { TextChunker, batchesOf, errorMessage, type TableDocument, type TableWriter } from './table-writer.js';
-import { cellToArray, cellToBoolean, cellToIntegerText, cellToNumber, cellToString, isArrayColumn, isIntegerDatatype, isStringColumn } from './cell-values.js';
+import { cellToArray, cellToBoolean, cellToIntegerText, cellToNumber, cellToString, isArrayColumn, isIntegerDatatype, isStringColumn, withFloatText } from './cell-values.js';
 
 function jsonNumber(n: number): string {
   return Number.isFinite(n) ? String(n) : 'null';
@@ -57,7 +57,7 @@ export function jsonTail(ending: { more: boolean } | { error: unknown }): string
 }
 
 async function* writeJson(doc: TableDocument): AsyncGenerator<Buffer> {
-  const formatters = doc.columns.map(jsonFormatter);
+  const formatters = doc.columns.map((c, i) => withFloatText(doc, i, c, jsonFormatter(c)));
   const n = formatters.length;
   const out = new TextChunker();
   out.push(jsonHead(doc.columns));

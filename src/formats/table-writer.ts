@@ -32,6 +32,13 @@ export interface TableDocument {
   overflowed(): boolean;
   info?: TableInfo;
   /**
+   * Per column: its cells are PostgreSQL's text of real or double precision values (float4out,
+   * float8out: shortest round-trip digits), as strings. The writers that honour it (TABLEDATA,
+   * CSV, TSV, JSON; the small-result path sets it for no other) copy those already in their own
+   * form and read the others as the driver would have (parseFloat).
+   */
+  floatsAsText?: readonly boolean[];
+  /**
    * Called when `rows` throws and the writer reports the failure inside the document (see
    * TableWriter.inBandErrors), so the caller can still log it or fail a job.
    */

@@ -6,7 +6,7 @@
  */
 import type { CellValue, ColumnMeta } from './table-model.js';
 import { TextChunker, batchesOf, errorMessage, type TableDocument, type TableWriter } from './table-writer.js';
-import { cellToArray, cellToBoolean, cellToIntegerText, cellToNumber, cellToString, isArrayColumn, isIntegerDatatype, isStringColumn } from './cell-values.js';
+import { cellToArray, cellToBoolean, cellToIntegerText, cellToNumber, cellToString, isArrayColumn, isIntegerDatatype, isStringColumn, withFloatText } from './cell-values.js';
 import { escapeXmlAttr, escapeXmlText } from '../xml/escape.js';
 
 /** The namespace VOTable 1.4 documents use: 1.4 kept the 1.3 namespace, only the schema moved. */
@@ -135,7 +135,7 @@ export async function* votableRows(
 
 /** Writes VOTable 1.4 with TABLEDATA: one TR per row, empty TD for NULL. */
 function writeTabledata(doc: TableDocument): AsyncIterable<Buffer> {
-  const formatters = doc.columns.map(tdFormatter);
+  const formatters = doc.columns.map((c, i) => withFloatText(doc, i, c, tdFormatter(c)));
   const n = formatters.length;
   const out = new TextChunker();
   function* body(batch: CellValue[][]): Iterable<Buffer> {

@@ -4,7 +4,7 @@
  * streamed from a COPY instead of rows parsed and formatted in Node. Anything else answers null
  * and goes the generic way (openQuery and the writer).
  */
-import { isOneStatement, type Database, type ResultField } from '../storage/database.js';
+import { FLOAT4_OID, FLOAT8_OID, isOneStatement, type Database, type ResultField } from '../storage/database.js';
 import { openQuery, queryDocument, type PreparedQuery, type RunOptions } from './prepared-query.js';
 import type { TableWriter, WriteOptions } from '../formats/table-writer.js';
 import { csvWriter } from '../formats/csv-writer.js';
@@ -137,12 +137,19 @@ export async function fastDocumentStream(
       baseUrl: options.baseUrl,
       session: options.session,
       catalogVersion: options.catalogVersion,
+      // Declined to rows, a text format's writer copies PostgreSQL's text of floats (the binary ones need the numbers).
+      floatsAsText: !binary,
     },
     { asRows: writeOptions !== undefined, minRows, shape: queryShape(q.adql, options.viewer) },
   );
   if (out === null) return null;
   // Declined after the database was asked: the generic writer over the rows of the same transaction.
-  if (out.rows) return writer.write(await queryDocument(q, out.rows, options), writeOptions);
+  if (out.rows) {
+    const doc = await queryDocument(q, out.rows, options);
+    const fields = out.rows.fields();
+    const floatsAsText = binary ? undefined : q.columns.map((_, i) => fields[i]?.dataTypeID === FLOAT4_OID || fields[i]?.dataTypeID === FLOAT8_OID);
+    return writer.write({ ...doc, floatsAsText }, writeOptions);
+  }
   const bytes = await primed(out.copy);
   if (kind === 'csv' || kind === 'tsv') return textDocument(kind, q.columns, bytes, q.maxrec);
   if (kind === 'json') return jsonDocument(q.columns, bytes, q.maxrec);

@@ -26,6 +26,19 @@ const userTypes = {
     return bigintTypes.getTypeParser(oid, format as 'text');
   }) as typeof pg.types.getTypeParser,
 };
+export const FLOAT4_OID = 700;
+export const FLOAT8_OID = 701;
+const keepText = (v: string) => v;
+// User queries whose rows go to a text writer: real and double precision as PostgreSQL's text (StreamOptions.floatsAsText).
+const userTypesFloatText = {
+  getTypeParser: ((oid: number, format?: string) =>
+    (oid === FLOAT4_OID || oid === FLOAT8_OID) && format !== 'binary' ? keepText : userTypes.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+};
+
+/** How a user query's values are parsed. */
+function rowTypes(options: StreamOptions): typeof userTypes {
+  return options.floatsAsText ? userTypesFloatText : userTypes;
+}
 
 /** Options for a streaming user query. */
 export interface StreamOptions {
@@ -44,6 +57,12 @@ export interface StreamOptions {
    * database's has moved on, nothing runs and CatalogMovedError is thrown.
    */
   catalogVersion?: string;
+  /**
+   * Rows of real and double precision columns hold PostgreSQL's text of those values, not
+   * numbers (see TableDocument.floatsAsText): for a text writer, which then need not parse and
+   * format them again.
+   */
+  floatsAsText?: boolean;
   /**
    * Work on the same connection around the query: `setup` before the read-only transaction
    * (e.g. temporary tables of uploads), `cleanup` after it, whatever happened.
@@ -215,7 +234,7 @@ export class Database {
           await client.query(beginReadOnly(client, options));
           // A cancel sent between two statements finds nothing to cancel: look before each one.
           options.signal?.throwIfAborted();
-          query = new PacedQuery(client, sql, params, batchSize, userTypes);
+          query = new PacedQuery(client, sql, params, batchSize, rowTypes(options));
         }
         for (let rows = await query.next(); rows !== null; rows = await query.next()) {
           if (fields.length === 0) fields = query.fields();
@@ -300,8 +319,10 @@ export class Database {
           for (let batch = await rows.next(); batch !== null; batch = await rows.next()) {
             count += batch.length;
             if (count >= minRows) db.smallShapes.forget(shape);
+            if (fields.length === 0) fields = rows.fields();
             yield batch;
           }
+          if (fields.length === 0) fields = rows.fields();
           finished = completed = ended = true;
           return;
         }
@@ -330,9 +351,13 @@ export class Database {
           // The transaction's end in the same message as the query when that can be (one round trip less).
           const withEnd = !setUp && isOneStatement(sql);
           rows = withEnd
-            ? new PacedQuery(client, `${sql}; ROLLBACK`, [], options.batchSize ?? 2000, userTypes, 2, { skip: 0 })
-            : new PacedQuery(client, sql, [], options.batchSize ?? 2000, userTypes);
-          for (let batch = await rows.next(); batch !== null; batch = await rows.next()) yield batch;
+            ? new PacedQuery(client, `${sql}; ROLLBACK`, [], options.batchSize ?? 2000, rowTypes(options), 2, { skip: 0 })
+            : new PacedQuery(client, sql, [], options.batchSize ?? 2000, rowTypes(options));
+          for (let batch = await rows.next(); batch !== null; batch = await rows.next()) {
+            if (fields.length === 0) fields = rows.fields();
+            yield batch;
+          }
+          if (fields.length === 0) fields = rows.fields();
           finished = completed = true;
           ended = withEnd;
           return;
@@ -532,7 +557,7 @@ function beginReadOnly(client: pg.PoolClient, options: StreamOptions): string {
 
 /** A read-only query (one statement) with its transaction and the transaction's end in one message: one round trip. */
 function oneMessageQuery(client: pg.PoolClient, sql: string, options: StreamOptions): PacedQuery {
-  return new PacedQuery(client, `${beginReadOnly(client, options)}; ${sql}; ROLLBACK`, [], options.batchSize ?? 2000, userTypes, 2, { skip: 1 });
+  return new PacedQuery(client, `${beginReadOnly(client, options)}; ${sql}; ROLLBACK`, [], options.batchSize ?? 2000, rowTypes(options), 2, { skip: 1 });
 }
 
 /** The catalog version: it moves on with every committed change to what queries may see (migrations 9, 14 and 15). */

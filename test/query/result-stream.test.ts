@@ -352,6 +352,22 @@ describe('fast result paths (COPY)', function () {
     expect(text.trimEnd().split('\n')).to.have.length(n + 1);
   });
 
+  it("writes a small result's floats from PostgreSQL's text as the generic writers write the numbers: exponents, NaN, infinities, numeric and char columns alike", async function () {
+    if (!textPaths) this.skip();
+    // Doubles in both of PostgreSQL's notations, real, a numeric (text from the driver, trailing
+    // zeros and all) and a char column of a double's text; NaN and the infinities by CAST.
+    const query =
+      "SELECT objectId, ra, decl * 1e-12 AS tiny, ra * 1e20 AS huge, rPsfMag, 1.50 AS num, CAST(ra * 1e-9 AS VARCHAR(40)) AS txt, CAST('NaN' AS DOUBLE PRECISION) AS nan, CAST('-Infinity' AS DOUBLE PRECISION) AS ninf FROM DC_W13_Stripe82.Object WHERE MOD(objectId, 500) = 7";
+    const q = await adql(db, query, 100_000);
+    const options = { timeoutMs: 60_000, requestDate, viewer: null };
+    for (const writer of [votableWriter, csvWriter, tsvWriter, jsonWriter]) {
+      const small = (await bytesOf(await resultStream(db, q, writer, options))).toString('latin1');
+      const generic = (await bytesOf(writer.write(await openQuery(db, q, options)))).toString('latin1');
+      expect(small, writer.name).to.equal(generic);
+      expect(small, writer.name).to.match(/e-1[0-9]|e\+2[0-9]/, small.slice(0, 400));
+    }
+  });
+
   it('writes a result the planner finds small with the generic writer in the transaction that asked (no second one)', async function () {
     if (!textPaths) this.skip();
     const q = await adql(db, 'SELECT objectId, ra FROM DC_W13_Stripe82.Object WHERE objectId < 0', 100_000);
