@@ -18,7 +18,11 @@ export function someNode(roots: readonly unknown[], test: (node: { kind?: unknow
     const n = node as { kind?: unknown; name?: unknown };
     if (test(n)) return true;
     if (!subqueries && (n.kind === 'select' || n.kind === 'setOperation')) continue;
-    for (const [k, x] of Object.entries(node)) if (k !== 'pos' && x !== null && typeof x === 'object') stack.push(x);
+    // for...in, not Object.entries: no array per node (AST nodes are plain objects without inherited keys).
+    for (const k in node) {
+      const x = (node as Record<string, unknown>)[k];
+      if (k !== 'pos' && x !== null && typeof x === 'object') stack.push(x);
+    }
   }
   return false;
 }

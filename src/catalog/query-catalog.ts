@@ -68,6 +68,8 @@ export class Catalog {
 
   /** A catalog with `extra` tables added (TAP_UPLOAD), replacing any of the same TAP name. */
   withTables(extra: readonly CatalogTable[]): Catalog {
+    // Most queries upload nothing: the catalog as it is, not a copy built per query.
+    if (extra.length === 0) return this;
     const names = new Set(extra.map((t) => tapName(t).toLowerCase()));
     return new Catalog([...this.tables.filter((t) => !names.has(tapName(t).toLowerCase())), ...extra]);
   }

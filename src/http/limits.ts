@@ -40,11 +40,12 @@ export function requestLimits(limits: RequestCheckLimits) {
       ctx.set('Connection', 'close');
       throw new UriTooLongError(`the query string (${qs.length} characters) is longer than ${limits.queryStringChars}; send long requests as POST`);
     }
-    const count = qs === '' ? 0 : qs.split('&').filter((p) => p !== '').length;
+    const count = parameterCount(qs);
     if (count > limits.maxParameters) throw new BadRequestError(`too many parameters (${count}; at most ${limits.maxParameters})`);
     try {
-      decodeURIComponent(ctx.path);
-      if (qs !== '') decodeURIComponent(qs.replace(/\+/g, ' '));
+      // Only a % can make a percent-encoding malformed ('+' decodes to nothing that could fail).
+      if (ctx.path.includes('%')) decodeURIComponent(ctx.path);
+      if (qs.includes('%')) decodeURIComponent(qs);
     } catch {
       throw new BadRequestError('the request URL holds a malformed percent-encoding');
     }
@@ -58,6 +59,19 @@ export function requestLimits(limits: RequestCheckLimits) {
  * ends every reader waiting for the body. Node emits 'timeout' on the request only while it is
  * incomplete; once the body has ended the socket's timer is cleared, so a long answer is never cut.
  */
+/** The non-empty `&`-separated parameters of a query string, counted without splitting it. */
+function parameterCount(qs: string): number {
+  let count = 0;
+  let start = 0;
+  for (;;) {
+    const end = qs.indexOf('&', start);
+    const stop = end < 0 ? qs.length : end;
+    if (stop > start) count++;
+    if (end < 0) return count;
+    start = end + 1;
+  }
+}
+
 function watchBodyIdle(ctx: Context, ms: number): void {
   const req = ctx.req;
   if (req.complete || (ctx.get('content-length') === '' && ctx.get('transfer-encoding') === '') || ctx.get('content-length') === '0') return;

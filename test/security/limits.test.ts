@@ -49,6 +49,8 @@ describe('security: request limits and CORS', () => {
     expect(many.status).to.equal(400);
     expect((await many.json()).error.message).to.match(/too many parameters \(11; at most 10\)/);
     expect((await fetch(srv.url + '/meta/v0/db/L2?' + Array.from({ length: 10 }, (_, i) => `p${i}=1`).join('&'))).status).to.equal(200);
+    // Empty pieces between ampersands are no parameters.
+    expect((await fetch(srv.url + '/meta/v0/db/L2?&' + Array.from({ length: 10 }, (_, i) => `p${i}=1`).join('&&') + '&')).status).to.equal(200);
   });
 
   it('answers a malformed percent-encoding with 400, not a fault', async () => {
