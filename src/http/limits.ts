@@ -147,13 +147,15 @@ export class Gate {
 
   /**
    * Take a slot: at once when free, else after waiting up to `waitMs` in the queue. Resolves to
-   * false when the queue is full, the wait timed out, or `signal` aborted (the client left).
+   * false when the queue is full, the wait timed out, or the signal `gone` gives aborted (the
+   * client left): asked for only when a wait begins, so a free slot costs no AbortSignal.
    */
-  enter(waitMs: number, signal?: AbortSignal): Promise<boolean> {
+  enter(waitMs: number, gone?: () => AbortSignal): Promise<boolean> {
     if (this.active < this.capacity) {
       this.active++;
       return Promise.resolve(true);
     }
+    const signal = gone?.();
     if (this.waiters.length >= this.queueCapacity || waitMs <= 0 || signal?.aborted) return Promise.resolve(false);
     return new Promise<boolean>((resolve) => {
       const give = () => {
@@ -199,19 +201,29 @@ export function admission(limits: AdmissionLimits) {
       mine = new Gate(limits.concurrentRequestsPerCaller, Math.min(limits.requestQueue, limits.concurrentRequestsPerCaller * 4));
       callers.set(key, mine);
     }
-    const gone = new AbortController();
-    const onClose = () => gone.abort();
+    // Made only when a gate makes the request wait (most never do).
+    let gone: AbortController | null = null;
+    let closed = false;
+    const onClose = () => {
+      closed = true;
+      gone?.abort();
+    };
+    const goneSignal = () => {
+      gone ??= new AbortController();
+      if (closed) gone.abort();
+      return gone.signal;
+    };
     ctx.res.once('close', onClose);
     const callerGate = mine;
     const forget = () => {
       if (callerGate.idle && callers.get(key) === callerGate) callers.delete(key);
     };
-    if (!(await callerGate.enter(waitMs, gone.signal))) {
+    if (!(await callerGate.enter(waitMs, goneSignal))) {
       ctx.res.off('close', onClose);
       forget();
       throw new UnavailableError(`too many requests at once from this caller (at most ${limits.concurrentRequestsPerCaller}); retry later`, retryAfter);
     }
-    if (!(await total.enter(waitMs, gone.signal))) {
+    if (!(await total.enter(waitMs, goneSignal))) {
       callerGate.leave();
       ctx.res.off('close', onClose);
       forget();

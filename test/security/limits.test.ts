@@ -218,11 +218,12 @@ describe('security: admission (concurrent requests, queue, 503)', () => {
 
   it('Gate: FIFO hand-over, bounded queue, abort leaves the queue', async () => {
     const g = new Gate(1, 2);
-    expect(await g.enter(1000)).to.equal(true);
+    // A free slot never asks for the client's signal (no AbortSignal made per request).
+    expect(await g.enter(1000, () => expect.fail('asked for a signal'))).to.equal(true);
     const order: string[] = [];
     const a = g.enter(1000).then((ok) => order.push(`a:${ok}`));
     const ctl = new AbortController();
-    const b = g.enter(1000, ctl.signal).then((ok) => order.push(`b:${ok}`));
+    const b = g.enter(1000, () => ctl.signal).then((ok) => order.push(`b:${ok}`));
     expect(await g.enter(1000)).to.equal(false); // queue full
     ctl.abort();
     await b;
