@@ -42,16 +42,20 @@ export function tapName(t: CatalogTable): string {
   return `${t.schema}.${t.name}`;
 }
 
-function matches(ref: NameRef, name: string): boolean {
-  return ref.delimited ? ref.name === name : ref.name.toLowerCase() === name.toLowerCase();
+/** `matches` with both names' lower case known: a delimited name exactly, another in any case. */
+function matchesFolded(ref: NameRef, refFolded: string, name: string, nameFolded: string): boolean {
+  return ref.delimited ? ref.name === name : refFolded === nameFolded;
 }
 
 /** The tables a query may name. */
 export class Catalog {
   readonly tables: readonly CatalogTable[];
+  /** Each table's schema, name and TAP name lower-cased, once (every query looks its tables up). */
+  private readonly folded: ReadonlyArray<{ schema: string; name: string; tap: string }>;
 
   constructor(tables: readonly CatalogTable[]) {
     this.tables = Object.freeze([...tables]);
+    this.folded = this.tables.map((t) => ({ schema: t.schema.toLowerCase(), name: t.name.toLowerCase(), tap: tapName(t).toLowerCase() }));
     Object.freeze(this);
   }
 
@@ -60,10 +64,19 @@ export class Catalog {
    * dot when written delimited as one identifier (`"DC_W13_Stripe82.Object"`), as TAP names are.
    */
   find(schema: NameRef | null, table: NameRef): CatalogTable[] {
-    return this.tables.filter((t) => {
-      if (schema !== null) return matches(schema, t.schema) && matches(table, t.name);
-      return matches(table, t.name) || matches(table, tapName(t));
-    });
+    const schemaKey = schema === null ? '' : schema.name.toLowerCase();
+    const tableKey = table.name.toLowerCase();
+    const out: CatalogTable[] = [];
+    for (let i = 0; i < this.tables.length; i++) {
+      const t = this.tables[i]!;
+      const f = this.folded[i]!;
+      const found =
+        schema !== null
+          ? matchesFolded(schema, schemaKey, t.schema, f.schema) && matchesFolded(table, tableKey, t.name, f.name)
+          : matchesFolded(table, tableKey, t.name, f.name) || (table.delimited ? table.name === tapName(t) : tableKey === f.tap);
+      if (found) out.push(t);
+    }
+    return out;
   }
 
   /** A catalog with `extra` tables added (TAP_UPLOAD), replacing any of the same TAP name. */
