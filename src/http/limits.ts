@@ -53,12 +53,6 @@ export function requestLimits(limits: RequestCheckLimits) {
   };
 }
 
-/**
- * A client that goes silent in the middle of its body (fewer bytes than its Content-Length, a
- * chunked body that stops) gets a 408 after `ms` of silence, and its connection is closed, which
- * ends every reader waiting for the body. Node emits 'timeout' on the request only while it is
- * incomplete; once the body has ended the socket's timer is cleared, so a long answer is never cut.
- */
 /** The non-empty `&`-separated parameters of a query string, counted without splitting it. */
 function parameterCount(qs: string): number {
   let count = 0;
@@ -72,6 +66,12 @@ function parameterCount(qs: string): number {
   }
 }
 
+/**
+ * A client that goes silent in the middle of its body (fewer bytes than its Content-Length, a
+ * chunked body that stops) gets a 408 after `ms` of silence, and its connection is closed, which
+ * ends every reader waiting for the body. Node emits 'timeout' on the request only while it is
+ * incomplete; once the body has ended the socket's timer is cleared, so a long answer is never cut.
+ */
 function watchBodyIdle(ctx: Context, ms: number): void {
   const req = ctx.req;
   if (req.complete || (ctx.get('content-length') === '' && ctx.get('transfer-encoding') === '') || ctx.get('content-length') === '0') return;
