@@ -4,7 +4,7 @@
  * streamed from a COPY instead of rows parsed and formatted in Node. Anything else answers null
  * and goes the generic way (openQuery and the writer).
  */
-import { FLOAT4_OID, FLOAT8_OID, isOneStatement, type Database, type ResultField } from '../storage/database.js';
+import { isOneStatement, type Database, type ResultField } from '../storage/database.js';
 import { openQuery, queryDocument, type PreparedQuery, type RunOptions } from './prepared-query.js';
 import type { TableWriter, WriteOptions } from '../formats/table-writer.js';
 import { csvWriter } from '../formats/csv-writer.js';
@@ -13,6 +13,7 @@ import { votableBinary2Writer } from '../formats/votable-binary2-writer.js';
 import { votableWriter } from '../formats/votable-writer.js';
 import { jsonWriter } from '../formats/json-writer.js';
 import { inlineParams } from '../formats/copy/inline-params.js';
+import { PG_OID } from '../formats/copy/column-sql.js';
 import { jsonDocument, lineCopySql, tabledataDocument, textDocument } from '../formats/copy/text-copy.js';
 import { binary2CopyPlan, binary2Document } from '../formats/copy/copy-binary2.js';
 import { fitsCopyPlan, fitsDocument } from '../formats/copy/copy-fits.js';
@@ -147,7 +148,7 @@ export async function fastDocumentStream(
   if (out.rows) {
     const doc = await queryDocument(q, out.rows, options);
     const fields = out.rows.fields();
-    const floatsAsText = binary ? undefined : q.columns.map((_, i) => fields[i]?.dataTypeID === FLOAT4_OID || fields[i]?.dataTypeID === FLOAT8_OID);
+    const floatsAsText = binary ? undefined : q.columns.map((_, i) => fields[i]?.dataTypeID === PG_OID.float4 || fields[i]?.dataTypeID === PG_OID.float8);
     return writer.write({ ...doc, floatsAsText }, writeOptions);
   }
   const bytes = await primed(out.copy);

@@ -26,8 +26,8 @@ const userTypes = {
     return bigintTypes.getTypeParser(oid, format as 'text');
   }) as typeof pg.types.getTypeParser,
 };
-export const FLOAT4_OID = 700;
-export const FLOAT8_OID = 701;
+const FLOAT4_OID = 700;
+const FLOAT8_OID = 701;
 const keepText = (v: string) => v;
 // User queries whose rows go to a text writer: real and double precision as PostgreSQL's text (StreamOptions.floatsAsText).
 const userTypesFloatText = {
@@ -291,13 +291,14 @@ export class Database {
     const shape = declinedAsRows && minRows > 0 && !options.session ? decline.shape : undefined;
     let fields: ResultField[] = [];
     let mode = 'copy' as 'copy' | 'rows' | 'declined';
+    /** The query whose rows are answered (mode 'rows'): its columns, once described, unless EXPLAIN's describe gave them. */
+    let rows: PacedQuery | null = null;
     const db = this;
     async function* run(): AsyncGenerator<Buffer | unknown[][]> {
       const client = await db.connect();
       let broken: Error | null = null;
       let setUp = false;
       let copy: CopyOut | null = null;
-      let rows: PacedQuery | null = null;
       let finished = false;
       let completed = false;
       /** The transaction ended by the query's own message. */
@@ -319,10 +320,8 @@ export class Database {
           for (let batch = await rows.next(); batch !== null; batch = await rows.next()) {
             count += batch.length;
             if (count >= minRows) db.smallShapes.forget(shape);
-            if (fields.length === 0) fields = rows.fields();
             yield batch;
           }
-          if (fields.length === 0) fields = rows.fields();
           finished = completed = ended = true;
           return;
         }
@@ -353,11 +352,7 @@ export class Database {
           rows = withEnd
             ? new PacedQuery(client, `${sql}; ROLLBACK`, [], options.batchSize ?? 2000, rowTypes(options), 2, { skip: 0 })
             : new PacedQuery(client, sql, [], options.batchSize ?? 2000, rowTypes(options));
-          for (let batch = await rows.next(); batch !== null; batch = await rows.next()) {
-            if (fields.length === 0) fields = rows.fields();
-            yield batch;
-          }
-          if (fields.length === 0) fields = rows.fields();
+          for (let batch = await rows.next(); batch !== null; batch = await rows.next()) yield batch;
           finished = completed = true;
           ended = withEnd;
           return;
@@ -416,7 +411,8 @@ export class Database {
       },
       [Symbol.asyncIterator]: () => it,
     };
-    if (mode === 'rows') return { rows: { fields: () => fields, [Symbol.asyncIterator]: () => it as AsyncIterableIterator<unknown[][]> } };
+    const rowFields = () => (fields.length > 0 || rows === null ? fields : rows.fields());
+    if (mode === 'rows') return { rows: { fields: rowFields, [Symbol.asyncIterator]: () => it as AsyncIterableIterator<unknown[][]> } };
     return { copy: { fields, [Symbol.asyncIterator]: () => it as AsyncIterableIterator<Buffer> } };
   }
 

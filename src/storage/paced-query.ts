@@ -52,6 +52,8 @@ export class PacedQuery {
   private wake: (() => void) | null = null;
   private readonly socket: Socket;
   private readonly query: pg.Query;
+  /** The query again when it is a message of several statements (its rows are those of `main`). */
+  private readonly statements: StatementsQuery | null;
 
   constructor(
     client: pg.PoolClient,
@@ -66,9 +68,10 @@ export class PacedQuery {
     const config = statements
       ? ({ text: sql, rowMode: 'array', types } as pg.QueryConfig)
       : ({ text: sql, values: params, rowMode: 'array', types, queryMode: 'extended' } as pg.QueryConfig);
-    this.query = statements ? new StatementsQuery(config, statements.skip) : new pg.Query(config);
+    this.statements = statements ? new StatementsQuery(config, statements.skip) : null;
+    this.query = this.statements ?? new pg.Query(config);
     this.query.on('row', (row: unknown[], result: unknown) => {
-      if (this.discarding || (this.query instanceof StatementsQuery && result !== this.query.main)) return;
+      if (this.discarding || (this.statements !== null && result !== this.statements.main)) return;
       this.batch.push(row);
       if (this.batch.length < this.batchSize) return;
       this.ready.push(this.batch);
@@ -99,7 +102,7 @@ export class PacedQuery {
 
   /** The result's columns (known once the first row or the end has come). */
   fields(): ResultField[] {
-    const f = (this.query instanceof StatementsQuery ? this.query.main : (this.query as unknown as { _result?: { fields?: ResultField[] } })._result)?.fields ?? [];
+    const f = (this.statements ? this.statements.main : (this.query as unknown as { _result?: { fields?: ResultField[] } })._result)?.fields ?? [];
     return f.map((x) => ({ name: x.name, dataTypeID: x.dataTypeID }));
   }
 

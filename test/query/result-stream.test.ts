@@ -352,10 +352,11 @@ describe('fast result paths (COPY)', function () {
     expect(text.trimEnd().split('\n')).to.have.length(n + 1);
   });
 
-  it("writes a small result's floats from PostgreSQL's text as the generic writers write the numbers: exponents, NaN, infinities, numeric and char columns alike", async function () {
+  it("writes a small result's floats from PostgreSQL's text as the generic writers write the numbers: exponents, NaN, infinities, literals and char columns alike", async function () {
     if (!textPaths) this.skip();
-    // Doubles in both of PostgreSQL's notations, real, a numeric (text from the driver, trailing
-    // zeros and all) and a char column of a double's text; NaN and the infinities by CAST.
+    // Doubles in both of PostgreSQL's notations, real, a literal written with a trailing zero (the
+    // translator casts it to double precision) and a char column of a double's text; NaN and the
+    // infinities by CAST. A numeric under a double column is the pure test's (float-text.test.ts).
     const query =
       "SELECT objectId, ra, decl * 1e-12 AS tiny, ra * 1e20 AS huge, rPsfMag, 1.50 AS num, CAST(ra * 1e-9 AS VARCHAR(40)) AS txt, CAST('NaN' AS DOUBLE PRECISION) AS nan, CAST('-Infinity' AS DOUBLE PRECISION) AS ninf FROM DC_W13_Stripe82.Object WHERE MOD(objectId, 500) = 7";
     const q = await adql(db, query, 100_000);
@@ -366,6 +367,17 @@ describe('fast result paths (COPY)', function () {
       expect(small, writer.name).to.equal(generic);
       expect(small, writer.name).to.match(/e-1[0-9]|e\+2[0-9]/, small.slice(0, 400));
     }
+    // The path was taken, by PostgreSQL's result types: real and double columns flagged, the
+    // bigint and the char one not (equal bytes alone would hold without it too).
+    const write = csvWriter.write;
+    let flags: readonly boolean[] | undefined;
+    csvWriter.write = (doc, o) => ((flags = doc.floatsAsText), write(doc, o));
+    try {
+      await bytesOf(await resultStream(db, q, csvWriter, options));
+    } finally {
+      csvWriter.write = write;
+    }
+    expect(flags).to.deep.equal([false, true, true, true, true, true, false, true, true]);
   });
 
   it('writes a result the planner finds small with the generic writer in the transaction that asked (no second one)', async function () {
