@@ -277,26 +277,35 @@ function cellWriter(l: Layout): CellWriter {
   }
 }
 
-/** Cuts fixed-size records into output chunks of about CHUNK bytes. */
+/**
+ * Cuts fixed-size records into output chunks of about CHUNK bytes, each no bigger than the bytes
+ * still to come (a small answer gets a buffer of its size), made only when a record needs it.
+ */
 class RecordChunker {
-  buf: Buffer;
-  view: DataView;
+  buf = Buffer.alloc(0);
+  view = new DataView(this.buf.buffer, 0, 0);
   pos = 0;
-  /** `total`: the bytes to come, when fewer than a chunk (a small answer gets a buffer of its size). */
+  /** `total`: the bytes to come. */
   constructor(
     private readonly size: number,
-    total = CHUNK,
-  ) {
-    this.buf = Buffer.alloc(Math.max(Math.min(CHUNK, total), size));
+    private left: number,
+  ) {}
+  /**
+   * Makes room for `n` bytes at `pos`: returns the chunk so far when it is full (to be sent),
+   * else null. A new chunk is zeroed (the cell writers leave NULLs and string tails as zeros).
+   */
+  room(n: number): Buffer | null {
+    if (this.pos + n <= this.buf.length) return null;
+    const full = this.pos > 0 ? this.take() : null;
+    this.buf = Buffer.alloc(Math.max(Math.min(CHUNK, this.left), this.size, n));
     this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+    return full;
   }
-  /** True when a record of `n` bytes no longer fits. */
-  needsTake(n: number): boolean {
-    return this.pos + n > this.buf.length;
-  }
+  /** The chunk so far. */
   take(): Buffer {
     const out = this.buf.subarray(0, this.pos);
-    this.buf = Buffer.alloc(Math.max(CHUNK, this.size));
+    this.left -= this.pos;
+    this.buf = this.buf.subarray(this.pos);
     this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
     this.pos = 0;
     return out;
@@ -326,7 +335,8 @@ async function* writeFits(doc: TableDocument, options: WriteOptions = {}): Async
     const out = new RecordChunker(rowBytes, rowBytes * spool.rowCount + heapBytes);
     for await (const batch of spool.read()) {
       for (const row of batch) {
-        if (out.needsTake(rowBytes)) yield out.take();
+        const full = out.room(rowBytes);
+        if (full) yield full;
         for (let i = 0; i < n; i++) writers[i](out.buf, out.view, out.pos, row[i], heap);
         out.pos += rowBytes;
       }
@@ -342,7 +352,8 @@ async function* writeFits(doc: TableDocument, options: WriteOptions = {}): Async
             const a = cellToArray(v);
             const size = vars[j].element.size;
             for (const x of a) {
-              if (out.needsTake(size)) yield out.take();
+              const full = out.room(size);
+              if (full) yield full;
               putElement(out.view, out.pos, vars[j].element.code, x);
               out.pos += size;
             }

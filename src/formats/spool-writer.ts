@@ -12,6 +12,7 @@ import type { CellValue } from './table-model.js';
 const FRAME = 1 << 20;
 /** Bytes of the buffer a spool starts with. */
 const FIRST_BUFFER = 64 << 10;
+const EMPTY = Buffer.alloc(0);
 
 const NULL = 0;
 const FALSE = 1;
@@ -24,10 +25,14 @@ const DATE = 7;
 
 /** Rows spooled to a temporary file. */
 export class RowSpool {
-  // Small at first (most results are: a cone's), grown as rows come; a whole frame after the first.
-  private buf = Buffer.alloc(FIRST_BUFFER);
+  // Small at first (most results are: a cone's), grown as rows come; a whole frame after the first,
+  // made only when a row comes for it (not at the end, for nothing). Not zeroed: only the bytes
+  // written are ever handed on.
+  private buf = Buffer.allocUnsafe(FIRST_BUFFER);
   private view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   private pos = 0;
+  /** True once a frame was handed on: the next buffer is a whole frame. */
+  private framed = false;
   private readonly frames: ByteSpool;
   /** Rows appended so far. */
   rowCount = 0;
@@ -43,7 +48,7 @@ export class RowSpool {
 
   private ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
-    const bigger = Buffer.alloc(Math.max(this.buf.length * 2, this.pos + n));
+    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n, this.framed ? FRAME + 4096 : 0));
     this.buf.copy(bigger, 0, 0, this.pos);
     this.buf = bigger;
     this.view = new DataView(bigger.buffer, bigger.byteOffset, bigger.byteLength);
@@ -93,9 +98,10 @@ export class RowSpool {
   private async flushFrame(): Promise<void> {
     if (this.pos === 0) return;
     await this.frames.add(this.buf.subarray(0, this.pos));
-    this.buf = Buffer.alloc(FRAME + 4096);
-    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+    this.buf = EMPTY;
+    this.view = new DataView(EMPTY.buffer, EMPTY.byteOffset, 0);
     this.pos = 0;
+    this.framed = true;
   }
 
   /** Appends a batch of rows (all of the same width). */
