@@ -18,6 +18,19 @@ export const POSTGRES_OS_USER = 'postgres';
 const MESSAGES_LOCALE = 'C';
 
 /**
+ * glibc's malloc setting for PostgreSQL's processes: free heap kept up to 4 MB instead of 128 kB.
+ * By default a backend gives the top of its heap back to the system after each statement and
+ * faults it in again on the next: 25 page faults and 0.1 ms of a 0.3 ms cone query.
+ */
+const MALLOC_TUNABLE = 'glibc.malloc.trim_threshold=4194304';
+
+/** GLIBC_TUNABLES with the malloc setting added, unless the environment sets the threshold itself. */
+export function withMallocTunable(existing: string | undefined): string {
+  if (!existing) return MALLOC_TUNABLE;
+  return existing.includes('glibc.malloc.trim_threshold=') ? existing : `${existing}:${MALLOC_TUNABLE}`;
+}
+
+/**
  * The user and group root runs PostgreSQL as: `postgres`, created (a system user without a
  * home) when missing. Null when vodax is not root: PostgreSQL then runs as the current user.
  */
@@ -185,7 +198,7 @@ function spawnAs(program: string, args: string[], runAs: UserIds | null): ChildP
     ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}),
     // A folder the postgres user can enter: the spawner's may be private (e.g. /root).
     cwd: path.dirname(program),
-    env: { ...process.env, LC_MESSAGES: MESSAGES_LOCALE },
+    env: { ...process.env, LC_MESSAGES: MESSAGES_LOCALE, GLIBC_TUNABLES: withMallocTunable(process.env.GLIBC_TUNABLES) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }
