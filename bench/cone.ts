@@ -229,7 +229,8 @@ export async function benchCone(scale = Number(process.env.BENCH_SCALE ?? 100)):
     const seconds = Number(process.env.BENCH_SECONDS ?? 5);
     const cpu = cpuMeter(child.pid, postmasterOf(Number((await direct.query('SELECT pg_backend_pid() AS pid')).rows[0].pid)));
     const pgbenchBefore = cpu();
-    const floorRps = await pgbenchRate(sample.url, translated.slice(0, 16).map((q) => inlineParams(q.sql, q.params)!), clients, seconds);
+    const floorSqls = translated.slice(0, 16).map((q) => inlineParams(q.sql, q.params)!);
+    const floorRps = await pgbenchRate(sample.url, floorSqls, clients, seconds);
     const pgbenchCpu = cpuPerRequest(pgbenchBefore, cpu(), (floorRps ?? 0) * seconds);
     const perFormat: Array<{ format: string; rps: number; p50: number; p95: number; cpu: ReturnType<typeof cpuPerRequest> }> = [];
     // Warmed up under the same load first: the server's pool grows to `clients` connections, and a
@@ -241,6 +242,11 @@ export async function benchCone(scale = Number(process.env.BENCH_SCALE ?? 100)):
       perFormat.push({ format, ...r, cpu: cpuPerRequest(before, cpu(), r.n) });
     }
     const loaded = perFormat[0]!;
+    // PostgreSQL's CPU per query grows as the rate falls (a backend woken for each query, its
+    // caches cold): the same SQL throttled to vodax's rate says what a query costs it there.
+    const throttledBefore = cpu();
+    const throttledRps = floorRps ? await pgbenchRate(sample.url, floorSqls, clients, seconds, loaded.rps) : null;
+    const throttledCpu = cpuPerRequest(throttledBefore, cpu(), (throttledRps ?? 0) * seconds);
     printTable(
       `Cone throughput, ${clients} clients for ${seconds} s each (ratio: vodax's requests/s to pgbench's for the same SQL, target ≥ 0.5)`,
       ['path', 'requests/s', 'p50 ms', 'p95 ms', 'ratio to pgbench'],
@@ -260,6 +266,7 @@ export async function benchCone(scale = Number(process.env.BENCH_SCALE ?? 100)):
       [
         ...perFormat.map((r) => [`HTTP TAP sync, ${r.format}`, ms(r.cpu.machine), ms(r.cpu.server), ms(r.cpu.database), ms(r.cpu.client), bound(r.cpu.machine), r.cpu.machine && floorRps ? ((cores * 1000) / r.cpu.machine / floorRps).toFixed(2) : '-']),
         ['pgbench, same SQL', ms(pgbenchCpu.machine), '', ms(pgbenchCpu.database), pgbenchCpu.machine !== null && pgbenchCpu.database !== null ? ms(pgbenchCpu.machine - pgbenchCpu.database) : '-', bound(pgbenchCpu.machine), '-'],
+        ...(throttledRps ? [[`pgbench, same SQL, at ${loaded.format}'s ${Math.round(loaded.rps)}/s`, ms(throttledCpu.machine), '', ms(throttledCpu.database), throttledCpu.machine !== null && throttledCpu.database !== null ? ms(throttledCpu.machine - throttledCpu.database) : '-', '', '-']] : []),
       ],
     );
     printTable(

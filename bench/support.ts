@@ -125,9 +125,10 @@ export function findPgbench(): string | null {
 /**
  * Transactions per second pgbench gets running the statements `sqls` (one picked at random
  * per transaction) with `clients` connections for `seconds`: the database's own floor for a
- * request rate. Null when pgbench is not installed.
+ * request rate. With `throttle`, pgbench sends at most that many per second (its -R). Null when
+ * pgbench is not installed.
  */
-export async function pgbenchRate(databaseUrl: string, sqls: string[], clients: number, seconds: number): Promise<number | null> {
+export async function pgbenchRate(databaseUrl: string, sqls: string[], clients: number, seconds: number, throttle?: number): Promise<number | null> {
   const pgbench = findPgbench();
   if (!pgbench) return null;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vodax-pgbench-'));
@@ -137,7 +138,7 @@ export async function pgbenchRate(databaseUrl: string, sqls: string[], clients: 
       fs.writeFileSync(file, `${sql.replace(/\s+/g, ' ')};\n`);
       return file;
     });
-    const args = ['-n', '-c', String(clients), '-j', String(Math.min(clients, os.cpus().length)), '-T', String(seconds), ...files.flatMap((f) => ['-f', f]), databaseUrl];
+    const args = ['-n', '-c', String(clients), '-j', String(Math.min(clients, os.cpus().length)), '-T', String(seconds), ...(throttle ? ['-R', String(Math.round(throttle))] : []), ...files.flatMap((f) => ['-f', f]), databaseUrl];
     const child = spawn(pgbench, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
