@@ -29,6 +29,7 @@ import {
   type BoundColumn,
   type Scope,
   type Source,
+  type SourceColumn,
   columnSql,
   didYouMean,
   errorAt,
@@ -128,7 +129,8 @@ interface Cte {
 /** What a FROM item contributes: its sources, what `*` lists, and merged (USING) columns. */
 interface FromResult {
   sources: Source[];
-  star: BoundColumn[];
+  /** The columns `*` lists, made when first asked (most queries name their columns). */
+  star: () => BoundColumn[];
   merged: BoundColumn[];
   /** Offline: '*' also lists columns nobody knows. */
   open?: boolean;
@@ -236,13 +238,13 @@ class Validator {
 
   private select(q: SelectQuery, parent: Scope | null): Output[] {
     const scope: Scope = { parent, sources: [], merged: [] };
-    const star: BoundColumn[] = [];
+    const stars: Array<() => BoundColumn[]> = [];
     let openStar = false;
     for (const ref of q.from) {
       const r = this.fromItem(ref, scope, parent, false);
       for (const s of r.sources) this.addSource(scope, s, ref);
       scope.merged.push(...r.merged);
-      star.push(...r.star);
+      stars.push(r.star);
       openStar ||= r.open === true;
     }
     if (q.where !== null) this.condition(q.where, scope, false);
@@ -250,7 +252,7 @@ class Validator {
     const outputs: Output[] = [];
     for (const item of q.items) {
       if (item.kind === 'star') {
-        for (const b of star) outputs.push({ name: b.column.name, type: b.type, expr: null, bound: b });
+        for (const star of stars) for (const b of star()) outputs.push({ name: b.column.name, type: b.type, expr: null, bound: b });
         if (openStar) outputs.push(openOutput());
       } else if (item.kind === 'qualifiedStar') {
         const matches = scope.sources.filter((s) => qualifierMatches(item.qualifier, s));
@@ -336,7 +338,7 @@ class Validator {
     if (ref.kind === 'table') {
       const source = this.tableSource(ref, outer);
       this.v.sources.set(ref, source);
-      return { sources: [source], star: starOf(source), merged: [], open: source.open !== undefined };
+      return { sources: [source], star: once(() => starOf(source)), merged: [], open: source.open !== undefined };
     }
     if (ref.kind === 'derivedTable') {
       const outputs = this.queryExpr(ref.query, outerScope);
@@ -351,7 +353,7 @@ class Validator {
         ...(isOpen(outputs) ? { open: { written: null } } : {}),
       };
       this.v.sources.set(ref, source);
-      return { sources: [source], star: starOf(source), merged: [], open: source.open !== undefined };
+      return { sources: [source], star: once(() => starOf(source)), merged: [], open: source.open !== undefined };
     }
     return this.join(ref, scope, outerScope, outer);
   }
@@ -366,19 +368,20 @@ class Validator {
     if (j.using !== null || j.natural) {
       const names: Identifier[] =
         j.using ??
-        left.star
-          .filter((l) => right.star.some((r) => r.column.name.toLowerCase() === l.column.name.toLowerCase()))
+        left
+          .star()
+          .filter((l) => right.star().some((r) => r.column.name.toLowerCase() === l.column.name.toLowerCase()))
           .map((l) => ({ kind: 'identifier', name: l.column.name, delimited: false, pos: j.pos }));
       pairs = names.map((id) => {
         const pick = (side: FromResult, what: string): BoundColumn => {
-          const hits = side.star.filter((b) => nameMatches(id, b.column.name));
+          const hits = side.star().filter((b) => nameMatches(id, b.column.name));
           if (hits.length === 0 && side.open) {
             // Offline: the column may be one nobody knows of an open source.
             const s = side.sources.find((x) => x.open)!;
             const column = { name: id.name, sqlName: id.name, type: UNKNOWN };
             return { source: s, column, sql: columnSql(s, column), type: UNKNOWN };
           }
-          if (hits.length === 0) throw errorAt(id.pos, `no column "${id.name}" in the ${what} side of the join${didYouMean(suggest(id.name, side.star.map((b) => b.column.name)))}`);
+          if (hits.length === 0) throw errorAt(id.pos, `no column "${id.name}" in the ${what} side of the join${didYouMean(suggest(id.name, side.star().map((b) => b.column.name)))}`);
           if (hits.length > 1) throw errorAt(id.pos, `column "${id.name}" is ambiguous in the ${what} side of the join`);
           return hits[0]!;
         };
@@ -397,7 +400,7 @@ class Validator {
     const isPaired = (b: BoundColumn) => pairs.some(([l, r]) => l === b || r === b);
     return {
       sources,
-      star: [...mergedCols, ...left.star.filter((b) => !isPaired(b)), ...right.star.filter((b) => !isPaired(b))],
+      star: once(() => [...mergedCols, ...left.star().filter((b) => !isPaired(b)), ...right.star().filter((b) => !isPaired(b))]),
       merged: [...left.merged, ...right.merged, ...mergedCols],
       open: left.open === true || right.open === true,
     };
@@ -448,7 +451,7 @@ class Validator {
       alias: ref.alias,
       table,
       cteName: null,
-      columns: table.columns.map((c) => ({ name: c.name, sqlName: c.name, type: columnType(c) })),
+      columns: this.catalog.derived(table, tableColumns),
       outer,
       label: ref.alias?.name ?? tapName(table),
     };
@@ -955,6 +958,17 @@ function numberType(text: string, form: string, value: number, pos: { line: numb
   if (value < INT32) return INT;
   if (BigInt(text) < 2n ** 63n) return LONG;
   return DOUBLE;
+}
+
+/** A catalog table's columns as a FROM source has them (made once per catalog: Catalog.derived). */
+function tableColumns(table: CatalogTable): SourceColumn[] {
+  return table.columns.map((c) => ({ name: c.name, sqlName: c.name, type: columnType(c) }));
+}
+
+/** `make()`, made on the first call and the same value after. */
+function once<T>(make: () => T): () => T {
+  let made: { value: T } | null = null;
+  return () => (made ??= { value: make() }).value;
 }
 
 function starOf(s: Source): BoundColumn[] {

@@ -53,6 +53,9 @@ export class Catalog {
   /** Each table's schema, name and TAP name lower-cased, once (every query looks its tables up). */
   private readonly folded: ReadonlyArray<{ schema: string; name: string; tap: string }>;
 
+  /** Views of a table that queries derive from it, made once per catalog (see `derived`). */
+  private readonly views = new Map<CatalogTable, Map<(t: CatalogTable) => unknown, unknown>>();
+
   constructor(tables: readonly CatalogTable[]) {
     this.tables = Object.freeze([...tables]);
     this.folded = this.tables.map((t) => ({ schema: t.schema.toLowerCase(), name: t.name.toLowerCase(), tap: tapName(t).toLowerCase() }));
@@ -77,6 +80,18 @@ export class Catalog {
       if (found) out.push(t);
     }
     return out;
+  }
+
+  /**
+   * `make(table)`, made on the first call with this function and kept with the catalog: a view
+   * every query of the table needs (the validator's columns) is not rebuilt per query. The
+   * value is shared, so it must never be changed.
+   */
+  derived<T>(table: CatalogTable, make: (t: CatalogTable) => T): T {
+    let views = this.views.get(table);
+    if (!views) this.views.set(table, (views = new Map()));
+    if (!views.has(make)) views.set(make, make(table));
+    return views.get(make) as T;
   }
 
   /** A catalog with `extra` tables added (TAP_UPLOAD), replacing any of the same TAP name. */

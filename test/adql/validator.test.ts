@@ -355,6 +355,25 @@ describe('ADQL validator: result columns', () => {
     expect(() => validate(parseAdql('SELECT id FROM TAP_UPLOAD.mine'), testCatalog())).to.throw(QuerySyntaxError, 'no table');
   });
 
+  it("makes a table's columns once per catalog, and every query of it gets the same answer", () => {
+    const catalog = testCatalog();
+    const q = `SELECT * FROM ${O} o NATURAL JOIN ${S} s WHERE o.ra > 1`;
+    const first = translate(validate(parseAdql(q), catalog));
+    const again = translate(validate(parseAdql(q), catalog));
+    expect(again.sql).to.equal(first.sql);
+    expect(validate(parseAdql(q), catalog).columns).to.deep.equal(validate(parseAdql(q), testCatalog()).columns);
+    let made = 0;
+    const view = (t: { name: string }) => {
+      made++;
+      return t.name.toUpperCase();
+    };
+    const [a, b] = catalog.tables;
+    expect([catalog.derived(a!, view), catalog.derived(a!, view), catalog.derived(b!, view)]).to.deep.equal([a!.name.toUpperCase(), a!.name.toUpperCase(), b!.name.toUpperCase()]);
+    expect(made).to.equal(2);
+    expect(testCatalog().derived(a!, view)).to.equal(a!.name.toUpperCase());
+    expect(made, 'another catalog makes its own').to.equal(3);
+  });
+
   it('an empty catalog knows no table at all', () => {
     expect(() => validate(parseAdql('SELECT * FROM TAP_SCHEMA.tables'), new Catalog([]))).to.throw(QuerySyntaxError, 'no table "TAP_SCHEMA.tables"');
   });
