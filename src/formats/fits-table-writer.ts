@@ -285,7 +285,7 @@ class RecordChunker {
   buf = Buffer.alloc(0);
   view = new DataView(this.buf.buffer, 0, 0);
   pos = 0;
-  /** `total`: the bytes to come. */
+  /** `left`: the bytes of records and heap still to come. */
   constructor(
     private readonly size: number,
     private left: number,
