@@ -14,16 +14,22 @@ import { base64Line } from './base64-line.js';
 /** Bytes collected before they are base64 encoded (a multiple of 3, so chunks join cleanly). */
 const BLOCK = 3 * (1 << 15);
 
-/** A growable byte buffer that hands out base64 text once it holds a block. */
+/** Bytes a builder starts with: a cone's rows fit; a bigger answer grows it to a block. */
+const FIRST_BYTES = 8 << 10;
+
+/**
+ * A growable byte buffer that hands out base64 text once it holds a block. Not zeroed: every
+ * byte before `pos` is written (a row's NULL mask is cleared before its bits are set).
+ */
 class Base64Builder {
-  buf = Buffer.alloc(BLOCK + 1024);
+  buf = Buffer.allocUnsafe(FIRST_BYTES);
   view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   pos = 0;
 
   /** Makes room for `n` more bytes. */
   ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
-    const bigger = Buffer.alloc(Math.max(this.buf.length * 2, this.pos + n));
+    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
     this.buf.copy(bigger, 0, 0, this.pos);
     this.buf = bigger;
     this.view = new DataView(bigger.buffer, bigger.byteOffset, bigger.byteLength);

@@ -3,7 +3,7 @@ import { votableWriter } from '../../src/formats/votable-writer.js';
 import { votableBinary2Writer } from '../../src/formats/votable-binary2-writer.js';
 import { daliErrorDocument } from '../../src/ivoa/dali/error-document.js';
 import type { ColumnMeta } from '../../src/formats/table-model.js';
-import { SAMPLE_COLUMNS, collect, failingDocument, sampleDocument } from './sample-table.js';
+import { SAMPLE_COLUMNS, SAMPLE_ROWS, collect, failingDocument, sampleDocument } from './sample-table.js';
 import { astropyMissing, checkWithAstropy } from './python.js';
 
 interface ParsedVotable {
@@ -95,6 +95,17 @@ describe('VOTable writers', () => {
     expect(rows[1]).to.deep.equal(SAMPLE_COLUMNS.map(() => null));
     expect(rows[2].slice(0, 3)).to.deep.equal([9007199254740993n, 0.30000000000000004, NaN]);
     expect(rows[2].slice(3)).to.deep.equal([-2147483647, 32767, 0, false, 'a,b "q" <x>&y\nline2\ttab', 'ü\u0001', '1999-12-31T23:59:59', [359.999, -89.5], [0, 0, 1e-10], [], []]);
+  });
+
+  it('encodes every row of a BINARY2 answer bigger than its buffer and its base64 blocks', async () => {
+    // 3,000 copies of the sample's rows (NULLs, strings, arrays): about 400 kB before base64.
+    const rows = Array.from({ length: 3000 }, (_, i) => SAMPLE_ROWS[i % SAMPLE_ROWS.length]!);
+    const text = (await collect(votableBinary2Writer.write({ columns: SAMPLE_COLUMNS, rows: [rows], overflowed: () => false }))).toString();
+    const b64 = /<STREAM encoding="base64">\n([^<]*)<\/STREAM>/.exec(text)![1]!;
+    const one = decodeBinary2(Buffer.from(/<STREAM encoding="base64">\n([^<]*)<\/STREAM>/.exec((await collect(votableBinary2Writer.write(sampleDocument()))).toString())![1]!.replace(/\s+/g, ''), 'base64'), SAMPLE_COLUMNS);
+    const all = decodeBinary2(Buffer.from(b64.replace(/\s+/g, ''), 'base64'), SAMPLE_COLUMNS);
+    expect(all).to.have.length(3000);
+    for (let i = 0; i < all.length; i++) expect(all[i], `row ${i}`).to.deep.equal(one[i % one.length]);
   });
 
   it('replaces non-ASCII characters of char columns by ? in BINARY2 (char is ASCII there)', async () => {
