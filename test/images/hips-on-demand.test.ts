@@ -83,11 +83,15 @@ describe('HiPS built by the server on first request', function () {
     const calls: string[] = [];
     let running = 0;
     let most = 0;
+    // The r build waits until the test has asked for g, however fast the machine builds.
+    let releaseR = () => {};
+    const rHeld = new Promise<void>((resolve) => (releaseR = resolve));
     const hips = new HipsOnDemand(tdb.db, dataDir, log, {
       build: async (db, dir, t: HipsTarget, o: HipsBuildOptions) => {
         calls.push(t.band!);
         most = Math.max(most, ++running);
         try {
+          if (t.band === 'r') await rHeld;
           return await buildHips(db, dir, t, { ...o, order: 8, width: 256 });
         } finally {
           running--;
@@ -110,6 +114,7 @@ describe('HiPS built by the server on first request', function () {
       const other = await fetch(`${G}/properties`);
       expect(other.status).to.equal(503);
       expect((await other.json()).error.message).to.include('(after 1 other)');
+      releaseR();
       for (;;) {
         const res = await fetch(`${G}/properties`);
         if (res.status === 200) {
@@ -125,6 +130,7 @@ describe('HiPS built by the server on first request', function () {
       expect(most).to.equal(1);
       expect(records.map((x) => x.msg)).to.include.members(['building the HiPS L2/DR1/deepCoadd/r (first request for it)', 'HiPS L2/DR1/deepCoadd/r built', 'HiPS L2/DR1/deepCoadd/g built']);
     } finally {
+      releaseR();
       await s.close();
       await hips.stop();
     }
