@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { testServer, getJson, type TestServer } from '../support/server.js';
+import { testDatabase } from '../support/database.js';
 
 describe('LSST v0 face: / and /meta (M1-M8)', () => {
   let srv: TestServer;
@@ -95,7 +96,6 @@ describe('LSST v0 face: / and /meta (M1-M8)', () => {
     expect(ddl).to.match(/"ra" double precision/);
     expect(ddl).to.match(/PRIMARY KEY \("objectId"\)/);
     // It is valid SQL: create it under another schema name and drop it again.
-    const { testDatabase } = await import('../support/database.js');
     const { db } = await testDatabase();
     const c = await db.connect();
     try {

@@ -59,8 +59,20 @@ async function createScratch(serverUrl: string): Promise<TestDatabase & { drop()
   };
 }
 
+/**
+ * Marks the process's test database as started. Under mocha with tsx, a dynamic import() of
+ * this module evaluates it a second time: that copy must not start a second database, which the
+ * root hook (the first copy's) would never stop.
+ */
+const STARTED = Symbol.for('vodax.test-database.started');
+
 /** Start the server (or use TEST_DATABASE_URL), create the run's database, load the sample data. */
 async function start(): Promise<TestDatabase> {
+  const shared = globalThis as Record<symbol, unknown>;
+  if (shared[STARTED]) {
+    throw new Error('test/support/database.ts was evaluated twice (a dynamic import() of it?): import it statically, or a second database is started and never stopped');
+  }
+  shared[STARTED] = true;
   const log = createLogger('silent');
   let serverUrl = process.env.TEST_DATABASE_URL;
   let stopEmbedded: (() => Promise<void>) | null = null;
