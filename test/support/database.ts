@@ -20,7 +20,17 @@ export interface TestDatabase {
   url: string;
 }
 
-const state: { ready?: Promise<TestDatabase>; teardown?: () => Promise<void> } = {};
+/**
+ * The run's database, one for the whole process however many copies of this module it holds:
+ * mocha loads a test file as CommonJS where it can and as an ES module where it must (an
+ * ESM-only package, import()), and each of the two module graphs evaluates this file once. A
+ * copy with a state of its own started a second server, which the root hook (the other copy's)
+ * never stopped.
+ */
+const state = ((globalThis as Record<symbol, unknown>)[Symbol.for('vodax.test-database')] ??= {}) as {
+  ready?: Promise<TestDatabase>;
+  teardown?: () => Promise<void>;
+};
 
 /** The shared test database (with the sample data), started on first call. */
 export function testDatabase(): Promise<TestDatabase> {
@@ -59,20 +69,8 @@ async function createScratch(serverUrl: string): Promise<TestDatabase & { drop()
   };
 }
 
-/**
- * Marks the process's test database as started. Under mocha with tsx, a dynamic import() of
- * this module evaluates it a second time: that copy must not start a second database, which the
- * root hook (the first copy's) would never stop.
- */
-const STARTED = Symbol.for('vodax.test-database.started');
-
 /** Start the server (or use TEST_DATABASE_URL), create the run's database, load the sample data. */
 async function start(): Promise<TestDatabase> {
-  const shared = globalThis as Record<symbol, unknown>;
-  if (shared[STARTED]) {
-    throw new Error('test/support/database.ts was evaluated twice (a dynamic import() of it?): import it statically, or a second database is started and never stopped');
-  }
-  shared[STARTED] = true;
   const log = createLogger('silent');
   let serverUrl = process.env.TEST_DATABASE_URL;
   let stopEmbedded: (() => Promise<void>) | null = null;
