@@ -305,8 +305,7 @@ class RecordChunker {
   take(): Buffer {
     const out = this.buf.subarray(0, this.pos);
     this.left -= this.pos;
-    this.buf = this.buf.subarray(this.pos);
-    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+    this.buf = out.subarray(out.length);
     this.pos = 0;
     return out;
   }

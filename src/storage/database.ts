@@ -7,6 +7,7 @@ import { PacedQuery } from './paced-query.js';
 import { BadRequestError, CatalogMovedError, QueryCancelledError, ShardUnavailableError, UnavailableError, VodaxError } from '../errors.js';
 import { CopyOut } from './copy-out.js';
 import { SmallShapes } from './small-shapes.js';
+import { PG_OID } from '../formats/copy/column-sql.js';
 
 // BIGINT comes back as bigint: exact, where the pg default gives strings.
 const INT8_OID = 20;
@@ -26,13 +27,11 @@ const userTypes = {
     return bigintTypes.getTypeParser(oid, format as 'text');
   }) as typeof pg.types.getTypeParser,
 };
-const FLOAT4_OID = 700;
-const FLOAT8_OID = 701;
 const keepText = (v: string) => v;
 // User queries whose rows go to a text writer: real and double precision as PostgreSQL's text (StreamOptions.floatsAsText).
 const userTypesFloatText = {
   getTypeParser: ((oid: number, format?: string) =>
-    (oid === FLOAT4_OID || oid === FLOAT8_OID) && format !== 'binary' ? keepText : userTypes.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+    (oid === PG_OID.float4 || oid === PG_OID.float8) && format !== 'binary' ? keepText : userTypes.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 };
 
 /** How a user query's values are parsed. */
