@@ -75,6 +75,10 @@ export async function startEmbedded(dir: string, preferredPort: number, log: Log
       '-c', 'max_connections=200',
       // A query whose client died (a killed vodax) is ended within seconds, not run to its end.
       '-c', 'client_connection_check_interval=2000',
+      // Nothing replicates or archives this server's WAL, so a table created and loaded in one
+      // transaction (ingest, its sort, its index) is written once, not also to the WAL.
+      '-c', 'wal_level=minimal',
+      '-c', 'max_wal_senders=0',
     ],
     onLog: (m) => {
       if (/FATAL|PANIC|ERROR/.test(m)) log.warn('postgres', { message: m.trim() });
