@@ -8,7 +8,7 @@
 import type { CellValue, ColumnMeta } from './table-model.js';
 import { type TableDocument, type TableWriter } from './table-writer.js';
 import { cellToArray, cellToBoolean, cellToNumber, cellToString, fixedArrayLength, isArrayColumn, isStringColumn } from './cell-values.js';
-import { votableArraysize, votableRows } from './votable-writer.js';
+import { votableArraysize, votableRows, type VotableRowsEncoder } from './votable-writer.js';
 import { base64Line } from './base64-line.js';
 
 /** Bytes collected before they are base64 encoded (a multiple of 3, so chunks join cleanly). */
@@ -168,14 +168,22 @@ function fixedRowBytes(columns: ColumnMeta[]): number {
   return n;
 }
 
-/** Writes VOTable 1.4 with BINARY2. */
-function writeBinary2(doc: TableDocument): AsyncIterable<Buffer> {
-  const encoders = doc.columns.map(cellEncoder);
-  const n = encoders.length;
-  const maskBytes = Math.ceil(n / 8);
-  const reserve = fixedRowBytes(doc.columns);
-  const b = new Base64Builder();
-  function* body(batch: CellValue[][]): Iterable<Buffer> {
+/** BINARY2 rows: a NULL mask and the cells of each row, base64 in lines. */
+class Binary2Encoder implements VotableRowsEncoder {
+  private readonly encoders: CellEncoder[];
+  private readonly maskBytes: number;
+  private readonly reserve: number;
+  private readonly b = new Base64Builder();
+
+  constructor(columns: ColumnMeta[]) {
+    this.encoders = columns.map(cellEncoder);
+    this.maskBytes = Math.ceil(columns.length / 8);
+    this.reserve = fixedRowBytes(columns);
+  }
+
+  *body(batch: CellValue[][]): Iterable<Buffer> {
+    const { encoders, maskBytes, reserve, b } = this;
+    const n = encoders.length;
     for (const row of batch) {
       b.ensure(reserve);
       const mask = b.pos;
@@ -187,15 +195,20 @@ function writeBinary2(doc: TableDocument): AsyncIterable<Buffer> {
           b.buf[mask + (i >> 3)] |= 0x80 >> (i & 7);
           v = null;
         }
-        encoders[i](b, v);
+        encoders[i]!(b, v);
       }
       if (b.full) yield b.take(false);
     }
   }
-  function* flush(): Iterable<Buffer> {
-    if (b.pos > 0) yield b.take(true);
+
+  *flush(): Iterable<Buffer> {
+    if (this.b.pos > 0) yield this.b.take(true);
   }
-  return votableRows(doc, 'BINARY2', body, flush);
+}
+
+/** Writes VOTable 1.4 with BINARY2. */
+function writeBinary2(doc: TableDocument): AsyncIterable<Buffer> {
+  return votableRows(doc, 'BINARY2', new Binary2Encoder(doc.columns));
 }
 
 /** VOTable 1.4, BINARY2 serialization. */

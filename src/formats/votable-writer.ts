@@ -113,46 +113,61 @@ function tdFormatter(col: ColumnMeta): CellText {
   return (v) => (typeof v === 'number' ? votableNumber(v) : votableNumber(cellToNumber(v)));
 }
 
-/** Head, then `body` per batch, then `flush` and the tail that reports how the rows ended (never throws for them). */
-export async function* votableRows(
-  doc: TableDocument,
-  serialization: VotableSerialization,
-  body: (rows: CellValue[][]) => Iterable<Buffer>,
-  flush: () => Iterable<Buffer>,
-): AsyncGenerator<Buffer> {
+/**
+ * What a serialization writes of the rows: `body` per batch, then `flush` once. A class's
+ * methods, not generator functions made per answer: those kept each finished answer's objects
+ * alive through young-generation collections (see Database.readOnlyRows).
+ */
+export interface VotableRowsEncoder {
+  body(rows: CellValue[][]): Iterable<Buffer>;
+  flush(): Iterable<Buffer>;
+}
+
+/** Head, then the encoder's body per batch, then its flush and the tail that reports how the rows ended (never throws for them). */
+export async function* votableRows(doc: TableDocument, serialization: VotableSerialization, encoder: VotableRowsEncoder): AsyncGenerator<Buffer> {
   yield Buffer.from(votableHead(doc, serialization), 'utf8');
   let ending: VotableEnding;
   try {
-    for await (const batch of batchesOf(doc.rows)) yield* body(batch);
+    for await (const batch of batchesOf(doc.rows)) yield* encoder.body(batch);
     ending = { overflow: doc.overflowed() };
   } catch (e) {
     doc.onError?.(e);
     ending = { error: errorMessage(e) };
   }
-  yield* flush();
+  yield* encoder.flush();
   yield Buffer.from(votableTail(serialization, ending), 'utf8');
 }
 
-/** Writes VOTable 1.4 with TABLEDATA: one TR per row, empty TD for NULL. */
-function writeTabledata(doc: TableDocument): AsyncIterable<Buffer> {
-  const formatters = doc.columns.map((c, i) => withFloatText(doc, i, c, tdFormatter(c)));
-  const n = formatters.length;
-  const out = new TextChunker();
-  function* body(batch: CellValue[][]): Iterable<Buffer> {
+/** TABLEDATA rows: one TR per row, empty TD for NULL. */
+class TabledataEncoder implements VotableRowsEncoder {
+  private readonly out = new TextChunker();
+
+  constructor(private readonly formatters: CellText[]) {}
+
+  *body(batch: CellValue[][]): Iterable<Buffer> {
+    const formatters = this.formatters;
+    const n = formatters.length;
+    const out = this.out;
     for (const row of batch) {
       let s = '<TR>';
       for (let i = 0; i < n; i++) {
         const v = row[i];
-        s += v === null || v === undefined ? '<TD/>' : `<TD>${formatters[i](v)}</TD>`;
+        s += v === null || v === undefined ? '<TD/>' : `<TD>${formatters[i]!(v)}</TD>`;
       }
       out.push(`${s}</TR>\n`);
       if (out.full) yield out.take();
     }
   }
-  function* flush(): Iterable<Buffer> {
-    if (!out.empty) yield out.take();
+
+  *flush(): Iterable<Buffer> {
+    if (!this.out.empty) yield this.out.take();
   }
-  return votableRows(doc, 'TABLEDATA', body, flush);
+}
+
+/** Writes VOTable 1.4 with TABLEDATA: one TR per row, empty TD for NULL. */
+function writeTabledata(doc: TableDocument): AsyncIterable<Buffer> {
+  const formatters = doc.columns.map((c, i) => withFloatText(doc, i, c, tdFormatter(c)));
+  return votableRows(doc, 'TABLEDATA', new TabledataEncoder(formatters));
 }
 
 /** VOTable 1.4, TABLEDATA serialization. */

@@ -31,15 +31,20 @@ export async function answerBody(chunks: AsyncIterable<Buffer>, onEnd: () => voi
     await it.return?.();
     throw e;
   }
-  const stream = Readable.from(
-    (async function* () {
-      yield* head.splice(0);
-      for (let next = await it.next(); !next.done; next = await it.next()) yield next.value;
-      onEnd();
-    })(),
-  );
+  const stream = Readable.from(headThenRest(head, it, onEnd));
   // Closed however it ends, even never read (Koa does not read a body for a client already
   // gone): `chunks` is ended then, and what it holds (a FITS spool) is released.
   stream.once('close', () => void Promise.resolve(it.return?.()).catch(() => {}));
   return stream;
+}
+
+/**
+ * The held chunks, then the rest of `it`; `onEnd` once it is read. At module level: a generator
+ * function made per answer kept each finished answer's objects alive through young-generation
+ * collections (see Database.readOnlyRows).
+ */
+async function* headThenRest(head: Buffer[], it: AsyncIterator<Buffer>, onEnd: () => void): AsyncGenerator<Buffer> {
+  yield* head.splice(0);
+  for (let next = await it.next(); !next.done; next = await it.next()) yield next.value;
+  onEnd();
 }

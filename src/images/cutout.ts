@@ -13,6 +13,9 @@ import { isWcsKeyword, wcsCards } from '../wcs/header-wcs.js';
 import { shiftWcs, wcsSkyToPixel, type CelestialWcs } from '../wcs/projections.js';
 import type { Plane } from './image-catalog.js';
 
+/** The data of an HDU without any. */
+async function* noData(): AsyncGenerator<Buffer> {}
+
 /** Largest cutout side, pixels (a box beyond this is refused rather than clipped). */
 export const MAX_CUTOUT_PIXELS = 100_000;
 /** Largest sky box side, degrees. */
@@ -282,7 +285,7 @@ export function imageHdus(file: FitsFile, hduOf: Partial<Record<Plane, number>>,
         ...extra,
       ],
       dataBytes: 0,
-      data: async function* () {},
+      data: noData,
     });
   }
   for (const plane of planes) {

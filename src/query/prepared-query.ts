@@ -97,30 +97,42 @@ function queryInfo(q: PreparedQuery, options: RunOptions): TableDocument['info']
  * end) have arrived; rows cut at MAXREC (the SQL asks for MAXREC+1, so a further row means overflow).
  */
 export async function queryDocument(q: PreparedQuery, stream: AsyncIterable<unknown[][]>, options: RunOptions): Promise<TableDocument> {
-  let overflow = false;
   // Aborted (client gone, job aborted): the stream cancels its query and frees its connection itself.
   const it = stream[Symbol.asyncIterator]();
   const first = await it.next();
-  async function* rows(): AsyncGenerator<CellValue[][]> {
-    let sent = 0;
-    let next = first;
-    try {
-      while (!next.done) {
-        const batch = next.value;
-        const room = q.maxrec - sent;
-        if (batch.length > room) {
-          overflow = true;
-          if (room > 0) yield batch.slice(0, room) as CellValue[][];
-          return;
-        }
-        sent += batch.length;
-        yield batch as CellValue[][];
-        next = await it.next();
+  const cut = { overflow: false };
+  return { columns: q.columns, rows: rowsUpToMaxrec(it, first, q.maxrec, cut), overflowed: () => cut.overflow, info: queryInfo(q, options) };
+}
+
+/**
+ * The batches of `it` from `first` on, cut after `maxrec` rows (`cut.overflow` set when a row
+ * was left out). At module level, not a generator function made per query: each of those gives
+ * its generators a map of their own in the old generation, which keeps a finished query's
+ * objects alive through young-generation collections (see Database.readOnlyRows).
+ */
+async function* rowsUpToMaxrec(
+  it: AsyncIterator<unknown[][]>,
+  first: IteratorResult<unknown[][]>,
+  maxrec: number,
+  cut: { overflow: boolean },
+): AsyncGenerator<CellValue[][]> {
+  let sent = 0;
+  let next = first;
+  try {
+    while (!next.done) {
+      const batch = next.value;
+      const room = maxrec - sent;
+      if (batch.length > room) {
+        cut.overflow = true;
+        if (room > 0) yield batch.slice(0, room) as CellValue[][];
+        return;
       }
-    } finally {
-      // Stopped early (overflow, consumer gone): end the query and release its connection.
-      await it.return?.();
+      sent += batch.length;
+      yield batch as CellValue[][];
+      next = await it.next();
     }
+  } finally {
+    // Stopped early (overflow, consumer gone): end the query and release its connection.
+    await it.return?.();
   }
-  return { columns: q.columns, rows: rows(), overflowed: () => overflow, info: queryInfo(q, options) };
 }

@@ -59,16 +59,18 @@ async function primed(copy: AsyncIterable<Buffer>): Promise<AsyncIterable<Buffer
     await it.return?.();
     throw e;
   }
-  async function* replay(): AsyncGenerator<Buffer> {
-    try {
-      yield* early;
-      if (done) return;
-      for (let next = await it.next(); !next.done; next = await it.next()) yield next.value;
-    } finally {
-      await it.return?.();
-    }
+  return replay(early, done, it);
+}
+
+/** The chunks `primed` read, then the rest of `it` (at module level, as answer-body's headThenRest is). */
+async function* replay(early: Buffer[], done: boolean, it: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
+  try {
+    yield* early;
+    if (done) return;
+    for (let next = await it.next(); !next.done; next = await it.next()) yield next.value;
+  } finally {
+    await it.return?.();
   }
-  return replay();
 }
 
 /**
