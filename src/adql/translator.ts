@@ -72,7 +72,7 @@ export interface Translation {
  * crossmatch probing `inner`'s index from each row of `outer` at a coarser HEALPix order.
  */
 export type SpatialCondition =
-  | { shape: 'circle'; source: Source; centre: readonly [number, number]; radius: number; index: IndexCondition | null }
+  | { shape: 'circle'; source: Source; centre: readonly [number, number]; radius: number; index: IndexCondition | null; sql: string }
   | { shape: 'polygon' | 'box'; source: Source; vertices: ReadonlyArray<readonly [number, number]>; index: IndexCondition | null }
   | { shape: 'crossmatch'; outer: Source; inner: Source; radius: number; order: number };
 
@@ -496,8 +496,9 @@ class Translator {
       const exact = constCircleTest(p.ra, p.dec, c.value, strict);
       if (p.source === null) return exact;
       const ranges = this.indexAllowed ? circleRanges(node, p.source, c.value) : null;
-      this.spatial.push({ shape: 'circle', source: p.source, centre: [c.value[0], c.value[1]], radius: c.value[2], index: ranges });
-      return ranges === null ? exact : `(${ranges.sql} AND ${exact})`;
+      const sql = ranges === null ? exact : `(${ranges.sql} AND ${exact})`;
+      this.spatial.push({ shape: 'circle', source: p.source, centre: [c.value[0], c.value[1]], radius: c.value[2], index: ranges, sql });
+      return sql;
     }
     const exact = `(vodax.sphdist(${p.ra}, ${p.dec}, ${c.ra}, ${c.dec}) ${op} ${c.r})`;
     const x = at ? this.crossmatches.get(at) : undefined;

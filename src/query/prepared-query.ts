@@ -28,6 +28,29 @@ export interface PreparedQuery {
    * LIMIT outside, it is the same rows, and PostgreSQL can flatten it.
    */
   sqlBeforeLimit?: string;
+  /**
+   * The texts of the query's cones in its SQL when a generic plan serves it (see
+   * storage/generic-plans.ts): every spatial condition a small circle that the HEALPix index
+   * narrows, on a table that is not sharded.
+   */
+  genericPlan?: readonly string[];
+}
+
+/** The largest cone (degrees) run with a generic plan: its bitmap scan of the HEALPix index is the plan any such cone gets. */
+export const GENERIC_PLAN_MAX_RADIUS = 1;
+
+/** The cone texts of a translation that a generic plan may serve, or undefined. */
+function genericPlanCones(t: Translation): readonly string[] | undefined {
+  if (t.spatial.length === 0) return undefined;
+  const cones: string[] = [];
+  for (const c of t.spatial) {
+    if (c.shape !== 'circle' || c.index === null || c.index.ranges === 0 || !(c.radius <= GENERIC_PLAN_MAX_RADIUS)) return undefined;
+    // A sharded table's partitions are pruned by the cone's ranges only when planned with them:
+    // a generic plan would reach every shard (a stopped one fails cones nowhere near it).
+    if (c.source.table?.partitions !== undefined) return undefined;
+    cones.push(c.sql);
+  }
+  return cones;
 }
 
 /**
@@ -48,7 +71,7 @@ export function prepareQuery(catalog: Catalog, adql: string, maxrec: number): Pr
   const plain =
     body.kind === 'select' && !oneGroup && body.orderBy.length === 0 && body.offset === null && body.groupBy.length === 0 && body.having === null && body.quantifier !== 'DISTINCT';
   const sqlBeforeLimit = plain && translation.sql.endsWith(suffix) ? translation.sql.slice(0, -suffix.length) : undefined;
-  return { ...translation, adql, maxrec, rowLimit, sqlBeforeLimit, validated };
+  return { ...translation, adql, maxrec, rowLimit, sqlBeforeLimit, genericPlan: genericPlanCones(translation), validated };
 }
 
 /** Options of a query's execution. */
@@ -83,6 +106,7 @@ export async function openQuery(db: Database, q: PreparedQuery, options: RunOpti
     viewer: options.viewer,
     baseUrl: options.baseUrl,
     catalogVersion: options.catalogVersion,
+    genericPlan: q.genericPlan,
   });
   return queryDocument(q, stream, options);
 }

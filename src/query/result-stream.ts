@@ -140,6 +140,7 @@ export async function fastDocumentStream(
       baseUrl: options.baseUrl,
       session: options.session,
       catalogVersion: options.catalogVersion,
+      genericPlan: q.genericPlan,
       // Declined to rows, a text format's writer copies PostgreSQL's text of floats (the binary ones need the numbers).
       floatsAsText: !binary,
     },

@@ -7,6 +7,7 @@ import { PacedQuery } from './paced-query.js';
 import { BadRequestError, CatalogMovedError, QueryCancelledError, ShardUnavailableError, UnavailableError, VodaxError } from '../errors.js';
 import { CopyOut } from './copy-out.js';
 import { SmallShapes } from './small-shapes.js';
+import { GenericPlans, parameterized } from './generic-plans.js';
 import { PG_OID } from '../formats/copy/column-sql.js';
 
 // BIGINT comes back as bigint: exact, where the pg default gives strings.
@@ -62,6 +63,12 @@ export interface StreamOptions {
    * format them again.
    */
   floatsAsText?: boolean;
+  /**
+   * The texts of the query's cones in `sql` (PreparedQuery.genericPlan): when it runs in one
+   * message, it runs as a statement prepared on the connection, its cones' numbers as parameters,
+   * with a generic plan (see generic-plans.ts).
+   */
+  genericPlan?: readonly string[];
   /**
    * Work on the same connection around the query: `setup` before the read-only transaction
    * (e.g. temporary tables of uploads), `cleanup` after it, whatever happened.
@@ -119,6 +126,8 @@ export class Database {
   readonly sessionConfig: pg.ClientConfig;
   /** The shapes of queries whose last result was too small for a COPY (copyOutReadOnly). */
   readonly smallShapes = new SmallShapes();
+  /** The statements of cones prepared on each connection (generic-plans.ts). */
+  readonly genericPlans = new GenericPlans();
 
   /** `applicationName` names every connection in pg_stat_activity (vodax: after its process). */
   constructor(url: string, poolSize: number, options: DatabaseOptions = {}) {
@@ -225,16 +234,17 @@ export class Database {
 
   /**
    * streamReadOnly's rows; the result's columns go to `described` once known. A method, not a
-   * generator function made per call: each such function makes its generators a prototype and
-   * a map of their own, in the old generation, and a dead one there keeps everything its
-   * query reached alive through young-generation collections (measured: 2 MB promoted per
-   * scavenge, about 50 µs of GC per cone).
+   * generator function made per call: V8 gives each such function (as any function whose
+   * objects are made with `new`) a map of its own, in the old generation, which young-generation
+   * collections treat as alive, and through it the function's scope, the whole query, survives
+   * them (measured: 2 MB promoted per scavenge, about 50 µs of GC per cone).
    */
   private async *readOnlyRows(sql: string, params: unknown[], options: StreamOptions, described: { fields: ResultField[] }): AsyncGenerator<unknown[][]> {
     const batchSize = options.batchSize ?? 2000;
     const oneMessage = !options.session && params.length === 0 && isOneStatement(sql);
     const client = await this.connect();
     let query: PacedQuery | null = null;
+    let prepared: string | null = null;
     let completed = false;
     let broken: Error | null = null;
     let setUp = false;
@@ -250,7 +260,7 @@ export class Database {
       }
       if (oneMessage) {
         // The transaction, the query and its end in one message: one round trip.
-        query = oneMessageQuery(client, sql, options);
+        ({ query, prepared } = oneMessageQuery(client, sql, options, this.genericPlans));
       } else {
         await client.query(beginReadOnly(client, options));
         // A cancel sent between two statements finds nothing to cancel: look before each one.
@@ -265,6 +275,7 @@ export class Database {
       completed = true;
     } catch (e) {
       broken = e instanceof Error && !('code' in e) ? e : null;
+      if (prepared !== null) this.genericPlans.failed(connectionOf(client), prepared, (e as { code?: unknown }).code);
       throw options.signal?.aborted ? new QueryCancelledError('query cancelled') : mapPgError(e);
     } finally {
       // Consumer gone before the end: cancel the rest and read on until the backend stops sending.
@@ -351,6 +362,7 @@ export class Database {
     /** The transaction ended by the query's own message. */
     let ended = false;
     let rows: PacedQuery | null = null;
+    let prepared: string | null = null;
     const cancel = this.cancellation(client);
     const onAbort = () => cancel.start();
     try {
@@ -363,7 +375,8 @@ export class Database {
       }
       if (shape !== undefined && this.smallShapes.has(shape)) {
         state.mode = 'rows';
-        rows = state.rows = oneMessageQuery(client, sql, options);
+        ({ query: rows, prepared } = oneMessageQuery(client, sql, options, this.genericPlans));
+        state.rows = rows;
         let count = 0;
         for (let batch = await rows.next(); batch !== null; batch = await rows.next()) {
           count += batch.length;
@@ -414,6 +427,7 @@ export class Database {
     } catch (e) {
       finished = true;
       broken = e instanceof Error && !('code' in e) ? e : null;
+      if (prepared !== null) this.genericPlans.failed(connectionOf(client), prepared, (e as { code?: unknown }).code);
       throw options.signal?.aborted ? new QueryCancelledError('query cancelled') : mapPgError(e);
     } finally {
       if (!finished) {
@@ -571,9 +585,29 @@ function beginReadOnly(client: pg.PoolClient, options: StreamOptions): string {
   );
 }
 
-/** A read-only query (one statement) with its transaction and the transaction's end in one message: one round trip. */
-function oneMessageQuery(client: pg.PoolClient, sql: string, options: StreamOptions): PacedQuery {
-  return new PacedQuery(client, `${beginReadOnly(client, options)}; ${sql}; ROLLBACK`, [], options.batchSize ?? 2000, rowTypes(options), 2, { skip: 1 });
+/** The protocol connection of a pooled client: what its prepared statements belong to, whatever wraps the client. */
+function connectionOf(client: pg.PoolClient): object {
+  return (client as unknown as { connection?: object }).connection ?? client;
+}
+
+/**
+ * A read-only query (one statement) with its transaction and the transaction's end in one
+ * message: one round trip. A query with cones a generic plan serves (options.genericPlan) is
+ * EXECUTEd as a statement of `plans` (prepared in the same message when new on this
+ * connection); `prepared` is its text then, for GenericPlans.failed.
+ */
+function oneMessageQuery(client: pg.PoolClient, sql: string, options: StreamOptions, plans: GenericPlans): { query: PacedQuery; prepared: string | null } {
+  const p = options.genericPlan && !options.session ? parameterized(sql, options.genericPlan) : null;
+  let text = `${beginReadOnly(client, options)}; ${sql}; ROLLBACK`;
+  if (p !== null) {
+    const { name, before } = plans.statement(connectionOf(client), p.text);
+    // No parallel workers: the generic plan's row estimate is the default selectivity of its ranges
+    // (thousands of rows), for which PostgreSQL would start workers for a cone's few (5 ms, measured).
+    const settings = 'SET LOCAL plan_cache_mode = force_generic_plan; SET LOCAL max_parallel_workers_per_gather = 0';
+    text = `${before}${beginReadOnly(client, options)}; ${settings}; EXECUTE ${name}(${p.args.join(', ')}); ROLLBACK`;
+  }
+  // The rows are those of the statement after the SELECT of the transaction's settings.
+  return { query: new PacedQuery(client, text, [], options.batchSize ?? 2000, rowTypes(options), 2, { skip: 1 }), prepared: p?.text ?? null };
 }
 
 /** The catalog version: it moves on with every committed change to what queries may see (migrations 9, 14 and 15). */

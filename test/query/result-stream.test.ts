@@ -445,9 +445,10 @@ describe('fast result paths (COPY)', function () {
         asked = true;
         continue;
       }
-      // A cone elsewhere is the same shape: the transaction, the query and its end in one message.
+      // A cone elsewhere is the same shape: the transaction, the query and its end in one message,
+      // the query a statement prepared on the connection (in the same message, the first time).
       expect(statements, writer.name).to.have.length(1);
-      expect(statements[0], writer.name).to.match(/^BEGIN TRANSACTION READ ONLY;.*; ROLLBACK$/s);
+      expect(statements[0], writer.name).to.match(/^(PREPARE vodax_cone_\w+ AS SELECT .*; )?BEGIN TRANSACTION READ ONLY;.*; EXECUTE vodax_cone_\w+\([^)]*\); ROLLBACK$/s);
       expect(statements[0], writer.name).not.to.include('EXPLAIN');
     }
     // A large one is described (one more round trip, before its COPY).
