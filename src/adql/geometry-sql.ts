@@ -102,7 +102,10 @@ export function circleRanges(e: At, source: Source, c: readonly [number, number,
   if (r < 0) return { sql: 'FALSE', order: 0, ranges: 0 };
   if (Math.abs(dec) > 90) throw errorAt(e.pos, `CIRCLE centre declination ${dec} is outside [-90, 90]`);
   if (r >= 180) return null;
-  return hpxCondition(source, coverDisc(chooseOrder(r), ra, dec, r));
+  // One order coarser than chooseOrder's: its finer ranges would be merged down to MAX_RANGES
+  // anyway (measured, 0.1° cones: order 12, 26 ranges capped to 8 over 1.67 times the disc's
+  // area, 48 µs; order 11, 14 ranges capped over 1.92 times, 19 µs).
+  return hpxCondition(source, coverDisc(Math.max(0, chooseOrder(r) - 1), ra, dec, r));
 }
 
 /** The prepared polygon frame (see vodax.polygon_frame) and its HEALPix coverage order. */
