@@ -17,18 +17,52 @@ export interface Parameterized {
   args: string[];
 }
 
-const INT4_MAX = 2147483647n;
-const INT8_MAX = 9223372036854775807n;
-
 /** The type PostgreSQL gives a numeric literal: integer, bigint, else numeric (as the docs' "Numeric Constants"). */
 function literalType(literal: string): string {
-  if (!/^\d+$/.test(literal)) return 'numeric';
-  const n = BigInt(literal);
-  return n <= INT4_MAX ? 'integer' : n <= INT8_MAX ? 'bigint' : 'numeric';
+  for (let i = 0; i < literal.length; i++) {
+    const c = literal.charCodeAt(i);
+    if (c < 48 || c > 57) return 'numeric';
+  }
+  // Digits only, no sign: compared as text, by length once leading zeros are gone.
+  let z = 0;
+  while (z < literal.length - 1 && literal.charCodeAt(z) === 48) z++;
+  const digits = z === 0 ? literal : literal.slice(z);
+  const n = digits.length;
+  if (n < 10 || (n === 10 && digits <= '2147483647')) return 'integer';
+  if (n < 19 || (n === 19 && digits <= '9223372036854775807')) return 'bigint';
+  return 'numeric';
 }
 
-/** An unsigned numeric literal (digits, fraction, exponent), not part of a name or of another token. */
-const NUMBER = /(?<![\w$.])(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?(?![\w.])/y;
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+/** Part of a name or of a number: letters, digits, `_`, `$`, `.`. */
+const isWordChar = (c: number): boolean => isDigit(c) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 36 || c === 46;
+
+/**
+ * The end of the unsigned numeric literal (digits, fraction, exponent) at `k` of `s`, or -1 when
+ * none starts there or it is part of a name or of another token.
+ */
+function numberEnd(s: string, k: number): number {
+  if (k > 0 && isWordChar(s.charCodeAt(k - 1))) return -1;
+  let i = k;
+  while (i < s.length && isDigit(s.charCodeAt(i))) i++;
+  const whole = i - k;
+  if (i < s.length && s.charCodeAt(i) === 46) {
+    i++;
+    const f = i;
+    while (i < s.length && isDigit(s.charCodeAt(i))) i++;
+    if (whole === 0 && i === f) return -1;
+  } else if (whole === 0) {
+    return -1;
+  }
+  if (i < s.length && (s.charCodeAt(i) | 32) === 101) {
+    let e = i + 1;
+    if (e < s.length && (s.charCodeAt(e) === 43 || s.charCodeAt(e) === 45)) e++;
+    const d = e;
+    while (e < s.length && isDigit(s.charCodeAt(e))) e++;
+    if (e > d) i = e;
+  }
+  return i < s.length && isWordChar(s.charCodeAt(i)) ? -1 : i;
+}
 
 /**
  * `sql` with the numeric literals inside each of `fragments` (texts the translator wrote into
@@ -46,39 +80,49 @@ export function parameterized(sql: string, fragments: readonly string[]): Parame
     const at = sql.indexOf(fragment, from);
     if (at < 0 || fragment.includes("'")) return null;
     text += sql.slice(from, at);
+    // Runs without a quote or a digit are copied whole.
+    const special = /["\d.]/g;
     let i = 0;
-    while (i < fragment.length) {
-      const c = fragment.charCodeAt(i);
-      if (c === 34) {
+    for (let m = special.exec(fragment); m !== null; m = special.exec(fragment)) {
+      const k = m.index;
+      if (k < i) continue;
+      text += fragment.slice(i, k);
+      if (fragment.charCodeAt(k) === 34) {
         // A quoted name: as it is, to its closing quote (doubled quotes inside).
-        let k = fragment.indexOf('"', i + 1);
-        while (k >= 0 && fragment.charCodeAt(k + 1) === 34) k = fragment.indexOf('"', k + 2);
-        if (k < 0) return null;
-        text += fragment.slice(i, k + 1);
-        i = k + 1;
-        continue;
-      }
-      NUMBER.lastIndex = i;
-      const m = c >= 46 && c <= 57 ? NUMBER.exec(fragment) : null;
-      if (m) {
-        args.push(m[0]);
-        text += `$${args.length}::${literalType(m[0])}`;
-        i += m[0].length;
+        let e = fragment.indexOf('"', k + 1);
+        while (e >= 0 && fragment.charCodeAt(e + 1) === 34) e = fragment.indexOf('"', e + 2);
+        if (e < 0) return null;
+        text += fragment.slice(k, e + 1);
+        i = e + 1;
       } else {
-        text += fragment[i];
-        i++;
+        const end = numberEnd(fragment, k);
+        if (end > 0) {
+          const literal = fragment.slice(k, end);
+          args.push(literal);
+          text += `$${args.length}::${literalType(literal)}`;
+          i = end;
+        } else {
+          // Inside a name or a token: to its end, so that none of its digits starts a number.
+          let e = k + 1;
+          while (e < fragment.length && isWordChar(fragment.charCodeAt(e))) e++;
+          text += fragment.slice(k, e);
+          i = e;
+        }
       }
+      special.lastIndex = i;
     }
+    text += fragment.slice(i);
     from = at + fragment.length;
   }
   if (args.length === 0) return null;
   return { text: text + sql.slice(from), args };
 }
 
-/** Statements one connection has prepared: text to name, least recently used first. */
+/** Statements one connection has prepared: text to name and when last used (a count of uses). */
 interface ConnectionStatements {
-  names: Map<string, string>;
+  names: Map<string, { name: string; used: number }>;
   next: number;
+  uses: number;
 }
 
 /** The most statements kept per connection; the least recently used is deallocated beyond. */
@@ -99,21 +143,21 @@ export class GenericPlans {
    */
   statement(connection: object, text: string): { name: string; before: string } {
     let s = this.byConnection.get(connection);
-    if (!s) this.byConnection.set(connection, (s = { names: new Map(), next: 1 }));
+    if (!s) this.byConnection.set(connection, (s = { names: new Map(), next: 1, uses: 0 }));
     const known = s.names.get(text);
     if (known !== undefined) {
-      s.names.delete(text);
-      s.names.set(text, known);
-      return { name: known, before: '' };
+      known.used = ++s.uses;
+      return { name: known.name, before: '' };
     }
     let before = '';
     if (s.names.size >= MAX_STATEMENTS) {
-      const [oldText, oldName] = s.names.entries().next().value as [string, string];
-      s.names.delete(oldText);
-      before = `DEALLOCATE ${oldName}; `;
+      let oldest: [string, { name: string; used: number }] | null = null;
+      for (const entry of s.names) if (oldest === null || entry[1].used < oldest[1].used) oldest = entry;
+      s.names.delete(oldest![0]);
+      before = `DEALLOCATE ${oldest![1].name}; `;
     }
     const name = `${this.prefix}${s.next++}`;
-    s.names.set(text, name);
+    s.names.set(text, { name, used: ++s.uses });
     return { name, before: `${before}PREPARE ${name} AS ${text}; ` };
   }
 

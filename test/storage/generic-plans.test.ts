@@ -28,8 +28,11 @@ describe('storage: generic plans for cones', () => {
         'SELECT "a1"."x2" FROM t AS "a1" WHERE ("a1"."h" BETWEEN $1::integer AND $2::bigint AND "a1"."x2" - $3::numeric <= $4::numeric) ORDER BY 1 LIMIT 11',
       );
       expect(p.args).to.deep.equal(['0', '3000000000', '0.25', '7.5e-7']);
-      // Past bigint a literal is numeric, as PostgreSQL reads it.
+      // Past bigint a literal is numeric, as PostgreSQL reads it; leading zeros do not count.
       expect(parameterized('x = 99999999999999999999', ['99999999999999999999'])!.text).to.equal('x = $1::numeric');
+      expect(parameterized('x = 2147483648 OR x = 00000000002147483647 OR x = 9223372036854775808', ['x = 2147483648 OR x = 00000000002147483647 OR x = 9223372036854775808'])!.text).to.equal(
+        'x = $1::bigint OR x = $2::integer OR x = $3::numeric',
+      );
     });
 
     it('declines fragments it cannot find in order, with a quote, or without a number', () => {
