@@ -260,7 +260,7 @@ export class Database {
       }
       if (oneMessage) {
         // The transaction, the query and its end in one message: one round trip.
-        ({ query, prepared } = oneMessageQuery(client, sql, options, this.genericPlans));
+        ({ query, prepared } = await oneMessageQuery(client, sql, options, this.genericPlans));
       } else {
         await client.query(beginReadOnly(client, options));
         // A cancel sent between two statements finds nothing to cancel: look before each one.
@@ -375,7 +375,7 @@ export class Database {
       }
       if (shape !== undefined && this.smallShapes.has(shape)) {
         state.mode = 'rows';
-        ({ query: rows, prepared } = oneMessageQuery(client, sql, options, this.genericPlans));
+        ({ query: rows, prepared } = await oneMessageQuery(client, sql, options, this.genericPlans));
         state.rows = rows;
         let count = 0;
         for (let batch = await rows.next(); batch !== null; batch = await rows.next()) {
@@ -593,18 +593,20 @@ function connectionOf(client: pg.PoolClient): object {
 /**
  * A read-only query (one statement) with its transaction and the transaction's end in one
  * message: one round trip. A query with cones a generic plan serves (options.genericPlan) is
- * EXECUTEd as a statement of `plans` (prepared in the same message when new on this
- * connection); `prepared` is its text then, for GenericPlans.failed.
+ * EXECUTEd as a statement of `plans` (prepared first, in a round trip of its own, when new on
+ * this connection); `prepared` is its text then, for GenericPlans.failed.
  */
-function oneMessageQuery(client: pg.PoolClient, sql: string, options: StreamOptions, plans: GenericPlans): { query: PacedQuery; prepared: string | null } {
+async function oneMessageQuery(client: pg.PoolClient, sql: string, options: StreamOptions, plans: GenericPlans): Promise<{ query: PacedQuery; prepared: string | null }> {
   const p = options.genericPlan && !options.session ? parameterized(sql, options.genericPlan) : null;
   let text = `${beginReadOnly(client, options)}; ${sql}; ROLLBACK`;
   if (p !== null) {
-    const { name, before } = plans.statement(connectionOf(client), p.text);
+    const name = await plans.statement(connectionOf(client), p.text, (statement) => client.query(statement));
+    // A cancel sent between two statements finds nothing to cancel: look before the next.
+    options.signal?.throwIfAborted();
     // No parallel workers: the generic plan's row estimate is the default selectivity of its ranges
     // (thousands of rows), for which PostgreSQL would start workers for a cone's few (5 ms, measured).
     const settings = 'SET LOCAL plan_cache_mode = force_generic_plan; SET LOCAL max_parallel_workers_per_gather = 0';
-    text = `${before}${beginReadOnly(client, options)}; ${settings}; EXECUTE ${name}(${p.args.join(', ')}); ROLLBACK`;
+    text = `${beginReadOnly(client, options)}; ${settings}; EXECUTE ${name}(${p.args.join(', ')}); ROLLBACK`;
   }
   // The rows are those of the statement after the SELECT of the transaction's settings.
   return { query: new PacedQuery(client, text, [], options.batchSize ?? 2000, rowTypes(options), 2, { skip: 1 }), prepared: p?.text ?? null };

@@ -121,6 +121,8 @@ export function parameterized(sql: string, fragments: readonly string[]): Parame
 /** Statements one connection has prepared: text to name and when last used (a count of uses). */
 interface ConnectionStatements {
   names: Map<string, { name: string; used: number }>;
+  /** Statements to deallocate before the next is prepared (their plans can no longer run). */
+  stale: string[];
   next: number;
   uses: number;
 }
@@ -129,50 +131,64 @@ interface ConnectionStatements {
 export const MAX_STATEMENTS = 64;
 
 /**
- * The statements prepared on each connection of a pool, owned by its Database. Names are never
- * reused on a connection, so a statement forgotten after an error can never clash with a new
- * one; nor with another registry's on the same connection (its own random part).
+ * The statements prepared on each connection of a pool, owned by its Database. A statement is
+ * prepared (and one deallocated) in a round trip of its own, the first time a connection needs
+ * it: its answer says for certain whether the statement exists, where an error in a message of
+ * several statements (a cancel, a failing query) would not say which of them ran. Names are
+ * never reused, nor shared with another registry on the same connection (its own random part).
  */
 export class GenericPlans {
   private readonly byConnection = new WeakMap<object, ConnectionStatements>();
   private readonly prefix = `vodax_cone_${randomBytes(4).toString('hex')}_`;
 
   /**
-   * The statements to send before the query's transaction (a DEALLOCATE of the least recently
-   * used, the PREPARE of `text` when this connection has not prepared it) and its name.
+   * The name of the statement of `text` on `connection`, prepared first with `run` (the
+   * connection's query) when it has none; an error of `run` is thrown, nothing recorded.
    */
-  statement(connection: object, text: string): { name: string; before: string } {
+  async statement(connection: object, text: string, run: (sql: string) => Promise<unknown>): Promise<string> {
     let s = this.byConnection.get(connection);
-    if (!s) this.byConnection.set(connection, (s = { names: new Map(), next: 1, uses: 0 }));
+    if (!s) this.byConnection.set(connection, (s = { names: new Map(), stale: [], next: 1, uses: 0 }));
     const known = s.names.get(text);
     if (known !== undefined) {
       known.used = ++s.uses;
-      return { name: known.name, before: '' };
+      return known.name;
     }
-    let before = '';
     if (s.names.size >= MAX_STATEMENTS) {
       let oldest: [string, { name: string; used: number }] | null = null;
       for (const entry of s.names) if (oldest === null || entry[1].used < oldest[1].used) oldest = entry;
       s.names.delete(oldest![0]);
-      before = `DEALLOCATE ${oldest![1].name}; `;
+      s.stale.push(oldest![1].name);
+    }
+    while (s.stale.length > 0) {
+      await run(`DEALLOCATE ${s.stale[0]}`);
+      s.stale.shift();
     }
     const name = `${this.prefix}${s.next++}`;
+    await run(`PREPARE ${name} AS ${text}`);
     s.names.set(text, { name, used: ++s.uses });
-    return { name, before: `${before}PREPARE ${name} AS ${text}; ` };
+    return name;
   }
 
   /**
-   * After a failed message. A statement that cannot have been prepared (PostgreSQL refused its
-   * text: classes 42 and 0A, also a cached plan whose columns changed) is forgotten; when
-   * PostgreSQL says a statement is missing (26000), all of this connection's are. Errors of the
-   * run itself (a timeout, a cancel, a division by zero, a moved catalog) come after the
-   * PREPARE ran: the statement stays, and is not prepared again under a new name.
+   * After a failed EXECUTE of `text`'s statement: when PostgreSQL says a statement is missing
+   * (26000), all of this connection's are forgotten; when the statement's columns changed
+   * under it (0A000: a cached plan must not change its result type), it is deallocated before
+   * the next is prepared. Errors of the run itself (a timeout, a cancel, a division by zero, a
+   * moved catalog) leave the statement as it is.
    */
   failed(connection: object, text: string, code: unknown): void {
     const s = this.byConnection.get(connection);
     if (!s) return;
-    if (code === '26000') s.names.clear();
-    else if (typeof code === 'string' && (code.startsWith('42') || code.startsWith('0A'))) s.names.delete(text);
+    if (code === '26000') {
+      s.names.clear();
+      s.stale.length = 0;
+    } else if (code === '0A000') {
+      const entry = s.names.get(text);
+      if (entry) {
+        s.names.delete(text);
+        s.stale.push(entry.name);
+      }
+    }
   }
 
   /** How many statements this connection has prepared (for tests). */

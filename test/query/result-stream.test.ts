@@ -446,10 +446,12 @@ describe('fast result paths (COPY)', function () {
         continue;
       }
       // A cone elsewhere is the same shape: the transaction, the query and its end in one message,
-      // the query a statement prepared on the connection (in the same message, the first time).
-      expect(statements, writer.name).to.have.length(1);
-      expect(statements[0], writer.name).to.match(/^(PREPARE vodax_cone_\w+ AS SELECT .*; )?BEGIN TRANSACTION READ ONLY;.*; EXECUTE vodax_cone_\w+\([^)]*\); ROLLBACK$/s);
-      expect(statements[0], writer.name).not.to.include('EXPLAIN');
+      // the query a statement prepared on the connection (in a round trip of its own, the first time).
+      const message = statements.filter((t) => !t.startsWith('PREPARE vodax_cone_'));
+      expect(statements.length - message.length, writer.name).to.be.at.most(1);
+      expect(message, writer.name).to.have.length(1);
+      expect(message[0], writer.name).to.match(/^BEGIN TRANSACTION READ ONLY;.*; EXECUTE vodax_cone_\w+\([^)]*\); ROLLBACK$/s);
+      expect(message[0], writer.name).not.to.include('EXPLAIN');
     }
     // A large one is described (one more round trip, before its COPY).
     statements.length = 0;

@@ -44,35 +44,65 @@ describe('storage: generic plans for cones', () => {
   });
 
   describe('GenericPlans', () => {
-    it('prepares a text once per connection, under names never reused, and deallocates the least recently used past the limit', () => {
+    /** A connection's query that records what it is sent, failing with `fail` for texts that match. */
+    function recorder(fail?: { match: RegExp; code: string }) {
+      const sent: string[] = [];
+      const run = async (sql: string) => {
+        sent.push(sql);
+        if (fail && fail.match.test(sql)) throw Object.assign(new Error('refused'), { code: fail.code });
+      };
+      return { sent, run };
+    }
+
+    it('prepares a text once per connection, in a round trip of its own, and deallocates the least recently used past the limit', async () => {
       const plans = new GenericPlans();
       const a = {};
       const b = {};
-      const first = plans.statement(a, 'SELECT $1::integer');
-      expect(first.before).to.equal(`PREPARE ${first.name} AS SELECT $1::integer; `);
-      expect(plans.statement(a, 'SELECT $1::integer')).to.deep.equal({ name: first.name, before: '' });
-      expect(plans.statement(b, 'SELECT $1::integer').before, 'another connection prepares its own').to.include('PREPARE');
-      for (let i = 1; i < MAX_STATEMENTS; i++) plans.statement(a, `SELECT ${i} + $1::integer`);
+      const { sent, run } = recorder();
+      const first = await plans.statement(a, 'SELECT $1::integer', run);
+      expect(sent).to.deep.equal([`PREPARE ${first} AS SELECT $1::integer`]);
+      expect(await plans.statement(a, 'SELECT $1::integer', run)).to.equal(first);
+      expect(sent).to.have.length(1);
+      const other = await plans.statement(b, 'SELECT $1::integer', run);
+      expect(sent, 'another connection prepares its own').to.deep.equal([`PREPARE ${first} AS SELECT $1::integer`, `PREPARE ${other} AS SELECT $1::integer`]);
+      for (let i = 1; i < MAX_STATEMENTS; i++) await plans.statement(a, `SELECT ${i} + $1::integer`, run);
       expect(plans.count(a)).to.equal(MAX_STATEMENTS);
       // The first was used again since: the second-oldest goes.
-      plans.statement(a, 'SELECT $1::integer');
-      const next = plans.statement(a, 'SELECT -1 + $1::integer');
-      expect(next.before).to.match(/^DEALLOCATE vodax_cone_\w+; PREPARE vodax_cone_\w+ AS /);
-      expect(next.before).not.to.include(`DEALLOCATE ${first.name};`);
+      await plans.statement(a, 'SELECT $1::integer', run);
+      sent.length = 0;
+      const next = await plans.statement(a, 'SELECT -1 + $1::integer', run);
+      expect(sent).to.have.length(2);
+      expect(sent[0]).to.match(/^DEALLOCATE vodax_cone_\w+$/);
+      expect(sent[0]).not.to.equal(`DEALLOCATE ${first}`);
+      expect(sent[1]).to.equal(`PREPARE ${next} AS SELECT -1 + $1::integer`);
       expect(plans.count(a)).to.equal(MAX_STATEMENTS);
     });
 
-    it('forgets a statement PostgreSQL refused, keeps one whose run failed, and forgets all when one is missing', () => {
+    it('records nothing when the PREPARE fails (a cancel, a refused text), and tries again next time', async () => {
       const plans = new GenericPlans();
       const c = {};
-      const { name } = plans.statement(c, 'SELECT 1');
-      plans.failed(c, 'SELECT 1', '57014');
-      plans.failed(c, 'SELECT 1', '22012');
-      expect(plans.statement(c, 'SELECT 1')).to.deep.equal({ name, before: '' });
-      plans.failed(c, 'SELECT 1', '42P01');
-      const again = plans.statement(c, 'SELECT 1');
-      expect(again.name, 'a new name: the old one may exist').not.to.equal(name);
-      plans.statement(c, 'SELECT 2');
+      const failing = recorder({ match: /PREPARE/, code: '57014' });
+      let caught: unknown = null;
+      await plans.statement(c, 'SELECT 1', failing.run).catch((e: unknown) => (caught = e));
+      expect((caught as { code?: string }).code).to.equal('57014');
+      expect(plans.count(c)).to.equal(0);
+      const { sent, run } = recorder();
+      const name = await plans.statement(c, 'SELECT 1', run);
+      expect(sent).to.deep.equal([`PREPARE ${name} AS SELECT 1`]);
+    });
+
+    it('keeps a statement whose run failed, forgets all when one is missing, deallocates one whose columns changed', async () => {
+      const plans = new GenericPlans();
+      const c = {};
+      const { sent, run } = recorder();
+      const name = await plans.statement(c, 'SELECT 1', run);
+      for (const code of ['57014', '22012', 'VXCAT', '42P01']) plans.failed(c, 'SELECT 1', code);
+      expect(await plans.statement(c, 'SELECT 1', run)).to.equal(name);
+      plans.failed(c, 'SELECT 1', '0A000');
+      sent.length = 0;
+      const again = await plans.statement(c, 'SELECT 1', run);
+      expect(sent).to.deep.equal([`DEALLOCATE ${name}`, `PREPARE ${again} AS SELECT 1`]);
+      await plans.statement(c, 'SELECT 2', run);
       plans.failed(c, 'SELECT 2', '26000');
       expect(plans.count(c)).to.equal(0);
     });
