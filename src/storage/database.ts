@@ -95,7 +95,6 @@ export interface CopyOutStream extends AsyncIterable<Buffer> {
   fields: ResultField[];
 }
 
-/** What copyOutReadOnly answers: the COPY's bytes, or the query's own rows when it declined the COPY. */
 /** What copyOutReadOnly's generator found: the path taken, and the columns once described. */
 interface CopyOutState {
   fields: ResultField[];
@@ -104,6 +103,7 @@ interface CopyOutState {
   rows: PacedQuery | null;
 }
 
+/** What copyOutReadOnly answers: the COPY's bytes, or the query's own rows when it declined the COPY. */
 export type ReadOnlyOutput = { copy: CopyOutStream; rows?: undefined } | { rows: RowStream; copy?: undefined };
 
 
@@ -598,17 +598,17 @@ function connectionOf(client: pg.PoolClient): object {
  */
 async function oneMessageQuery(client: pg.PoolClient, sql: string, options: StreamOptions, plans: GenericPlans): Promise<{ query: PacedQuery; prepared: string | null }> {
   const p = options.genericPlan && !options.session ? parameterized(sql, options.genericPlan) : null;
-  let text = `${beginReadOnly(client, options)}; ${sql}; ROLLBACK`;
+  let body = `${sql}; ROLLBACK`;
   if (p !== null) {
     const name = await plans.statement(connectionOf(client), p.text, (statement) => client.query(statement));
     // A cancel sent between two statements finds nothing to cancel: look before the next.
     options.signal?.throwIfAborted();
     // No parallel workers: the generic plan's row estimate is the default selectivity of its ranges
     // (thousands of rows), for which PostgreSQL would start workers for a cone's few (5 ms, measured).
-    const settings = 'SET LOCAL plan_cache_mode = force_generic_plan; SET LOCAL max_parallel_workers_per_gather = 0';
-    text = `${beginReadOnly(client, options)}; ${settings}; EXECUTE ${name}(${p.args.join(', ')}); ROLLBACK`;
+    body = `SET LOCAL plan_cache_mode = force_generic_plan; SET LOCAL max_parallel_workers_per_gather = 0; EXECUTE ${name}(${p.args.join(', ')}); ROLLBACK`;
   }
   // The rows are those of the statement after the SELECT of the transaction's settings.
+  const text = `${beginReadOnly(client, options)}; ${body}`;
   return { query: new PacedQuery(client, text, [], options.batchSize ?? 2000, rowTypes(options), 2, { skip: 1 }), prepared: p?.text ?? null };
 }
 

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { testDatabase } from '../support/database.js';
 import { Database } from '../../src/storage/database.js';
+import { QueryCancelledError } from '../../src/errors.js';
 import { GenericPlans, MAX_STATEMENTS, parameterized } from '../../src/storage/generic-plans.js';
 import { loadCatalog } from '../../src/catalog/query-catalog.js';
 import { prepareQuery, GENERIC_PLAN_MAX_RADIUS } from '../../src/query/prepared-query.js';
@@ -140,6 +141,48 @@ describe('storage: generic plans for cones', () => {
         expect(stats!.n, 'one statement per shape of cone, on the one connection').to.be.within(1, 4);
         expect(stats!.generic).to.be.at.least(12);
         expect(stats!.custom).to.equal(0);
+      } finally {
+        await db.close();
+      }
+    });
+
+    it("a client that leaves while its cone's statement is prepared is answered as cancelled, and frees its connection for the next cone", async () => {
+      const { url } = await testDatabase();
+      const db = new Database(url, 2);
+      try {
+        const catalog = await loadCatalog(db, { user: null });
+        const abort = new AbortController();
+        // The client leaves as the PREPARE goes out (a connection wrapped as test/support/recording-database does).
+        const leaving = new Proxy(db, {
+          get: (target, key) => {
+            if (key !== 'connect') return Reflect.get(target, key);
+            return async () => {
+              const client = await target.connect();
+              return new Proxy(client, {
+                get: (c, k) => {
+                  const v = Reflect.get(c, k);
+                  if (k !== 'query' || typeof v !== 'function') return typeof v === 'function' ? v.bind(c) : v;
+                  return (q: unknown, ...rest: unknown[]) => {
+                    if (typeof q === 'string' && q.startsWith('PREPARE vodax_cone_')) abort.abort();
+                    return (v as (...a: unknown[]) => unknown).call(c, q, ...rest);
+                  };
+                },
+              });
+            };
+          },
+        });
+        const q = prepareQuery(catalog, cone(0.05, 0, 0.02), 1000);
+        const options = { timeoutMs: 60_000, requestDate, viewer: null };
+        // Planned for its numbers (no statement); then the first cone of its shape on the connection prepares one.
+        const planned = await bytesOf(await resultStream(db, { ...q, genericPlan: undefined }, votableWriter, options));
+        let failure: unknown = null;
+        await resultStream(leaving, q, votableWriter, { ...options, signal: abort.signal }).then(bytesOf, (e: unknown) => (failure = e));
+        expect(failure, 'the answer fails as cancelled').to.be.instanceOf(QueryCancelledError);
+        expect(db.pool.totalCount - db.pool.idleCount, 'connections still out').to.equal(0);
+        // Whether or not the PREPARE ran before the cancel, the next cone of its shape answers.
+        expect(await bytesOf(await resultStream(db, q, votableWriter, options))).to.equal(planned);
+        const [open] = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE state LIKE 'idle in transaction%' AND datname = current_database()");
+        expect(open!.n, 'transactions left open').to.equal(0);
       } finally {
         await db.close();
       }
