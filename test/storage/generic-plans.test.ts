@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { testDatabase } from '../support/database.js';
 import { Database } from '../../src/storage/database.js';
 import { QueryCancelledError } from '../../src/errors.js';
+import { recordingDatabase } from '../support/recording-database.js';
 import { GenericPlans, MAX_STATEMENTS, parameterized } from '../../src/storage/generic-plans.js';
 import { loadCatalog } from '../../src/catalog/query-catalog.js';
 import { prepareQuery, GENERIC_PLAN_MAX_RADIUS } from '../../src/query/prepared-query.js';
@@ -152,24 +153,9 @@ describe('storage: generic plans for cones', () => {
       try {
         const catalog = await loadCatalog(db, { user: null });
         const abort = new AbortController();
-        // The client leaves as the PREPARE goes out (a connection wrapped as test/support/recording-database does).
-        const leaving = new Proxy(db, {
-          get: (target, key) => {
-            if (key !== 'connect') return Reflect.get(target, key);
-            return async () => {
-              const client = await target.connect();
-              return new Proxy(client, {
-                get: (c, k) => {
-                  const v = Reflect.get(c, k);
-                  if (k !== 'query' || typeof v !== 'function') return typeof v === 'function' ? v.bind(c) : v;
-                  return (q: unknown, ...rest: unknown[]) => {
-                    if (typeof q === 'string' && q.startsWith('PREPARE vodax_cone_')) abort.abort();
-                    return (v as (...a: unknown[]) => unknown).call(c, q, ...rest);
-                  };
-                },
-              });
-            };
-          },
+        // The client leaves as the PREPARE goes out.
+        const { db: leaving } = recordingDatabase(db, (text) => {
+          if (text.startsWith('PREPARE vodax_cone_')) abort.abort();
         });
         const q = prepareQuery(catalog, cone(0.05, 0, 0.02), 1000);
         const options = { timeoutMs: 60_000, requestDate, viewer: null };

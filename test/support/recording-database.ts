@@ -1,7 +1,10 @@
-/** A Database whose connections record the text of every message they send (round trips, in order). */
+/**
+ * A Database whose connections record the text of every message they send (round trips, in
+ * order), calling `onSend` with each before it goes.
+ */
 import type { Database } from '../../src/storage/database.js';
 
-export function recordingDatabase(db: Database): { db: Database; statements: string[] } {
+export function recordingDatabase(db: Database, onSend?: (text: string) => void): { db: Database; statements: string[] } {
   const statements: string[] = [];
   const recording = new Proxy(db, {
     get: (target, key) => {
@@ -13,7 +16,9 @@ export function recordingDatabase(db: Database): { db: Database; statements: str
             const v = Reflect.get(c, k);
             if (k !== 'query' || typeof v !== 'function') return typeof v === 'function' ? v.bind(c) : v;
             return (q: unknown, ...rest: unknown[]) => {
-              statements.push(typeof q === 'string' ? q : String((q as { text?: string }).text ?? '(COPY)'));
+              const text = typeof q === 'string' ? q : String((q as { text?: string }).text ?? '(COPY)');
+              statements.push(text);
+              onSend?.(text);
               return (v as (...a: unknown[]) => unknown).call(c, q, ...rest);
             };
           },
