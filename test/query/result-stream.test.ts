@@ -181,6 +181,56 @@ describe('fast result paths (COPY)', function () {
     expect(fast!.toString('utf8')).to.contain('<TR><TD>1</TD><TD/><TD/><TD/><TD/><TD/></TR>');
   });
 
+  it('joins rows of numbers only as PostgreSQL prints them, and writes them in every text format exactly as the generic writer (exponents, -0, NaN, infinities, extremes, a row of NULLs)', async function () {
+    if (!textPaths) this.skip();
+    const sql = 'SELECT id, d, f, i, s FROM copy_fast_test.awkward ORDER BY id';
+    const numeric = awkward(100, AWKWARD_COLUMNS.slice(0, 5), sql);
+    const fields = await db.transaction(async (client) => (await client.query(`SELECT * FROM (${sql}) AS x LIMIT 0`)).fields);
+    for (const format of ['csv', 'tsv', 'tabledata', 'json'] as const) expect(lineCopySql(format, sql, numeric.columns, fields), format).to.contain('concat_ws(');
+    for (const [name, writer] of WRITERS.filter(([, w]) => w !== votableBinary2Writer && w !== fitsTableWriter)) {
+      const { generic, fast } = await both(db, numeric, writer);
+      expect(fast, name).not.to.equal(null);
+      expect(fast!.toString('utf8'), name).to.equal(generic.toString('utf8'));
+    }
+  });
+
+  it('writes random doubles, floats and integers joined as PostgreSQL prints them exactly as the generic text writers', async function () {
+    if (!textPaths) this.skip();
+    this.timeout(120_000);
+    await db.query('CREATE TABLE copy_fast_test.numbers (k int4, d float8, f float4, n int8)');
+    const columns: ColumnMeta[] = [
+      { name: 'k', datatype: 'int' },
+      { name: 'd', datatype: 'double' },
+      { name: 'f', datatype: 'float' },
+      { name: 'n', datatype: 'long' },
+    ];
+    // Every decimal exponent equally often (where the notations switch), bit patterns, and NULLs.
+    const scaled = fc.tuple(fc.integer({ min: -325, max: 308 }), fc.double({ min: -10, max: 10, noNaN: true })).map(([e, m]) => m * 10 ** e);
+    const row = fc.tuple(fc.option(fc.oneof(fc.double(), scaled), { freq: 20 }), fc.option(fc.oneof(fc.float(), scaled.map(Math.fround)), { freq: 20 }), fc.option(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), { freq: 20 }));
+    const text = (v: number | null) => (v === null ? null : Object.is(v, -0) ? '-0' : String(v));
+    try {
+      await fc.assert(
+        fc.asyncProperty(fc.array(row, { minLength: 20, maxLength: 300 }), async (rows) => {
+          await db.query('TRUNCATE copy_fast_test.numbers');
+          await db.query('INSERT INTO copy_fast_test.numbers SELECT * FROM unnest($1::int4[], $2::float8[], $3::float4[], $4::int8[])', [
+            rows.map((_, k) => k),
+            rows.map(([d]) => text(d)),
+            rows.map(([, f]) => text(f)),
+            rows.map(([, , n]) => (n === null ? null : String(n))),
+          ]);
+          const q = awkward(1000, columns, 'SELECT k, d, f, n FROM copy_fast_test.numbers ORDER BY k');
+          for (const writer of [csvWriter, tsvWriter, votableWriter, jsonWriter]) {
+            const { generic, fast } = await both(db, q, writer);
+            expect(fast!.toString('utf8'), writer.name).to.equal(generic.toString('utf8'));
+          }
+        }),
+        { numRuns: 15 },
+      );
+    } finally {
+      await db.query('DROP TABLE copy_fast_test.numbers');
+    }
+  });
+
   it('formats the rows of a plain scan where parallel workers can do it: the LIMIT outside, no subquery per float', async function () {
     if (!textPaths) this.skip();
     const q = await adql(db, 'SELECT objectId, ra, decl, rPsfMag, extendedness FROM DC_W13_Stripe82.Object', 1_000_000);

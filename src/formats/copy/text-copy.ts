@@ -2,19 +2,21 @@
  * CSV, TSV, VOTable TABLEDATA and JSON written by PostgreSQL: each row becomes one finished line
  * of text in SQL (fields formatted, quoted or escaped and joined exactly as csv-writer.ts,
  * tsv-writer.ts, votable-writer.ts and json-writer.ts do), and the lines come out of a binary COPY, whose
- * framing tells rows apart without parsing the text and counts them for MAXREC. Node only
- * strips the framing and copies bytes.
+ * framing tells rows apart without parsing the text and counts them for MAXREC. Node strips the
+ * framing and copies bytes; in lines of numbers only it also rewrites the few numbers that
+ * PostgreSQL prints otherwise than JavaScript (see numberLineSql).
  */
 import type { ColumnMeta } from '../table-model.js';
 import { csvField } from '../csv-writer.js';
 import { tsvField } from '../tsv-writer.js';
 import { errorMessage, type TableDocument } from '../table-writer.js';
-import { isStringColumn } from '../cell-values.js';
+import { isArrayColumn, isIntegerDatatype, isStringColumn } from '../cell-values.js';
 import { votableHead, votableTail, type VotableEnding } from '../votable-writer.js';
 import { jsonHead, jsonTail } from '../json-writer.js';
 import type { ResultField } from '../../storage/database.js';
 import { PG_OID, columnRef, plainTextSql, tdTextSql, timestampSql, wrappedQuery } from './column-sql.js';
 import { TupleChunks } from './binary-tuples.js';
+import { editedLength, numberEdits, writeEdited, type SpecialNumbers } from './number-fixes.js';
 
 /** The line formats with a fast path. */
 export type LineFormat = 'csv' | 'tsv' | 'tabledata' | 'json';
@@ -96,8 +98,50 @@ function numericTdRowSql(columns: ColumnMeta[], fields: ResultField[]): string |
   return `CASE WHEN ${hasNull} THEN replace(${row}, '<TD></TD>', '<TD/>') ELSE ${row} END`;
 }
 
+/** Whether every column is an integer or float column PostgreSQL prints as a plain number (what numberLineSql takes). */
+export function numbersOnly(columns: ColumnMeta[], fields: ResultField[]): boolean {
+  return fields.length === columns.length && columns.every((col, i) => {
+    if (isArrayColumn(col) || isStringColumn(col)) return false;
+    const oid = fields[i].dataTypeID;
+    const int = oid === PG_OID.int2 || oid === PG_OID.int4 || oid === PG_OID.int8;
+    if (isIntegerDatatype(col.datatype)) return int;
+    return (col.datatype === 'float' || col.datatype === 'double') && (oid === PG_OID.float4 || oid === PG_OID.float8 || oid === PG_OID.int2 || oid === PG_OID.int4);
+  });
+}
+
+/** What comes before a numbers-only line's first value, between two values, and after the last, as SQL text constants. */
+const NUMBER_LINE_FRAME: Record<LineFormat, [before: string, separator: string, after: string]> = {
+  csv: ["''", "','", 'chr(13) || chr(10)'],
+  tsv: ["''", 'chr(9)', 'chr(10)'],
+  tabledata: ["'<TR><TD>'", "'</TD><TD>'", "'</TD></TR>' || chr(10)"],
+  json: ["',' || chr(10) || '['", "','", "']'"],
+};
+
+/**
+ * A row of numbers only: a row without NULL is its values as PostgreSQL prints them, joined by
+ * concat_ws (one output call per value: 40% less of PostgreSQL's time per row than a CASE and a
+ * cast per value, measured on a million rows of ten columns); a row with a NULL (which concat_ws
+ * would skip) is `perValue`, the line formatted value by value. PostgreSQL's text of a float
+ * differs from JavaScript's only where it has an exponent or is -0 (and, in TABLEDATA and JSON,
+ * for NaN and the infinities); number-fixes.ts rewrites those in Node, where the text of the other
+ * rows, the usual case, is only scanned.
+ */
+function numberLineSql(format: LineFormat, columns: ColumnMeta[], perValue: string): string {
+  const refs = columns.map((_, i) => columnRef(i));
+  const [before, separator, after] = NUMBER_LINE_FRAME[format];
+  const joined = `concat_ws(${separator}, ${refs.join(', ')})`;
+  const fast = `${before === "''" ? '' : `${before} || `}${joined} || ${after}`;
+  return `CASE WHEN ${refs.map((r) => `${r} IS NULL`).join(' OR ')} THEN ${perValue} ELSE ${fast} END`;
+}
+
 /** The SQL of one row's finished line in `format`, or null when a column has no exact rewrite. */
 function lineSql(format: LineFormat, columns: ColumnMeta[], fields: ResultField[]): string | null {
+  const perValue = valueLineSql(format, columns, fields);
+  return perValue !== null && numbersOnly(columns, fields) ? numberLineSql(format, columns, perValue) : perValue;
+}
+
+/** The SQL of one row's finished line in `format`, formatted value by value; null when a column has no exact rewrite. */
+function valueLineSql(format: LineFormat, columns: ColumnMeta[], fields: ResultField[]): string | null {
   if (format === 'tabledata' && !columns.some(isStringColumn)) return numericTdRowSql(columns, fields);
   const parts: string[] = [];
   for (let i = 0; i < columns.length; i++) {
@@ -135,11 +179,12 @@ export function textHeader(format: 'csv' | 'tsv', columns: ColumnMeta[]): Buffer
 /**
  * The lines of the COPY stream `copy`, at most `maxrec` of them (the query asks for one more,
  * which only tells overflow), the first without its first `skipFirst` bytes; answers how many rows came.
+ * With `numbers` (lines of numbers only), their numbers are made the generic writer's (number-fixes.ts).
  * A chunk's lines are first moved together over their tuple headers inside it (copyWithin
  * makes no object, where a Buffer#copy a row made a Uint8Array a row and grew the heap by
  * 16 MiB while streaming), then copied on in one piece into chunks of at least 64 KiB.
  */
-async function* lines(copy: AsyncIterable<Buffer>, maxrec: number, skipFirst = 0): AsyncGenerator<Buffer, number> {
+async function* lines(copy: AsyncIterable<Buffer>, maxrec: number, skipFirst: number, numbers: SpecialNumbers | null): AsyncGenerator<Buffer, number> {
   const tuples = new TupleChunks();
   let out = Buffer.allocUnsafe(CHUNK);
   let pos = 0;
@@ -169,33 +214,37 @@ async function* lines(copy: AsyncIterable<Buffer>, maxrec: number, skipFirst = 0
     }
     // What is kept (copied) of a cut tuple lies past p, where nothing was moved.
     if (!tuples.ended) tuples.keep(buf, p);
-    const n = w - start;
-    if (n === 0) continue;
+    if (w === start) continue;
+    const text = buf.subarray(start, w);
+    const edits = numbers === null ? null : numberEdits(text, numbers);
+    const n = edits === null ? text.length : editedLength(text, edits);
     if (pos + n > out.length) {
       if (pos > 0) yield out.subarray(0, pos);
       out = Buffer.allocUnsafe(Math.max(CHUNK, n));
       pos = 0;
     }
-    buf.copy(out, pos, start, w);
-    pos += n;
+    pos += edits === null ? text.copy(out, pos) : writeEdited(text, edits, out, pos);
   }
   if (!tuples.ended || tuples.pending) throw new Error('the COPY stream ended inside a row');
   if (pos > 0) yield out.subarray(0, pos);
   return rows;
 }
 
-/** CSV or TSV: the header line, then the lines (neither format can report overflow; errors end the stream). */
-export async function* textDocument(format: 'csv' | 'tsv', columns: ColumnMeta[], copy: AsyncIterable<Buffer>, maxrec: number): AsyncGenerator<Buffer> {
+/**
+ * CSV or TSV: the header line, then the lines (neither format can report overflow; errors end the stream).
+ * `numbers`, here and below: the lines are of numbers only (numbersOnly of the COPY's columns).
+ */
+export async function* textDocument(format: 'csv' | 'tsv', columns: ColumnMeta[], copy: AsyncIterable<Buffer>, maxrec: number, numbers = false): AsyncGenerator<Buffer> {
   yield textHeader(format, columns);
-  yield* lines(copy, maxrec);
+  yield* lines(copy, maxrec, 0, numbers ? 'as-printed' : null);
 }
 
 /** VOTable TABLEDATA: head, rows, and a tail reporting OVERFLOW or an error, as the generic writer does. */
-export async function* tabledataDocument(doc: Pick<TableDocument, 'columns' | 'info'>, copy: AsyncIterable<Buffer>, maxrec: number): AsyncGenerator<Buffer> {
+export async function* tabledataDocument(doc: Pick<TableDocument, 'columns' | 'info'>, copy: AsyncIterable<Buffer>, maxrec: number, numbers = false): AsyncGenerator<Buffer> {
   yield Buffer.from(votableHead({ ...doc, rows: [], overflowed: () => false }, 'TABLEDATA'), 'utf8');
   let ending: VotableEnding;
   try {
-    const rows = yield* lines(copy, maxrec);
+    const rows = yield* lines(copy, maxrec, 0, numbers ? 'tabledata' : null);
     ending = { overflow: rows > maxrec };
   } catch (e) {
     ending = { error: errorMessage(e) };
@@ -204,11 +253,11 @@ export async function* tabledataDocument(doc: Pick<TableDocument, 'columns' | 'i
 }
 
 /** JSON: head, rows, and a tail with "more" or the error, as the generic writer does. */
-export async function* jsonDocument(columns: ColumnMeta[], copy: AsyncIterable<Buffer>, maxrec: number): AsyncGenerator<Buffer> {
+export async function* jsonDocument(columns: ColumnMeta[], copy: AsyncIterable<Buffer>, maxrec: number, numbers = false): AsyncGenerator<Buffer> {
   yield Buffer.from(jsonHead(columns), 'utf8');
   let tail: string;
   try {
-    const rows = yield* lines(copy, maxrec, 1);
+    const rows = yield* lines(copy, maxrec, 1, numbers ? 'json' : null);
     tail = jsonTail({ more: rows > maxrec });
   } catch (e) {
     tail = jsonTail({ error: e });
