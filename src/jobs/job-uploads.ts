@@ -30,6 +30,11 @@ export class StagedUploads {
     await pipeline(part.stream, fs.createWriteStream(path.join(dir, name)));
   }
 
+  /** Whether a file was staged (then the job may run only once they are committed). */
+  get staged(): boolean {
+    return this.#staging !== null;
+  }
+
   /** Move the staged files into the job's uploads. */
   async commit(): Promise<void> {
     const staging = this.#staging;

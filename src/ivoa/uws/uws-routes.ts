@@ -83,12 +83,13 @@ export function uwsRoutes(base: string, engine: JobEngine, options: UwsRouteOpti
     ctx.body = jobListXml(jobs, (id) => jobUrl(ctx, id));
   });
 
-  // Creating a job: PENDING, or QUEUED at once with PHASE=RUN; 303 to it.
+  // Creating a job: PENDING, or QUEUED at once with PHASE=RUN; 303 to it. Without files it is
+  // stored QUEUED in one statement; files must reach its folder before it may run.
   r.post('/', async (ctx) => {
     const id = engine.newId();
     try {
       await withRequest(ctx, id, true, (params, uploads) =>
-        submitJob(engine, { id, kind: options.kind, owner: callerOf(ctx), params, baseUrl: baseUrl(ctx, options.publicUrl), created: () => uploads.commit() }),
+        submitJob(engine, { id, kind: options.kind, owner: callerOf(ctx), params, baseUrl: baseUrl(ctx, options.publicUrl), created: uploads.staged ? () => uploads.commit() : undefined }),
       );
     } catch (e) {
       // The files of a request that failed while being read had a job folder made for them.

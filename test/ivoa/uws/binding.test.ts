@@ -177,6 +177,32 @@ describe('UWS binding', function () {
       expect(await (await get(`${url}/parameters`)).text()).to.contain('<uws:parameter id="rows">1</uws:parameter>');
     });
 
+    it('PHASE=RUN at creation stores the job QUEUED in one statement; with files, PENDING until they are in its folder', async () => {
+      // The phases the database stores, in order, by a trigger of this test's own.
+      await h.db.query('CREATE TABLE public.job_phases (n serial, id text, old text, new text)');
+      await h.db.query(`CREATE FUNCTION public.log_job_phase() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO public.job_phases (id, old, new) VALUES (NEW.id, CASE WHEN TG_OP = 'UPDATE' THEN OLD.phase END, NEW.phase); RETURN NEW; END $$`);
+      await h.db.query('CREATE TRIGGER log_job_phase AFTER INSERT OR UPDATE OF phase ON vodax.jobs FOR EACH ROW EXECUTE FUNCTION public.log_job_phase()');
+      const stored = async (id: string) => (await h.db.query<{ old: string | null; new: string }>('SELECT old, new FROM public.job_phases WHERE id = $1 ORDER BY n', [id])).map((r) => `${r.old ?? ''}>${r.new}`);
+      try {
+        const plain = await createJob(h, { seconds: '0', PHASE: 'RUN' }, 'alice');
+        await untilPhase(h.engine, plain.id, ['COMPLETED']);
+        expect(await stored(plain.id)).to.deep.equal(['>QUEUED', 'QUEUED>EXECUTING', 'EXECUTING>COMPLETED']);
+        const form = new FormData();
+        form.append('PHASE', 'RUN');
+        form.append('table', new Blob(['a,b\n1,2\n'], { type: 'text/csv' }), 'mine.csv');
+        const res = await fetch(h.url + h.base, { method: 'POST', body: form, redirect: 'manual' });
+        const url = res.headers.get('location')!;
+        const id = url.slice(url.lastIndexOf('/') + 1);
+        await untilPhase(h.engine, id, ['COMPLETED']);
+        expect(await stored(id)).to.deep.equal(['>PENDING', 'PENDING>QUEUED', 'QUEUED>EXECUTING', 'EXECUTING>COMPLETED']);
+        expect(await (await get(`${url}/results/echo`)).text()).to.equal('a,b\n1,2\n');
+      } finally {
+        await h.db.query('DROP TRIGGER log_job_phase ON vodax.jobs');
+        await h.db.query('DROP FUNCTION public.log_job_phase()');
+        await h.db.query('DROP TABLE public.job_phases');
+      }
+    });
+
     it('multipart: fields are parameters and files land in the job folder for the runner', async () => {
       const form = new FormData();
       form.append('SECONDS', '0');
