@@ -14,7 +14,7 @@ import { votableWriter } from '../formats/votable-writer.js';
 import { jsonWriter } from '../formats/json-writer.js';
 import { inlineParams } from '../formats/copy/inline-params.js';
 import { PG_OID } from '../formats/copy/column-sql.js';
-import { jsonDocument, lineCopySql, numbersOnly, tabledataDocument, textDocument } from '../formats/copy/text-copy.js';
+import { jsonDocument, lineCopySql, lineNumberFields, tabledataDocument, textDocument } from '../formats/copy/text-copy.js';
 import { binary2CopyPlan, binary2Document } from '../formats/copy/copy-binary2.js';
 import { fitsCopyPlan, fitsDocument } from '../formats/copy/copy-fits.js';
 import { fitsTableWriter } from '../formats/fits-table-writer.js';
@@ -118,8 +118,8 @@ export async function fastDocumentStream(
   const limited = before !== null && q.rowLimit !== undefined ? { sql: before, limit: q.rowLimit } : null;
   let plan: ReturnType<typeof binary2CopyPlan> = null;
   let fitsPlan: ReturnType<typeof fitsCopyPlan> = null;
-  // The text formats: whether the lines are of numbers only (lineCopySql then joins them as PostgreSQL prints them).
-  let numbers = false;
+  // The text formats: which fields of a line hold numbers as PostgreSQL prints them (lineCopySql joins them so).
+  let numberFields: boolean[] | null = null;
   const build = (fields: ResultField[]): string | null => {
     if (kind === 'binary2') {
       plan = binary2CopyPlan(sql, q.columns, fields);
@@ -129,7 +129,7 @@ export async function fastDocumentStream(
       fitsPlan = fitsCopyPlan(sql, q.columns, fields);
       return fitsPlan?.copySql ?? null;
     }
-    numbers = numbersOnly(q.columns, fields);
+    numberFields = lineNumberFields(q.columns, fields);
     return lineCopySql(kind, sql, q.columns, fields, limited ?? undefined);
   };
   const out = await db.copyOutReadOnly(
@@ -158,10 +158,10 @@ export async function fastDocumentStream(
     return writer.write({ ...doc, floatsAsText }, writeOptions);
   }
   const bytes = await primed(out.copy);
-  if (kind === 'csv' || kind === 'tsv') return textDocument(kind, q.columns, bytes, q.maxrec, numbers);
-  if (kind === 'json') return jsonDocument(q.columns, bytes, q.maxrec, numbers);
+  if (kind === 'csv' || kind === 'tsv') return textDocument(kind, q.columns, bytes, q.maxrec, numberFields);
+  if (kind === 'json') return jsonDocument(q.columns, bytes, q.maxrec, numberFields);
   const info = { query: q.adql, lang: 'ADQL', requestDate: options.requestDate.toISOString() };
-  if (kind === 'tabledata') return tabledataDocument({ columns: q.columns, info }, bytes, q.maxrec, numbers);
+  if (kind === 'tabledata') return tabledataDocument({ columns: q.columns, info }, bytes, q.maxrec, numberFields);
   if (kind === 'fits') return fitsDocument({ columns: q.columns, info }, fitsPlan!.plans, bytes, q.maxrec, writeOptions?.tmpDir);
   return binary2Document({ columns: q.columns, info }, plan!.plans, bytes, q.maxrec);
 }

@@ -47,31 +47,50 @@ export function genericNumberText(printed: string, specials: SpecialNumbers): st
 }
 
 /**
- * The edits that make the numbers of `text` (lines of numbers only) the generic writer's, in
- * order; null when there is none, the usual case, found by one indexOf per mark.
+ * The edits that make the numbers of `text` the generic writer's, in order; null when there is
+ * none, the usual case, found by one indexOf per mark. `text` is lines of numbers only, or with
+ * `ranges` ([from, to) pairs, in order) only those ranges are numbers: a mark elsewhere (in a
+ * string) is passed over.
  */
-export function numberEdits(text: Buffer, specials: SpecialNumbers): NumberEdit[] | null {
+export function numberEdits(text: Buffer, specials: SpecialNumbers, ranges: readonly number[] | null = null): NumberEdit[] | null {
   const marks = MARKS[specials];
   const next = marks.map((m) => text.indexOf(m, 0, 'latin1'));
+  // Search every mark on from `at`, where it was found before.
+  const onFrom = (at: number) => {
+    for (let j = 0; j < next.length; j++) if (next[j]! >= 0 && next[j]! < at) next[j] = text.indexOf(marks[j]!, at, 'latin1');
+  };
   let edits: NumberEdit[] | null = null;
+  let r = 0;
   for (;;) {
     let k = -1;
     for (let j = 0; j < next.length; j++) if (next[j]! >= 0 && (k < 0 || next[j]! < next[k]!)) k = j;
     if (k < 0) return edits;
     const at = next[k]!;
+    let lo = 0;
+    let hi = text.length;
+    if (ranges !== null) {
+      while (r < ranges.length && ranges[r + 1]! <= at) r += 2;
+      if (r >= ranges.length) return edits;
+      if (at < ranges[r]!) {
+        onFrom(ranges[r]!);
+        continue;
+      }
+      lo = ranges[r]!;
+      hi = ranges[r + 1]!;
+    }
     // -0 followed by more digits, a point or an exponent is another number (-0.5, 1e-05).
-    if (marks[k] === '-0' && at + 2 < text.length && inNumber(text[at + 2]!)) {
+    if (marks[k] === '-0' && at + 2 < hi && inNumber(text[at + 2]!)) {
       next[k] = text.indexOf('-0', at + 2, 'latin1');
       continue;
     }
     let from = at;
-    while (from > 0 && inNumber(text[from - 1]!)) from--;
+    while (from > lo && inNumber(text[from - 1]!)) from--;
     let to = at + 1;
-    while (to < text.length && inNumber(text[to]!)) to++;
+    while (to < hi && inNumber(text[to]!)) to++;
     const printed = text.toString('latin1', from, to);
     const generic = genericNumberText(printed, specials);
     if (generic !== printed) (edits ??= []).push({ from, to, text: generic });
-    for (let j = 0; j < next.length; j++) if (next[j]! >= 0 && next[j]! < to) next[j] = text.indexOf(marks[j]!, to, 'latin1');
+    onFrom(to);
   }
 }
 

@@ -98,50 +98,107 @@ function numericTdRowSql(columns: ColumnMeta[], fields: ResultField[]): string |
   return `CASE WHEN ${hasNull} THEN replace(${row}, '<TD></TD>', '<TD/>') ELSE ${row} END`;
 }
 
-/** Whether every column is an integer or float column PostgreSQL prints as a plain number (what numberLineSql takes). */
-export function numbersOnly(columns: ColumnMeta[], fields: ResultField[]): boolean {
-  return fields.length === columns.length && columns.every((col, i) => {
-    if (isArrayColumn(col) || isStringColumn(col)) return false;
-    const oid = fields[i].dataTypeID;
-    const int = oid === PG_OID.int2 || oid === PG_OID.int4 || oid === PG_OID.int8;
-    if (isIntegerDatatype(col.datatype)) return int;
-    return (col.datatype === 'float' || col.datatype === 'double') && (oid === PG_OID.float4 || oid === PG_OID.float8 || oid === PG_OID.int2 || oid === PG_OID.int4);
-  });
+/** Whether a column is an integer or float column PostgreSQL prints as a plain number (joined as printed; see runSql). */
+function printsAsNumber(col: ColumnMeta, oid: number): boolean {
+  if (isArrayColumn(col) || isStringColumn(col)) return false;
+  const int = oid === PG_OID.int2 || oid === PG_OID.int4 || oid === PG_OID.int8;
+  if (isIntegerDatatype(col.datatype)) return int;
+  return (col.datatype === 'float' || col.datatype === 'double') && (oid === PG_OID.float4 || oid === PG_OID.float8 || oid === PG_OID.int2 || oid === PG_OID.int4);
 }
 
-/** What comes before a numbers-only line's first value, between two values, and after the last, as SQL text constants. */
-const NUMBER_LINE_FRAME: Record<LineFormat, [before: string, separator: string, after: string]> = {
-  csv: ["''", "','", 'chr(13) || chr(10)'],
-  tsv: ["''", 'chr(9)', 'chr(10)'],
-  tabledata: ["'<TR><TD>'", "'</TD><TD>'", "'</TD></TR>' || chr(10)"],
-  json: ["',' || chr(10) || '['", "','", "']'"],
-};
+/** Adjacent columns [from, to) of a line, all of them numbers PostgreSQL prints, or none. */
+interface ColumnRun {
+  numbers: boolean;
+  from: number;
+  to: number;
+}
+
+function columnRuns(columns: ColumnMeta[], fields: ResultField[]): ColumnRun[] {
+  const runs: ColumnRun[] = [];
+  for (let i = 0; i < columns.length; i++) {
+    const numbers = printsAsNumber(columns[i], fields[i].dataTypeID);
+    const last = runs[runs.length - 1];
+    if (last?.numbers === numbers) last.to = i + 1;
+    else runs.push({ numbers, from: i, to: i + 1 });
+  }
+  return runs;
+}
 
 /**
- * A row of numbers only: a row without NULL is its values as PostgreSQL prints them, joined by
- * concat_ws (one output call per value: 40% less of PostgreSQL's time per row than a CASE and a
- * cast per value, measured on a million rows of ten columns). concat_ws skips a NULL, so a row
- * with one is joined by concat, which writes it empty (a little slower: one more argument per
- * separator), and in TABLEDATA its empty TD made <TD/>; in JSON, where NULL is written null, it
- * is `perValue`, the line formatted value by value. PostgreSQL's text of a float differs from
- * JavaScript's only where it has an exponent or is -0 (and, in TABLEDATA and JSON, for NaN and
- * the infinities); number-fixes.ts rewrites those in Node, where the text of the other rows, the
- * usual case, is only scanned.
+ * For each field of the COPY tuple of a line (lineCopySql), whether it holds numbers as
+ * PostgreSQL prints them, to be made the generic writer's in Node (number-fixes.ts); null when
+ * none does (the line is then one field, formatted value by value).
  */
-function numberLineSql(format: LineFormat, columns: ColumnMeta[], perValue: string): string {
-  const refs = columns.map((_, i) => columnRef(i));
-  const [before, separator, after] = NUMBER_LINE_FRAME[format];
-  const joined = `concat_ws(${separator}, ${refs.join(', ')})`;
-  const fast = `${before === "''" ? '' : `${before} || `}${joined} || ${after}`;
-  const withNull = `concat(${[...(before === "''" ? [] : [before]), ...refs.flatMap((r, i) => (i === 0 ? [r] : [separator, r])), after].join(', ')})`;
-  const nullRow = format === 'json' ? perValue : format === 'tabledata' ? `replace(${withNull}, '<TD></TD>', '<TD/>')` : withNull;
-  return `CASE WHEN ${refs.map((r) => `${r} IS NULL`).join(' OR ')} THEN ${nullRow} ELSE ${fast} END`;
+export function lineNumberFields(columns: ColumnMeta[], fields: ResultField[]): boolean[] | null {
+  if (fields.length !== columns.length || columns.length === 0) return null;
+  const runs = columnRuns(columns, fields);
+  return runs.some((r) => r.numbers) ? runs.map((r) => r.numbers) : null;
 }
 
-/** The SQL of one row's finished line in `format`, or null when a column has no exact rewrite. */
-function lineSql(format: LineFormat, columns: ColumnMeta[], fields: ResultField[]): string | null {
-  const perValue = valueLineSql(format, columns, fields);
-  return perValue !== null && numbersOnly(columns, fields) ? numberLineSql(format, columns, perValue) : perValue;
+/** SQL text constants: what comes before a line's first field, between two fields (TABLEDATA's fields carry their own tags), and after the last. */
+const LINE_FRAME: Record<LineFormat, { before: string; separator: string | null; after: string }> = {
+  csv: { before: '', separator: "','", after: 'chr(13) || chr(10)' },
+  tsv: { before: '', separator: 'chr(9)', after: 'chr(10)' },
+  tabledata: { before: "'<TR>'", separator: null, after: "'</TR>' || chr(10)" },
+  json: { before: "',' || chr(10) || '['", separator: "','", after: "']'" },
+};
+
+/** The per-value fields (fieldSql) of a run joined as the line joins them; null when a column has no exact rewrite. */
+function valuesSql(format: LineFormat, columns: ColumnMeta[], fields: ResultField[], run: ColumnRun): string | null {
+  const parts: string[] = [];
+  for (let i = run.from; i < run.to; i++) {
+    const field = fieldSql(format, columns[i], fields[i].dataTypeID, columnRef(i));
+    if (field === null) return null;
+    parts.push(field);
+  }
+  const separator = LINE_FRAME[format].separator;
+  return parts.join(separator === null ? ' || ' : ` || ${separator} || `);
+}
+
+/**
+ * A run of numbers: without NULL, its values as PostgreSQL prints them joined by concat_ws (one
+ * output call per value: 40% less of PostgreSQL's time per row than a CASE and a cast per value,
+ * measured on a million rows of ten columns). concat_ws skips a NULL, so a run with one is joined
+ * by concat, which writes it empty (a little slower: one more argument per separator), in
+ * TABLEDATA its empty TD then made <TD/>; in JSON, where NULL is written null, it is formatted
+ * value by value. PostgreSQL's text of a float differs from JavaScript's only where it has an
+ * exponent or is -0 (and, in TABLEDATA and JSON, for NaN and the infinities); number-fixes.ts
+ * rewrites those in Node, where the text of the other rows, the usual case, is only scanned.
+ */
+function numbersSql(format: LineFormat, columns: ColumnMeta[], fields: ResultField[], run: ColumnRun): string | null {
+  const refs: string[] = [];
+  for (let i = run.from; i < run.to; i++) refs.push(columnRef(i));
+  const hasNull = refs.map((r) => `${r} IS NULL`).join(' OR ');
+  if (format === 'tabledata') {
+    const withNull = `replace(concat('<TD>', ${refs.join(", '</TD><TD>', ")}, '</TD>'), '<TD></TD>', '<TD/>')`;
+    return `CASE WHEN ${hasNull} THEN ${withNull} ELSE '<TD>' || concat_ws('</TD><TD>', ${refs.join(', ')}) || '</TD>' END`;
+  }
+  const separator = LINE_FRAME[format].separator!;
+  const nullRun = format === 'json' ? valuesSql(format, columns, fields, run) : `concat(${refs.join(`, ${separator}, `)})`;
+  return nullRun === null ? null : `CASE WHEN ${hasNull} THEN ${nullRun} ELSE concat_ws(${separator}, ${refs.join(', ')}) END`;
+}
+
+/**
+ * The SQL of the fields of one row's line in `format` (their texts, in order, make the line), or
+ * null when a column has no exact rewrite: a field per run of columns when some are numbers
+ * PostgreSQL prints (lineNumberFields tells which), else the line as one field.
+ */
+function lineSql(format: LineFormat, columns: ColumnMeta[], fields: ResultField[]): string[] | null {
+  const runs = columnRuns(columns, fields);
+  if (!runs.some((r) => r.numbers)) {
+    const line = valueLineSql(format, columns, fields);
+    return line === null ? null : [line];
+  }
+  const frame = LINE_FRAME[format];
+  const out: string[] = [];
+  for (let k = 0; k < runs.length; k++) {
+    const run = runs[k];
+    const body = run.numbers ? numbersSql(format, columns, fields, run) : valuesSql(format, columns, fields, run);
+    if (body === null) return null;
+    const pieces = [k === 0 ? frame.before : frame.separator ?? '', body, k === runs.length - 1 ? frame.after : ''];
+    out.push(pieces.filter((x) => x !== '').join(' || '));
+  }
+  return out;
 }
 
 /** The SQL of one row's finished line in `format`, formatted value by value; null when a column has no exact rewrite. */
@@ -170,7 +227,7 @@ export function lineCopySql(format: LineFormat, sql: string, columns: ColumnMeta
   if (fields.length !== columns.length || columns.length === 0) return null;
   const line = lineSql(format, columns, fields);
   if (line === null) return null;
-  const query = limited ? wrappedQuery(limited.sql, columns.length, [line], limited.limit) : wrappedQuery(sql, columns.length, [line]);
+  const query = limited ? wrappedQuery(limited.sql, columns.length, line, limited.limit) : wrappedQuery(sql, columns.length, line);
   return `COPY (${query}) TO STDOUT (FORMAT binary)`;
 }
 
@@ -183,21 +240,25 @@ export function textHeader(format: 'csv' | 'tsv', columns: ColumnMeta[]): Buffer
 /**
  * The lines of the COPY stream `copy`, at most `maxrec` of them (the query asks for one more,
  * which only tells overflow), the first without its first `skipFirst` bytes; answers how many rows came.
- * With `numbers` (lines of numbers only), their numbers are made the generic writer's (number-fixes.ts).
- * A chunk's lines are first moved together over their tuple headers inside it (copyWithin
+ * A line is its tuple's fields one after the other. With `numbers`, the fields `numberFields`
+ * marks hold numbers as PostgreSQL prints them, made the generic writer's here (number-fixes.ts).
+ * A chunk's lines are first moved together over their tuple and field headers inside it (copyWithin
  * makes no object, where a Buffer#copy a row made a Uint8Array a row and grew the heap by
  * 16 MiB while streaming), then copied on in one piece into chunks of at least 64 KiB.
  */
-async function* lines(copy: AsyncIterable<Buffer>, maxrec: number, skipFirst: number, numbers: SpecialNumbers | null): AsyncGenerator<Buffer, number> {
+async function* lines(copy: AsyncIterable<Buffer>, maxrec: number, skipFirst: number, numbers: { specials: SpecialNumbers; fields: boolean[] } | null): AsyncGenerator<Buffer, number> {
   const tuples = new TupleChunks();
   let out = Buffer.allocUnsafe(CHUNK);
   let pos = 0;
   let rows = 0;
+  // Where a chunk's fields of numbers lie in its moved lines, [from, to) pairs: only when a line has others too.
+  const ranges: number[] | null = numbers !== null && numbers.fields.some((n) => !n) ? [] : null;
   for await (const chunk of copy) {
     const { buf, start } = tuples.feed(chunk);
     let p = start;
     let w = start;
     const end = buf.length;
+    if (ranges !== null) ranges.length = 0;
     while (p + 2 <= end) {
       const count = buf.readInt16BE(p);
       if (count === -1) {
@@ -205,22 +266,30 @@ async function* lines(copy: AsyncIterable<Buffer>, maxrec: number, skipFirst: nu
         p = end;
         break;
       }
-      if (p + 6 > end) break;
-      const len = buf.readInt32BE(p + 2);
-      if (p + 6 + len > end) break;
+      // The tuple's end, by its field lengths (no field of a line is NULL); a cut one waits for the next chunk.
+      let q = p + 2;
+      for (let f = 0; f < count && q <= end; f++) q = q + 4 > end ? end + 1 : q + 4 + buf.readInt32BE(q);
+      if (q > end) break;
       if (rows < maxrec) {
-        const skip = rows === 0 ? Math.min(skipFirst, len) : 0;
-        buf.copyWithin(w, p + 6 + skip, p + 6 + len);
-        w += len - skip;
+        let at = p + 2;
+        for (let f = 0; f < count; f++) {
+          const len = buf.readInt32BE(at);
+          at += 4;
+          const skip = rows === 0 && f === 0 ? Math.min(skipFirst, len) : 0;
+          buf.copyWithin(w, at + skip, at + len);
+          if (ranges !== null && numbers!.fields[f]) ranges.push(w - start, w - start + len - skip);
+          w += len - skip;
+          at += len;
+        }
       }
       rows++;
-      p += 6 + len;
+      p = q;
     }
     // What is kept (copied) of a cut tuple lies past p, where nothing was moved.
     if (!tuples.ended) tuples.keep(buf, p);
     if (w === start) continue;
     const text = buf.subarray(start, w);
-    const edits = numbers === null ? null : numberEdits(text, numbers);
+    const edits = numbers === null ? null : numberEdits(text, numbers.specials, ranges);
     const n = edits === null ? text.length : editedLength(text, edits);
     if (pos + n > out.length) {
       if (pos > 0) yield out.subarray(0, pos);
@@ -236,19 +305,19 @@ async function* lines(copy: AsyncIterable<Buffer>, maxrec: number, skipFirst: nu
 
 /**
  * CSV or TSV: the header line, then the lines (neither format can report overflow; errors end the stream).
- * `numbers`, here and below: the lines are of numbers only (numbersOnly of the COPY's columns).
+ * `numberFields`, here and below: lineNumberFields of the COPY's columns.
  */
-export async function* textDocument(format: 'csv' | 'tsv', columns: ColumnMeta[], copy: AsyncIterable<Buffer>, maxrec: number, numbers = false): AsyncGenerator<Buffer> {
+export async function* textDocument(format: 'csv' | 'tsv', columns: ColumnMeta[], copy: AsyncIterable<Buffer>, maxrec: number, numberFields: boolean[] | null = null): AsyncGenerator<Buffer> {
   yield textHeader(format, columns);
-  yield* lines(copy, maxrec, 0, numbers ? 'as-printed' : null);
+  yield* lines(copy, maxrec, 0, numberFields && { specials: 'as-printed', fields: numberFields });
 }
 
 /** VOTable TABLEDATA: head, rows, and a tail reporting OVERFLOW or an error, as the generic writer does. */
-export async function* tabledataDocument(doc: Pick<TableDocument, 'columns' | 'info'>, copy: AsyncIterable<Buffer>, maxrec: number, numbers = false): AsyncGenerator<Buffer> {
+export async function* tabledataDocument(doc: Pick<TableDocument, 'columns' | 'info'>, copy: AsyncIterable<Buffer>, maxrec: number, numberFields: boolean[] | null = null): AsyncGenerator<Buffer> {
   yield Buffer.from(votableHead({ ...doc, rows: [], overflowed: () => false }, 'TABLEDATA'), 'utf8');
   let ending: VotableEnding;
   try {
-    const rows = yield* lines(copy, maxrec, 0, numbers ? 'tabledata' : null);
+    const rows = yield* lines(copy, maxrec, 0, numberFields && { specials: 'tabledata', fields: numberFields });
     ending = { overflow: rows > maxrec };
   } catch (e) {
     ending = { error: errorMessage(e) };
@@ -257,11 +326,11 @@ export async function* tabledataDocument(doc: Pick<TableDocument, 'columns' | 'i
 }
 
 /** JSON: head, rows, and a tail with "more" or the error, as the generic writer does. */
-export async function* jsonDocument(columns: ColumnMeta[], copy: AsyncIterable<Buffer>, maxrec: number, numbers = false): AsyncGenerator<Buffer> {
+export async function* jsonDocument(columns: ColumnMeta[], copy: AsyncIterable<Buffer>, maxrec: number, numberFields: boolean[] | null = null): AsyncGenerator<Buffer> {
   yield Buffer.from(jsonHead(columns), 'utf8');
   let tail: string;
   try {
-    const rows = yield* lines(copy, maxrec, 1, numbers ? 'json' : null);
+    const rows = yield* lines(copy, maxrec, 1, numberFields && { specials: 'json', fields: numberFields });
     tail = jsonTail({ more: rows > maxrec });
   } catch (e) {
     tail = jsonTail({ error: e });

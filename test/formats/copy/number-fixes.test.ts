@@ -36,6 +36,18 @@ describe('numbers PostgreSQL prints otherwise than the generic writers, rewritte
     }
   });
 
+  it('rewrites only inside the ranges that hold numbers, never in a string beside them', () => {
+    // A CSV line: numbers, a string holding every mark, numbers.
+    const line = '1e-05,-0,"1e-05,-0,Infinity",-0,2e-07\r\n';
+    const text = Buffer.from(line, 'latin1');
+    const ranges = [0, 8, 28, 37];
+    const edits = numberEdits(text, 'json', ranges)!;
+    const out = Buffer.alloc(editedLength(text, edits));
+    writeEdited(text, edits, out, 0);
+    expect(out.toString('latin1')).to.equal('0.00001,0,"1e-05,-0,Infinity",0,2e-7\r\n');
+    expect(numberEdits(text, 'json', [])).to.equal(null);
+  });
+
   it('gives any double the text the generic writer gives the value the driver parses', () => {
     fc.assert(
       fc.property(fc.double(), (x) => {
