@@ -3,8 +3,8 @@
  * of text in SQL (fields formatted, quoted or escaped and joined exactly as csv-writer.ts,
  * tsv-writer.ts, votable-writer.ts and json-writer.ts do), and the lines come out of a binary COPY, whose
  * framing tells rows apart without parsing the text and counts them for MAXREC. Node strips the
- * framing and copies bytes; in lines of numbers only it also rewrites the few numbers that
- * PostgreSQL prints otherwise than JavaScript (see numberLineSql).
+ * framing and copies bytes; in the fields of numbers it also rewrites the few numbers that
+ * PostgreSQL prints otherwise than JavaScript (see numbersSql).
  */
 import type { ColumnMeta } from '../table-model.js';
 import { csvField } from '../csv-writer.js';
@@ -98,7 +98,7 @@ function numericTdRowSql(columns: ColumnMeta[], fields: ResultField[]): string |
   return `CASE WHEN ${hasNull} THEN replace(${row}, '<TD></TD>', '<TD/>') ELSE ${row} END`;
 }
 
-/** Whether a column is an integer or float column PostgreSQL prints as a plain number (joined as printed; see runSql). */
+/** Whether a column is an integer or float column PostgreSQL prints as a plain number (joined as printed; see numbersSql). */
 function printsAsNumber(col: ColumnMeta, oid: number): boolean {
   if (isArrayColumn(col) || isStringColumn(col)) return false;
   const int = oid === PG_OID.int2 || oid === PG_OID.int4 || oid === PG_OID.int8;
@@ -266,14 +266,14 @@ async function* lines(copy: AsyncIterable<Buffer>, maxrec: number, skipFirst: nu
         p = end;
         break;
       }
-      // The tuple's end, by its field lengths (no field of a line is NULL); a cut one waits for the next chunk.
+      // The tuple's end, by its field lengths (a NULL, -1, is no bytes); a cut one waits for the next chunk.
       let q = p + 2;
-      for (let f = 0; f < count && q <= end; f++) q = q + 4 > end ? end + 1 : q + 4 + buf.readInt32BE(q);
+      for (let f = 0; f < count && q <= end; f++) q = q + 4 > end ? end + 1 : q + 4 + Math.max(0, buf.readInt32BE(q));
       if (q > end) break;
       if (rows < maxrec) {
         let at = p + 2;
         for (let f = 0; f < count; f++) {
-          const len = buf.readInt32BE(at);
+          const len = Math.max(0, buf.readInt32BE(at));
           at += 4;
           const skip = rows === 0 && f === 0 ? Math.min(skipFirst, len) : 0;
           buf.copyWithin(w, at + skip, at + len);
