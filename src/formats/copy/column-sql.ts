@@ -79,6 +79,18 @@ export function timestampSql(ref: string): string {
 }
 
 /**
+ * Whether a column of PostgreSQL type `oid` is a number the text serializers write from
+ * PostgreSQL's own text of it: integers, and floats (of a float type, or of a small integer
+ * type, which prints the same as a number; int8 may not: Number loses digits past 2^53).
+ */
+export function printsAsNumber(col: ColumnMeta, oid: number): boolean {
+  if (isArrayColumn(col) || isStringColumn(col)) return false;
+  const int = oid === PG_OID.int2 || oid === PG_OID.int4 || oid === PG_OID.int8;
+  if (isIntegerDatatype(col.datatype)) return int;
+  return (col.datatype === 'float' || col.datatype === 'double') && (oid === PG_OID.float4 || oid === PG_OID.float8 || oid === PG_OID.int2 || oid === PG_OID.int4);
+}
+
+/**
  * The text (SQL, NULL for NULL) a text serializer writes for a column of PostgreSQL type `oid`,
  * before any quoting; null when no exact rewrite is known. `plainFormatter` is the reference.
  */
@@ -90,14 +102,8 @@ export function plainTextSql(col: ColumnMeta, oid: number, ref: string, special?
   }
   if (isArrayColumn(col)) return null;
   if (col.datatype === 'boolean') return oid === PG_OID.bool ? `CASE ${ref} WHEN true THEN 'true' WHEN false THEN 'false' END` : null;
-  const int = oid === PG_OID.int2 || oid === PG_OID.int4 || oid === PG_OID.int8;
-  if (isIntegerDatatype(col.datatype)) return int ? `(${ref})::text` : null;
-  if (col.datatype === 'float' || col.datatype === 'double') {
-    if (oid === PG_OID.float4 || oid === PG_OID.float8) return jsNumberSql(ref, oid, special);
-    // Small integers print the same as numbers; int8 may not (Number loses digits past 2^53).
-    if (oid === PG_OID.int2 || oid === PG_OID.int4) return `(${ref})::text`;
-  }
-  return null;
+  if (!printsAsNumber(col, oid)) return null;
+  return oid === PG_OID.float4 || oid === PG_OID.float8 ? jsNumberSql(ref, oid, special) : `(${ref})::text`;
 }
 
 /**

@@ -1,5 +1,5 @@
 /**
- * The numbers in lines of numbers only (text-copy.ts's numberLineSql) that PostgreSQL prints
+ * The numbers in the fields of numbers of text lines (text-copy.ts's numbersSql) that PostgreSQL prints
  * otherwise than the generic writers, found and rewritten. PostgreSQL's shortest-digit text of a
  * float has JavaScript's digits, and differs only where it has an exponent (PostgreSQL switches
  * to one below 1e-4 and from 1e15, or 1e6 for float4; JavaScript below 1e-7 and from 1e21), for

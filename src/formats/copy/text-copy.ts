@@ -10,11 +10,11 @@ import type { ColumnMeta } from '../table-model.js';
 import { csvField } from '../csv-writer.js';
 import { tsvField } from '../tsv-writer.js';
 import { errorMessage, type TableDocument } from '../table-writer.js';
-import { isArrayColumn, isIntegerDatatype, isStringColumn } from '../cell-values.js';
+import { isStringColumn } from '../cell-values.js';
 import { votableHead, votableTail, type VotableEnding } from '../votable-writer.js';
 import { jsonHead, jsonTail } from '../json-writer.js';
 import type { ResultField } from '../../storage/database.js';
-import { PG_OID, columnRef, plainTextSql, tdTextSql, timestampSql, wrappedQuery } from './column-sql.js';
+import { PG_OID, columnRef, plainTextSql, printsAsNumber, tdTextSql, timestampSql, wrappedQuery } from './column-sql.js';
 import { TupleChunks } from './binary-tuples.js';
 import { editedLength, numberEdits, writeEdited, type SpecialNumbers } from './number-fixes.js';
 
@@ -77,33 +77,6 @@ function fieldSql(format: LineFormat, col: ColumnMeta, oid: number, ref: string)
   if (format === 'tabledata') return `coalesce('<TD>' || ${quoted ? xmlEscapeSql(text) : text} || '</TD>', '<TD/>')`;
   const field = quoted ? (format === 'csv' ? csvQuoteSql(text) : tsvEscapeSql(text)) : text;
   return `coalesce(${field}, '')`;
-}
-
-/**
- * A TABLEDATA row of columns none of which is text: the TDs joined with constant tags and NULL
- * written empty, then, in a row that has a NULL, each empty TD made <TD/> by one replace. No
- * value of such a column prints as empty text, so only a NULL leaves <TD></TD>. Wrapping every
- * value in its own tags (and testing it for NULL there) cost PostgreSQL a seventh more per
- * row, and the replace in every row another 7%; CASE evaluates one of its two copies of the row.
- */
-function numericTdRowSql(columns: ColumnMeta[], fields: ResultField[]): string | null {
-  const texts: string[] = [];
-  for (let i = 0; i < columns.length; i++) {
-    const text = tdTextSql(columns[i], fields[i].dataTypeID, columnRef(i));
-    if (text === null) return null;
-    texts.push(`coalesce(${text}, '')`);
-  }
-  const row = `'<TR><TD>' || ${texts.join(" || '</TD><TD>' || ")} || '</TD></TR>' || chr(10)`;
-  const hasNull = columns.map((_, i) => `${columnRef(i)} IS NULL`).join(' OR ');
-  return `CASE WHEN ${hasNull} THEN replace(${row}, '<TD></TD>', '<TD/>') ELSE ${row} END`;
-}
-
-/** Whether a column is an integer or float column PostgreSQL prints as a plain number (joined as printed; see numbersSql). */
-function printsAsNumber(col: ColumnMeta, oid: number): boolean {
-  if (isArrayColumn(col) || isStringColumn(col)) return false;
-  const int = oid === PG_OID.int2 || oid === PG_OID.int4 || oid === PG_OID.int8;
-  if (isIntegerDatatype(col.datatype)) return int;
-  return (col.datatype === 'float' || col.datatype === 'double') && (oid === PG_OID.float4 || oid === PG_OID.float8 || oid === PG_OID.int2 || oid === PG_OID.int4);
 }
 
 /** Adjacent columns [from, to) of a line, all of them numbers PostgreSQL prints, or none. */
@@ -180,15 +153,11 @@ function numbersSql(format: LineFormat, columns: ColumnMeta[], fields: ResultFie
 
 /**
  * The SQL of the fields of one row's line in `format` (their texts, in order, make the line), or
- * null when a column has no exact rewrite: a field per run of columns when some are numbers
- * PostgreSQL prints (lineNumberFields tells which), else the line as one field.
+ * null when a column has no exact rewrite: a field per run of columns, numbers joined as
+ * PostgreSQL prints them (lineNumberFields tells which), the others formatted value by value.
  */
 function lineSql(format: LineFormat, columns: ColumnMeta[], fields: ResultField[]): string[] | null {
   const runs = columnRuns(columns, fields);
-  if (!runs.some((r) => r.numbers)) {
-    const line = valueLineSql(format, columns, fields);
-    return line === null ? null : [line];
-  }
   const frame = LINE_FRAME[format];
   const out: string[] = [];
   for (let k = 0; k < runs.length; k++) {
@@ -199,22 +168,6 @@ function lineSql(format: LineFormat, columns: ColumnMeta[], fields: ResultField[
     out.push(pieces.filter((x) => x !== '').join(' || '));
   }
   return out;
-}
-
-/** The SQL of one row's finished line in `format`, formatted value by value; null when a column has no exact rewrite. */
-function valueLineSql(format: LineFormat, columns: ColumnMeta[], fields: ResultField[]): string | null {
-  if (format === 'tabledata' && !columns.some(isStringColumn)) return numericTdRowSql(columns, fields);
-  const parts: string[] = [];
-  for (let i = 0; i < columns.length; i++) {
-    const field = fieldSql(format, columns[i], fields[i].dataTypeID, columnRef(i));
-    if (field === null) return null;
-    parts.push(field);
-  }
-  if (format === 'csv') return `${parts.join(" || ',' || ")} || chr(13) || chr(10)`;
-  if (format === 'tsv') return `${parts.join(' || chr(9) || ')} || chr(10)`;
-  // Each row after a separator, as the generic writer does; the first row's comma is dropped in Node.
-  if (format === 'json') return `',' || chr(10) || '[' || ${parts.join(" || ',' || ")} || ']'`;
-  return `'<TR>' || ${parts.join(' || ')} || '</TR>' || chr(10)`;
 }
 
 /**
