@@ -7,7 +7,7 @@ import { PacedQuery } from './paced-query.js';
 import { BadRequestError, CatalogMovedError, QueryCancelledError, ShardUnavailableError, UnavailableError, VodaxError } from '../errors.js';
 import { CopyOut } from './copy-out.js';
 import { SmallShapes } from './small-shapes.js';
-import { GenericPlans, parameterized } from './generic-plans.js';
+import { GenericPlans, parameterized, withCatalogCheck } from './generic-plans.js';
 import { PG_OID } from '../formats/copy/column-sql.js';
 
 // BIGINT comes back as bigint: exact, where the pg default gives strings.
@@ -275,8 +275,7 @@ export class Database {
       completed = true;
     } catch (e) {
       broken = e instanceof Error && !('code' in e) ? e : null;
-      if (prepared !== null) this.genericPlans.failed(connectionOf(client), prepared, (e as { code?: unknown }).code);
-      throw options.signal?.aborted ? new QueryCancelledError('query cancelled') : mapPgError(e);
+      throw this.queryFailure(client, prepared, e, options);
     } finally {
       // Consumer gone before the end: cancel the rest and read on until the backend stops sending.
       if (query && !query.over) {
@@ -427,8 +426,7 @@ export class Database {
     } catch (e) {
       finished = true;
       broken = e instanceof Error && !('code' in e) ? e : null;
-      if (prepared !== null) this.genericPlans.failed(connectionOf(client), prepared, (e as { code?: unknown }).code);
-      throw options.signal?.aborted ? new QueryCancelledError('query cancelled') : mapPgError(e);
+      throw this.queryFailure(client, prepared, e, options);
     } finally {
       if (!finished) {
         // Consumer gone mid-answer: cancel the query and read on until the backend stops sending.
@@ -448,6 +446,21 @@ export class Database {
       if (ended) client.release();
       else await endTransaction(endReadOnly(client, options, setUp, broken), completed);
     }
+  }
+
+  /**
+   * What a read-only query's failure `e` is thrown as; the statement of its generic plan (the text
+   * `prepared`), when it had one, hears of it first. That statement checks the catalog version
+   * inside its plan, which PostgreSQL reaches only once the plan is valid: a table or column of the
+   * catalog it was written for that is gone, or has changed its type, means the catalog moved on
+   * under it, as the check would have said (the caller checks the query again).
+   */
+  private queryFailure(client: pg.PoolClient, prepared: string | null, e: unknown, options: StreamOptions): unknown {
+    const code = (e as { code?: unknown }).code;
+    if (prepared !== null) this.genericPlans.failed(connectionOf(client), prepared, code);
+    if (options.signal?.aborted) return new QueryCancelledError('query cancelled');
+    if (prepared !== null && options.catalogVersion !== undefined && STALE_PLAN_CODES.has(code as string)) return new CatalogMovedError();
+    return mapPgError(e);
   }
 
   /**
@@ -574,15 +587,18 @@ export function isOneStatement(sql: string): boolean {
   return true;
 }
 
-/** The statement that opens a read-only transaction with its timeout, viewer and base URL: one round trip. */
-function beginReadOnly(client: pg.PoolClient, options: StreamOptions): string {
+/**
+ * The statements that open a read-only transaction with its timeout, viewer and base URL (SETs:
+ * nothing to plan, no row to send), then the check of the catalog version unless the query makes
+ * it itself (`checkedByQuery`): the one row they return, when there is one.
+ */
+function beginReadOnly(client: pg.PoolClient, options: StreamOptions, checkedByQuery = false): string {
   const timeout = Math.max(0, Math.floor(options.timeoutMs ?? 0));
-  return (
+  const sets =
     `BEGIN TRANSACTION READ ONLY; SET LOCAL statement_timeout = ${timeout}; ` +
-    `SELECT set_config('vodax.viewer', ${client.escapeLiteral(options.viewer ?? '')}, true), ` +
-    `set_config('vodax.base_url', ${client.escapeLiteral(options.baseUrl ?? '')}, true)` +
-    (options.catalogVersion === undefined ? '' : `, vodax.expect_catalog_version(${client.escapeLiteral(options.catalogVersion)})`)
-  );
+    `SET LOCAL vodax.viewer = ${client.escapeLiteral(options.viewer ?? '')}; SET LOCAL vodax.base_url = ${client.escapeLiteral(options.baseUrl ?? '')}`;
+  if (options.catalogVersion === undefined || checkedByQuery) return sets;
+  return `${sets}; SELECT vodax.expect_catalog_version(${client.escapeLiteral(options.catalogVersion)})`;
 }
 
 /** The protocol connection of a pooled client: what its prepared statements belong to, whatever wraps the client. */
@@ -594,23 +610,35 @@ function connectionOf(client: pg.PoolClient): object {
  * A read-only query (one statement) with its transaction and the transaction's end in one
  * message: one round trip. A query with cones a generic plan serves (options.genericPlan) is
  * EXECUTEd as a statement of `plans` (prepared first, in a round trip of its own, when new on
- * this connection); `prepared` is its text then, for GenericPlans.failed.
+ * this connection), which checks the catalog version itself; `prepared` is its text then, for
+ * GenericPlans.failed.
  */
 async function oneMessageQuery(client: pg.PoolClient, sql: string, options: StreamOptions, plans: GenericPlans): Promise<{ query: PacedQuery; prepared: string | null }> {
+  const batchSize = options.batchSize ?? 2000;
   const p = options.genericPlan && !options.session ? parameterized(sql, options.genericPlan) : null;
-  let body = `${sql}; ROLLBACK`;
-  if (p !== null) {
-    const name = await plans.statement(connectionOf(client), p.text, (statement) => client.query(statement));
-    // A cancel sent between two statements finds nothing to cancel: look before the next.
-    options.signal?.throwIfAborted();
-    // No parallel workers: the generic plan's row estimate is the default selectivity of its ranges
-    // (thousands of rows), for which PostgreSQL would start workers for a cone's few (5 ms, measured).
-    body = `SET LOCAL plan_cache_mode = force_generic_plan; SET LOCAL max_parallel_workers_per_gather = 0; EXECUTE ${name}(${p.args.join(', ')}); ROLLBACK`;
+  if (p === null) {
+    // The rows are those of the statement after the version check's, when there is one.
+    const text = `${beginReadOnly(client, options)}; ${sql}; ROLLBACK`;
+    return { query: new PacedQuery(client, text, [], batchSize, rowTypes(options), 2, { skip: options.catalogVersion === undefined ? 0 : 1 }), prepared: null };
   }
-  // The rows are those of the statement after the SELECT of the transaction's settings.
-  const text = `${beginReadOnly(client, options)}; ${body}`;
-  return { query: new PacedQuery(client, text, [], options.batchSize ?? 2000, rowTypes(options), 2, { skip: 1 }), prepared: p?.text ?? null };
+  const statement = options.catalogVersion === undefined ? p : withCatalogCheck(p, client.escapeLiteral(options.catalogVersion));
+  const name = await plans.statement(connectionOf(client), statement.text, (text) => client.query(text));
+  // A cancel sent between two statements finds nothing to cancel: look before the next.
+  options.signal?.throwIfAborted();
+  // No parallel workers: the generic plan's row estimate is the default selectivity of its ranges
+  // (thousands of rows), for which PostgreSQL would start workers for a cone's few (5 ms, measured).
+  const text =
+    `${beginReadOnly(client, options, true)}; SET LOCAL plan_cache_mode = force_generic_plan; SET LOCAL max_parallel_workers_per_gather = 0; ` +
+    `EXECUTE ${name}(${statement.args.join(', ')}); ROLLBACK`;
+  return { query: new PacedQuery(client, text, [], batchSize, rowTypes(options), 2, { skip: 0 }), prepared: statement.text };
 }
+
+/**
+ * Errors of a prepared statement re-planned after what it names changed: undefined_table,
+ * undefined_column, and feature_not_supported (its columns' types changed: "cached plan must not
+ * change result type").
+ */
+const STALE_PLAN_CODES: ReadonlySet<string> = new Set(['42P01', '42703', '0A000']);
 
 /** The catalog version: it moves on with every committed change to what queries may see (migrations 9, 14 and 15). */
 export const CATALOG_VERSION_SQL = 'SELECT vodax.catalog_version() AS v';

@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 export interface Parameterized {
   /** The text to PREPARE: each such number is `$n::type`, its type the one PostgreSQL gives the literal. */
   text: string;
-  /** The numbers, as written, in parameter order: the arguments of EXECUTE. */
+  /** The arguments of EXECUTE in parameter order, as SQL literals: the numbers as written (and a catalog check's version, withCatalogCheck). */
   args: string[];
 }
 
@@ -116,6 +116,20 @@ export function parameterized(sql: string, fragments: readonly string[]): Parame
   }
   if (args.length === 0) return null;
   return { text: text + sql.slice(from), args };
+}
+
+/**
+ * `p` as a statement that checks the catalog version before it reads a row: a one-time filter
+ * comparing the version (vodax.current_catalog_version) with the parameter after p's, whose
+ * argument is `version` (an SQL literal); when they differ, vodax.catalog_moved() raises VXCAT.
+ * Planned once with the statement, the check costs a cone no statement and no PL/pgSQL call of its own.
+ */
+export function withCatalogCheck(p: Parameterized, version: string): Parameterized {
+  const n = p.args.length + 1;
+  return {
+    text: `SELECT * FROM (${p.text}) AS q WHERE CASE WHEN (SELECT v FROM vodax.current_catalog_version) = $${n}::text THEN true ELSE vodax.catalog_moved() END`,
+    args: [...p.args, version],
+  };
 }
 
 /** Statements one connection has prepared: text to name and when last used (a count of uses). */

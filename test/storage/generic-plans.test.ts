@@ -1,14 +1,24 @@
 import { expect } from 'chai';
-import { testDatabase } from '../support/database.js';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freshDatabase, testDatabase } from '../support/database.js';
 import { Database } from '../../src/storage/database.js';
-import { QueryCancelledError } from '../../src/errors.js';
+import { CatalogMovedError, QueryCancelledError } from '../../src/errors.js';
 import { recordingDatabase } from '../support/recording-database.js';
 import { GenericPlans, MAX_STATEMENTS, parameterized } from '../../src/storage/generic-plans.js';
-import { loadCatalog } from '../../src/catalog/query-catalog.js';
+import { CatalogCache, loadCatalog } from '../../src/catalog/query-catalog.js';
+import { createDatabase, loadTable } from '../../src/ingest/loader.js';
+import { dropTable } from '../../src/ingest/drop.js';
+import { loadConfig } from '../../src/config.js';
+import { UploadSpool } from '../../src/query/uploads.js';
+import { RequestParams } from '../../src/params/request-params.js';
+import { readTapQuery, runTapQuery } from '../../src/query/run-tap-query.js';
 import { prepareQuery, GENERIC_PLAN_MAX_RADIUS } from '../../src/query/prepared-query.js';
 import { resultStream } from '../../src/query/result-stream.js';
 import { votableWriter } from '../../src/formats/votable-writer.js';
 import { csvWriter } from '../../src/formats/csv-writer.js';
+import type { ColumnMeta } from '../../src/formats/table-model.js';
 
 const requestDate = new Date('2024-05-06T07:08:09.010Z');
 
@@ -171,6 +181,68 @@ describe('storage: generic plans for cones', () => {
         expect(open!.n, 'transactions left open').to.equal(0);
       } finally {
         await db.close();
+      }
+    });
+
+    it('checks the catalog version inside the prepared cone: a catalog moved on, or a table dropped under the statement, fails as CatalogMovedError, and the query is checked again', async () => {
+      const fresh = await freshDatabase();
+      const other = new Database(fresh.url, 1);
+      const db = new Database(fresh.url, 1);
+      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vodax-generic-plans-'));
+      const spool = new UploadSpool(path.join(dataDir, 'spool'));
+      try {
+        await other.transaction(async (c) => {
+          await createDatabase(c, { name: 'Sky', level: 'L2', owner: 'ann', description: '', annotations: {} });
+          const columns: ColumnMeta[] = [
+            { name: 'id', datatype: 'long' },
+            { name: 'ra', datatype: 'double' },
+            { name: 'dec', datatype: 'double' },
+          ];
+          await loadTable(c, 'Sky', { meta: { name: 'Obj', columns, position: { ra: 'ra', dec: 'dec' } }, rows: [[1n, 10, 0], [2n, 10.01, 0.01], [3n, 50, 5]] });
+        });
+        const catalogs = new CatalogCache(db);
+        const { catalog, version } = await catalogs.current({ user: null });
+        const adql = "SELECT id FROM Sky.Obj WHERE 1 = CONTAINS(POINT('ICRS', ra, dec), CIRCLE('ICRS', 10, 0, 0.05))";
+        const q = prepareQuery(catalog, adql, 1000);
+        expect(q.genericPlan, 'served by a generic plan').to.have.length(1);
+        const { db: recorded, statements } = recordingDatabase(db);
+        const options = { timeoutMs: 60_000, requestDate, viewer: null, catalogVersion: version };
+        const planned = await bytesOf(await resultStream(recorded, { ...q, genericPlan: undefined }, csvWriter, options));
+        expect(planned).to.equal('id\r\n1\r\n2\r\n');
+        // The first asks the planner; the next run in one message, the check inside the statement.
+        for (let i = 0; i < 3; i++) expect(await bytesOf(await resultStream(recorded, q, csvWriter, options))).to.equal(planned);
+        const prepare = statements.find((t) => t.startsWith('PREPARE vodax_cone_'));
+        expect(prepare).to.include('vodax.current_catalog_version').and.include('vodax.catalog_moved()');
+        const message = statements[statements.length - 1]!;
+        expect(message).to.match(/EXECUTE vodax_cone_\w+\(.*'[^']+'\); ROLLBACK$/);
+        expect(message, 'no statement of its own for the check').not.to.include('expect_catalog_version');
+        expect(message).not.to.match(/\bSELECT\b/);
+        // Another process moves the catalog on: the cone checked against the old one runs nothing.
+        await other.query(`UPDATE "TAP_SCHEMA".tables SET description = 'moved' WHERE table_name = 'Sky.Obj'`);
+        const failure = await resultStream(recorded, q, csvWriter, options).then(bytesOf, (e: unknown) => e);
+        expect(failure).to.be.instanceOf(CatalogMovedError);
+        const moved = (await catalogs.current({ user: null })).version;
+        expect(await bytesOf(await resultStream(recorded, q, csvWriter, { ...options, catalogVersion: moved }))).to.equal(planned);
+        // Dropped under the prepared statement, the table fails its plan before the check is reached: still a moved catalog.
+        await other.transaction((c) => dropTable(c, 'Sky', 'Obj'));
+        const dropped = await resultStream(recorded, q, csvWriter, { ...options, catalogVersion: moved }).then(bytesOf, (e: unknown) => e);
+        expect(dropped).to.be.instanceOf(CatalogMovedError);
+        expect(db.pool.totalCount - db.pool.idleCount, 'connections still out').to.equal(0);
+        // Through the TAP query, checked again against the current catalog: refused as unknown.
+        const config = loadConfig({ LOG_FORMAT: 'silent', DATA_DIR: dataDir });
+        const services = { config, db, catalogs };
+        const run = { spool, viewer: null, signal: new AbortController().signal, timeoutMs: 10_000, requestDate };
+        const tap = readTapQuery(RequestParams.fromEntries([['QUERY', adql], ['RESPONSEFORMAT', 'csv']]), config.limits);
+        await runTapQuery(services, tap, run).then(
+          () => expect.fail('ran'),
+          (e: Error) => expect(e.message).to.match(/Sky\.Obj|not found|unknown/i),
+        );
+      } finally {
+        await spool.dispose();
+        await db.close();
+        await other.close();
+        await fresh.drop();
+        fs.rmSync(dataDir, { recursive: true, force: true });
       }
     });
 
