@@ -201,8 +201,13 @@ class Binary2Encoder implements VotableRowsEncoder {
     }
   }
 
-  *flush(): Iterable<Buffer> {
+  *head(text: string): Iterable<Buffer> {
+    yield Buffer.from(text, 'utf8');
+  }
+
+  *end(tail: string): Iterable<Buffer> {
     if (this.b.pos > 0) yield this.b.take(true);
+    yield Buffer.from(tail, 'utf8');
   }
 }
 

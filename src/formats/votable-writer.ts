@@ -114,18 +114,21 @@ function tdFormatter(col: ColumnMeta): CellText {
 }
 
 /**
- * What a serialization writes of the rows: `body` per batch, then `flush` once. A class's
- * methods, not generator functions made per answer: those kept each finished answer's objects
- * alive through young-generation collections (see Database.readOnlyRows).
+ * What a serialization writes of the document: `head` once, `body` per batch, then `end` once
+ * with the tail. A class's methods, not generator functions made per answer: those kept each
+ * finished answer's objects alive through young-generation collections (see Database.readOnlyRows).
  */
 export interface VotableRowsEncoder {
+  /** The head of the document (everything before the rows). */
+  head(text: string): Iterable<Buffer>;
   body(rows: CellValue[][]): Iterable<Buffer>;
-  flush(): Iterable<Buffer>;
+  /** What is left of the rows, then the tail of the document (everything after them). */
+  end(tail: string): Iterable<Buffer>;
 }
 
-/** Head, then the encoder's body per batch, then its flush and the tail that reports how the rows ended (never throws for them). */
+/** Head, then the encoder's body per batch, then its end with the tail that reports how the rows ended (never throws for them). */
 export async function* votableRows(doc: TableDocument, serialization: VotableSerialization, encoder: VotableRowsEncoder): AsyncGenerator<Buffer> {
-  yield Buffer.from(votableHead(doc, serialization), 'utf8');
+  yield* encoder.head(votableHead(doc, serialization));
   let ending: VotableEnding;
   try {
     for await (const batch of batchesOf(doc.rows)) yield* encoder.body(batch);
@@ -134,15 +137,21 @@ export async function* votableRows(doc: TableDocument, serialization: VotableSer
     doc.onError?.(e);
     ending = { error: errorMessage(e) };
   }
-  yield* encoder.flush();
-  yield Buffer.from(votableTail(serialization, ending), 'utf8');
+  yield* encoder.end(votableTail(serialization, ending));
 }
 
-/** TABLEDATA rows: one TR per row, empty TD for NULL. */
+/**
+ * TABLEDATA rows: one TR per row, empty TD for NULL. The head and tail are text among the rows',
+ * so a small document (a cone's) is one chunk: one Buffer, not three and their copy into one.
+ */
 class TabledataEncoder implements VotableRowsEncoder {
   private readonly out = new TextChunker();
 
   constructor(private readonly formatters: CellText[]) {}
+
+  *head(text: string): Iterable<Buffer> {
+    this.out.push(text);
+  }
 
   *body(batch: CellValue[][]): Iterable<Buffer> {
     const formatters = this.formatters;
@@ -159,8 +168,9 @@ class TabledataEncoder implements VotableRowsEncoder {
     }
   }
 
-  *flush(): Iterable<Buffer> {
-    if (!this.out.empty) yield this.out.take();
+  *end(tail: string): Iterable<Buffer> {
+    this.out.push(tail);
+    yield this.out.take();
   }
 }
 

@@ -22,7 +22,8 @@ export async function answerBody(chunks: AsyncIterable<Buffer>, onEnd: () => voi
       const next = await it.next();
       if (next.done) {
         onEnd();
-        return Buffer.concat(head, bytes);
+        // One chunk (a small answer's, as the text writers make it) is sent as it is, not copied.
+        return head.length === 1 ? head[0]! : Buffer.concat(head, bytes);
       }
       head.push(next.value);
       bytes += next.value.length;
