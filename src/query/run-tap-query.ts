@@ -78,8 +78,9 @@ const CATALOG_ATTEMPTS = 3;
  * Run a query. Resolves once the first rows have arrived, so a query that fails at once fails
  * here, before any byte; `run.signal` cancels it, and a body not read to its end frees the
  * database by itself (see resultStream). The query is checked against the cached catalog and
- * the database confirms its version as the query's transaction begins (no round trip of its
- * own); when it has moved on, or the cached one refuses the query, the current one decides.
+ * the database confirms its version in the query's own transaction, before any row (no round
+ * trip of its own; a prepared cone checks it inside its plan); when it has moved on, or the
+ * cached one refuses the query, the current one decides.
  */
 export async function runTapQuery(services: TapQueryServices, query: TapQuery, run: TapQueryRun): Promise<TapQueryAnswer> {
   const uploads = await openUploads(query.uploads, run.spool, services.config.limits, run.signal);

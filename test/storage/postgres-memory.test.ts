@@ -31,7 +31,7 @@ describe('storage: the embedded PostgreSQL keeps its freed memory', () => {
     try {
       const version = (await client.query<{ v: string }>(CATALOG_VERSION_SQL)).rows[0]!.v;
       const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
-      // A cone as vodax sends it: transaction, catalog version check, query, end; in one message.
+      // A query as vodax sends one planned for its numbers: transaction, catalog version check, query, end; in one message.
       const message = `BEGIN TRANSACTION READ ONLY; SELECT vodax.expect_catalog_version(${client.escapeLiteral(version)}); ${inlineParams(q.sql, q.params)}; ROLLBACK`;
       const results = (await client.query(message)) as unknown as pg.QueryResult[];
       expect(results[2]!.rows.length, 'the cone finds objects').to.be.greaterThan(0);
