@@ -31,6 +31,46 @@ describe('catalog: catalog cache', () => {
     }
   });
 
+  it('moves the version at every committed change, never back, while the changes are kept in a few rows; a long open change holds up none', async () => {
+    const fresh = await freshDatabase();
+    const other = new Database(fresh.url, 2);
+    const writer = await other.connect();
+    try {
+      const cache = new CatalogCache(fresh.db);
+      const versions = new Set<string>();
+      const version = async () => (await cache.current({ user: null })).version;
+      // A change to what queries may see that changes no row: its statement still counts.
+      const change = (c: { query(sql: string): Promise<unknown> }) => c.query(`UPDATE "TAP_SCHEMA".schemas SET description = description WHERE false`);
+      const rows = async () => (await fresh.db.query<{ n: number }>('SELECT count(*)::int AS n FROM vodax.catalog_changes'))[0]!.n;
+      versions.add(await version());
+      for (let i = 0; i < 30; i++) {
+        await change(other);
+        versions.add(await version());
+      }
+      expect(versions.size, 'a new version at each commit').to.equal(31);
+      expect(await rows(), 'rows kept for 30 changes').to.be.at.most(2);
+      // An ingest's long transaction changes the catalog first; others commit changes meanwhile, without waiting on it.
+      await writer.query('BEGIN');
+      await change(writer);
+      for (let i = 0; i < 5; i++) {
+        await change(other);
+        versions.add(await version());
+      }
+      expect(versions.size).to.equal(36);
+      await writer.query('COMMIT');
+      versions.add(await version());
+      expect(versions.size, 'the long change moves it at its commit').to.equal(37);
+      await change(other);
+      versions.add(await version());
+      expect(versions.size).to.equal(38);
+      expect(await rows()).to.be.at.most(2);
+    } finally {
+      writer.release();
+      await other.close();
+      await fresh.drop();
+    }
+  });
+
   it('does not keep a catalog loaded while a change was still uncommitted: the committed change is seen next', async () => {
     const fresh = await freshDatabase();
     const other = new Database(fresh.url, 2);
