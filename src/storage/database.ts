@@ -6,6 +6,7 @@ import pg from 'pg';
 import { PacedQuery } from './paced-query.js';
 import { BadRequestError, CatalogMovedError, QueryCancelledError, ShardUnavailableError, UnavailableError, VodaxError } from '../errors.js';
 import { CopyOut } from './copy-out.js';
+import { sendCancelRequest } from './cancel-request.js';
 import { SmallShapes } from './small-shapes.js';
 import { GenericPlans, parameterized, withCatalogCheck } from './generic-plans.js';
 import { PG_OID } from '../formats/copy/column-sql.js';
@@ -499,11 +500,15 @@ export class Database {
     };
   }
 
-  /** Ask PostgreSQL to cancel whatever this client's backend is running. */
+  /**
+   * Ask PostgreSQL to cancel whatever this client's backend is running: a CancelRequest of its
+   * own, not a query of the pool, which waited for a connection when the queries to cancel held
+   * them all, and failed once the pool was closing (the backend then ran on after vodax stopped).
+   */
   async cancelBackend(client: pg.PoolClient): Promise<void> {
-    const pid = (client as unknown as { processID?: number }).processID;
-    if (!pid) return;
-    await this.pool.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => {});
+    const c = client as unknown as { processID?: number; secretKey?: number; host: string; port: number };
+    if (!c.processID || c.secretKey === undefined) return;
+    await sendCancelRequest({ host: c.host, port: c.port }, c.processID, c.secretKey);
   }
 
   /** PostgreSQL's server_version_num (e.g. 170010), asked once per pool. */

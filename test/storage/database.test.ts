@@ -106,6 +106,38 @@ describe('storage: Database', () => {
   // A count over a cross join of pg_attribute with itself three times: billions of rows, a plan of a few milliseconds.
   const NEVER_ENDING = (marker: string) => `SELECT count(*), '${marker}' FROM pg_attribute a, pg_attribute b, pg_attribute c`;
 
+  it('cancels a query when every connection of its pool is out, and while its pool closes', async () => {
+    const { url, db } = await testDatabase();
+    const one = new Database(url, 1);
+    const active = async (marker: string) =>
+      (await db.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE $1 AND state = 'active' AND pid <> pg_backend_pid()", [`%${marker}%`]))[0]!.n;
+    const run = (marker: string, signal: AbortSignal) => collect(one.streamReadOnly(NEVER_ENDING(marker), [], { signal })).then(() => null, (e: unknown) => e);
+    const within = <T>(p: Promise<T>, ms: number) => Promise.race([p, new Promise<string>((r) => setTimeout(() => r('still running'), ms))]);
+    let closed: Promise<unknown> | null = null;
+    try {
+      // The query holds the pool's only connection: a cancel that waited for one would never go.
+      const full = new AbortController();
+      const first = `pool_full_${Date.now()}`;
+      const running = run(first, full.signal);
+      expect(await until(async () => (await active(first)) === 1, 5000)).to.equal(true);
+      full.abort();
+      expect(await within(running, 5000)).to.be.instanceOf(QueryCancelledError);
+      expect(await active(first), 'gone from the database').to.equal(0);
+      // Aborted as the pool starts to close (a server stopping cuts its requests, then closes its pool).
+      const stopping = new AbortController();
+      const second = `pool_closing_${Date.now()}`;
+      const cut = run(second, stopping.signal);
+      expect(await until(async () => (await active(second)) === 1, 5000)).to.equal(true);
+      stopping.abort();
+      closed = one.close(500);
+      expect(await within(cut, 5000)).to.be.instanceOf(QueryCancelledError);
+      await closed;
+      expect(await until(async () => (await active(second)) === 0, 500), 'gone from the database').to.equal(true);
+    } finally {
+      await (closed ?? one.close());
+    }
+  });
+
   it('cancels a query aborted while its statement is still being planned (a single cancel would be dropped)', async () => {
     const { db } = await testDatabase();
     for (let i = 0; i < 5; i++) {
